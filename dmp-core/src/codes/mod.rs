@@ -1,0 +1,1 @@
+//! ANS nomenclatures (JDV/TRE/ASS): generated tables and lookups.

@@ -1,0 +1,156 @@
+//! One error type for the whole core.
+//!
+//! Every validation failure names the field (a path such as `staff[3].idnat`), the rule that
+//! was broken and the offending value, so that a DUI can show it to the person who typed it.
+
+use std::fmt;
+
+/// Result alias used throughout `dmp-core`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A broken rule on one value: which field, which rule, which value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// Path of the field, e.g. `usager.ins` or `staff[2].professionnel.idnat`.
+    pub field: String,
+    /// The rule in a few words, e.g. `NIR key must be 97 - (number mod 97)`.
+    pub rule: String,
+    /// The value as given (truncated to 80 characters, never a secret).
+    pub value: String,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} (value: {:?})", self.field, self.rule, self.value)
+    }
+}
+
+/// Errors of the core library.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A value broke a rule of the model (identifier key, length, required trait…).
+    #[error("invalid {0}")]
+    Invalid(Invalid),
+    /// JSON input could not be read into the model.
+    #[error("JSON at {path} (line {line}, column {column}): {message}")]
+    Json {
+        /// Path of the field inside the document (`.` for the root).
+        path: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What went wrong; for a broken rule, the `field: rule (value)` text.
+        message: String,
+    },
+    /// A data table (habilitation matrix, rights, CSV) is malformed.
+    #[error("{source_name} line {line}: {message}")]
+    Data {
+        /// Name of the table or file, e.g. `habilitation matrix`.
+        source_name: String,
+        /// 1-based line number (0 when the whole table is at fault).
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+const MAX_VALUE_CHARS: usize = 80;
+
+impl Error {
+    /// A broken rule on `field`, with the offending `value`.
+    pub fn invalid(
+        field: impl Into<String>,
+        rule: impl Into<String>,
+        value: impl AsRef<str>,
+    ) -> Self {
+        let value = value.as_ref();
+        let value = if value.chars().count() > MAX_VALUE_CHARS {
+            let mut v: String = value.chars().take(MAX_VALUE_CHARS).collect();
+            v.push('…');
+            v
+        } else {
+            value.to_owned()
+        };
+        Error::Invalid(Invalid {
+            field: field.into(),
+            rule: rule.into(),
+            value,
+        })
+    }
+
+    /// A malformed data table.
+    pub fn data(source_name: impl Into<String>, line: usize, message: impl Into<String>) -> Self {
+        Error::Data {
+            source_name: source_name.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// Puts `prefix` in front of the field path of an [`Error::Invalid`], so that a nested
+    /// value's error names its full path (`usager` + `ins` → `usager.ins`).
+    #[must_use]
+    pub fn at(self, prefix: &str) -> Self {
+        match self {
+            Error::Invalid(mut inv) => {
+                inv.field = join_path(prefix, &inv.field);
+                Error::Invalid(inv)
+            }
+            other => other,
+        }
+    }
+
+    /// The broken rule, when this is a validation error.
+    pub fn as_invalid(&self) -> Option<&Invalid> {
+        match self {
+            Error::Invalid(inv) => Some(inv),
+            _ => None,
+        }
+    }
+}
+
+fn join_path(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_owned()
+    } else if field.is_empty() {
+        prefix.to_owned()
+    } else if field.starts_with('[') {
+        format!("{prefix}{field}")
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_paths_join() {
+        let e = Error::invalid("ins", "13 digits", "12")
+            .at("usager")
+            .at("staff[2]");
+        assert_eq!(e.as_invalid().unwrap().field, "staff[2].usager.ins");
+        let e = Error::invalid("[1]", "r", "v").at("given");
+        assert_eq!(e.as_invalid().unwrap().field, "given[1]");
+    }
+
+    #[test]
+    fn long_values_are_truncated() {
+        let e = Error::invalid("f", "r", "x".repeat(500));
+        assert_eq!(
+            e.as_invalid().unwrap().value.chars().count(),
+            MAX_VALUE_CHARS + 1
+        );
+    }
+
+    #[test]
+    fn display_names_field_rule_value() {
+        let e = Error::invalid("rpps", "Luhn key", "12345678901");
+        assert_eq!(
+            e.to_string(),
+            "invalid rpps: Luhn key (value: \"12345678901\")"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Habilitation: the consultation matrix, functional rights by authentication mode, the staff report.

@@ -1,0 +1,33 @@
+//! # dmp-core
+//!
+//! The pure-Rust core of `dmp`, a library that lets the software of French social and
+//! medico-social establishments (ESSMS) feed and consult the DMP (Dossier Médical Partagé).
+//!
+//! This crate does no I/O and keeps no global state: every function is a function of its
+//! arguments. Data it needs (nomenclatures, the habilitation matrix, the functional-rights
+//! tables) is embedded at build time and can be replaced at run time where the law changes
+//! faster than releases (the matrix).
+//!
+//! Map of the modules, in the order data flows:
+//! - [`error`]: the one error type; every validation error names field, rule and value.
+//! - [`ids`]: validated identifiers (INS, RPPS, ADELI, IdNat_PS, FINESS, OID) and their HL7 forms.
+//! - [`codes`]: the ANS nomenclatures (generated tables) and lookups.
+//! - [`model`]: usager, professionnel, structure, document kinds.
+//! - [`habilitation`]: the consultation matrix, the functional rights by authentication mode,
+//!   and the "professionnels concernés" staff report.
+//! - [`json`]: reading the model from JSON with errors that carry the field path.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod codes;
+pub mod csv;
+pub mod error;
+pub mod habilitation;
+pub mod ids;
+pub mod json;
+pub mod model;
+
+pub use error::{Error, Invalid, Result};
+
+/// Version of this crate, as in its `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

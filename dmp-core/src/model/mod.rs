@@ -1,0 +1,1 @@
+//! The domain model: usager, professionnel, structure, document kinds.
