@@ -1,1 +1,5 @@
 //! The domain model: usager, professionnel, structure, document kinds.
+
+mod profession;
+
+pub use profession::{FonctionEssms, Profession, ProfessionSystem};
