@@ -15,7 +15,7 @@ pub enum ProfessionSystem {
     /// TRE_R95 UsagerTitre: protected titles (93 psychologue, 71 ostéopathe…).
     #[serde(rename = "TRE_R95")]
     R95,
-    /// TRE_R291: other professions of the social and medico-social sector.
+    /// TRE_R291 AutreProfession: other professions (OID per docs/dmp-interface.md, S10).
     #[serde(rename = "TRE_R291")]
     R291,
     /// TRE_A00 ProducteurDocNonPS: non-person producers (LOGICIEL_DUI, DISPOSITIF…).
@@ -41,7 +41,7 @@ impl ProfessionSystem {
             ProfessionSystem::G15 => "1.2.250.1.71.1.2.7",
             ProfessionSystem::R94 => "1.2.250.1.213.1.6.1.4",
             ProfessionSystem::R95 => "1.2.250.1.213.1.6.1.109",
-            ProfessionSystem::R291 => "1.2.250.1.213.3.3.44",
+            ProfessionSystem::R291 => "1.2.250.1.213.1.6.1.140",
             ProfessionSystem::A00 => "1.2.250.1.213.1.1.4.6",
         }
     }
