@@ -140,6 +140,8 @@ pub mod system {
     pub const TRE_R94: &str = "1.2.250.1.213.1.6.1.4";
     /// TRE_R95 UsagerTitre: protected titles.
     pub const TRE_R95: &str = "1.2.250.1.213.1.6.1.109";
+    /// TRE_R291 AutreProfession (no table in this release; docs/dmp-interface.md, S10).
+    pub const TRE_R291: &str = "1.2.250.1.213.1.6.1.140";
     /// TRE_R85 RolePriseCharge: roles in care.
     pub const TRE_R85: &str = "1.2.250.1.213.1.6.1.107";
     /// TRE_R66 CategorieEtablissement: ESSMS categories (JDV_J254).

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::system;
+
 /// The terminology a profession code comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ProfessionSystem {
@@ -38,11 +40,11 @@ impl ProfessionSystem {
     /// OID of the code system.
     pub fn oid(self) -> &'static str {
         match self {
-            ProfessionSystem::G15 => "1.2.250.1.71.1.2.7",
-            ProfessionSystem::R94 => "1.2.250.1.213.1.6.1.4",
-            ProfessionSystem::R95 => "1.2.250.1.213.1.6.1.109",
-            ProfessionSystem::R291 => "1.2.250.1.213.1.6.1.140",
-            ProfessionSystem::A00 => "1.2.250.1.213.1.1.4.6",
+            ProfessionSystem::G15 => system::TRE_G15,
+            ProfessionSystem::R94 => system::TRE_R94,
+            ProfessionSystem::R95 => system::TRE_R95,
+            ProfessionSystem::R291 => system::TRE_R291,
+            ProfessionSystem::A00 => system::TRE_A00,
         }
     }
 
