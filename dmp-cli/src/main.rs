@@ -1,1 +1,324 @@
-fn main() {}
+//! `dmp`: the command line over `dmp-core`. Argument parsing and printing only; every rule
+//! lives in the core.
+
+use std::process::ExitCode;
+
+use dmp_core::habilitation::{
+    AccessMode, Actor, Authentication, Matrix, MatrixInfo, Reader, Rights, Settings, StaffList,
+    StaffReport,
+};
+use dmp_core::ids::{Adeli, Finess, IdNatPs, Ins, Oid, Rpps};
+use dmp_core::model::{FonctionEssms, Profession, ProfessionSystem};
+
+const USAGE: &str = "\
+dmp — DMP connector for ESSMS software (version VERSION)
+
+USAGE:
+  dmp staff-report STAFF.json [--json] [--social-rows-in-force] [--matrix FILE]
+      Who may feed and consult the DMP, and which document types each person may read.
+  dmp check KIND VALUE [--oid OID]
+      Validate an identifier. KIND: ins (matricule; --oid defaults to the production NIR),
+      ins-cx, rpps, adeli, idnat, finess, oid.
+  dmp matrix decide (--profession SYSTEM:CODE | --function FUNCTION)... --type TYPE_CODE
+                    [--json] [--social-rows-in-force] [--matrix FILE]
+      Whether a reader may consult a document type, with the reason and the provenance.
+  dmp rights --auth AUTH --actor ACTOR [--mode MODE] [--transaction TD] [--json]
+      Functional rights. AUTH: indirecte_certificat_es, directe_cps, directe_cpe, air.
+      ACTOR: ps_non_medecin, medecin, medecin_traitant, medecin_du_travail, non_ps.
+      MODE: normal (default), centre_15, bris_de_glace.
+  dmp version
+
+--matrix FILE loads a replacement habilitation matrix: JSON (dmp-habilitation-matrix/1) if the
+name ends in .json, else the long CSV form.
+Exit status: 0 success, 1 invalid input or refused check, 2 usage error.";
+
+/// A failure: the message and the exit status.
+struct Fail(String, u8);
+
+impl From<dmp_core::Error> for Fail {
+    fn from(e: dmp_core::Error) -> Self {
+        Fail(e.to_string(), 1)
+    }
+}
+
+fn usage(msg: impl Into<String>) -> Fail {
+    Fail(format!("{}\n\nRun `dmp help` for usage.", msg.into()), 2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(Fail(msg, code)) => {
+            eprintln!("dmp: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<String, Fail> {
+    let (cmd, rest) = args
+        .split_first()
+        .ok_or_else(|| usage("no command given"))?;
+    match cmd.as_str() {
+        "staff-report" => staff_report(rest),
+        "check" => check(rest),
+        "matrix" => matrix(rest),
+        "rights" => rights(rest),
+        "version" | "--version" => Ok(format!("dmp {}\n", dmp_core::VERSION)),
+        "help" | "--help" | "-h" => {
+            Ok(format!("{}\n", USAGE.replace("VERSION", dmp_core::VERSION)))
+        }
+        other => Err(usage(format!("unknown command `{other}`"))),
+    }
+}
+
+/// Parsed options: positional arguments, flags, and `--name value` pairs (repeatable).
+struct Opts {
+    positional: Vec<String>,
+    flags: Vec<String>,
+    values: Vec<(String, String)>,
+}
+
+impl Opts {
+    fn parse(args: &[String], flags: &[&str], valued: &[&str]) -> Result<Opts, Fail> {
+        let mut o = Opts {
+            positional: vec![],
+            flags: vec![],
+            values: vec![],
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if flags.contains(&a.as_str()) {
+                o.flags.push(a.clone());
+            } else if valued.contains(&a.as_str()) {
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage(format!("{a} needs a value")))?;
+                o.values.push((a.clone(), v.clone()));
+            } else if a.starts_with("--") {
+                return Err(usage(format!("unknown option {a}")));
+            } else {
+                o.positional.push(a.clone());
+            }
+        }
+        Ok(o)
+    }
+    fn flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|f| f == name)
+    }
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.values
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn read_file(path: &str) -> Result<String, Fail> {
+    std::fs::read_to_string(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))
+}
+
+/// The embedded matrix or the one in `--matrix`, with the settings of the flags.
+fn load_matrix(o: &Opts) -> Result<Matrix, Fail> {
+    let matrix = match o.value("--matrix") {
+        None => Matrix::embedded()?,
+        Some(path) if path.ends_with(".json") => Matrix::from_json(&read_file(path)?)?,
+        Some(path) => {
+            let info = MatrixInfo {
+                id: path.to_owned(),
+                title: format!("Habilitation matrix loaded from {path}"),
+                date: String::new(),
+                legal_basis: String::new(),
+                note: String::new(),
+            };
+            Matrix::from_csv(info, &read_file(path)?)?
+        }
+    };
+    Ok(matrix.with_settings(Settings {
+        social_rows_in_force: o.flag("--social-rows-in-force"),
+    }))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Fail> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| Fail(e.to_string(), 1))
+}
+
+/// Reads a snake_case enum value the way the JSON formats spell it.
+fn enum_arg<T: serde::de::DeserializeOwned>(name: &str, value: &str) -> Result<T, Fail> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| usage(format!("{name}: unknown value `{value}`")))
+}
+
+fn staff_report(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(args, &["--json", "--social-rows-in-force"], &["--matrix"])?;
+    let [path] = o.positional.as_slice() else {
+        return Err(usage("staff-report takes one STAFF.json file"));
+    };
+    let list: StaffList = dmp_core::json::from_str(&read_file(path)?)?;
+    let report = StaffReport::build(&list, &load_matrix(&o)?, &Rights::embedded()?);
+    if o.flag("--json") {
+        to_json(&report)
+    } else {
+        Ok(report.to_string())
+    }
+}
+
+fn check(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(args, &[], &["--oid"])?;
+    let [kind, value] = o.positional.as_slice() else {
+        return Err(usage("check takes KIND VALUE"));
+    };
+    let line = match kind.as_str() {
+        "ins" => {
+            let oid = o.value("--oid").unwrap_or(dmp_core::ids::oid::INS_NIR);
+            let ins = Ins::parse(value, oid)?;
+            format!("valid INS ({}): {}", ins.system().label(), ins.to_cx())
+        }
+        "ins-cx" => {
+            let ins = Ins::from_cx(value)?;
+            format!("valid INS ({}): {}", ins.system().label(), ins.matricule())
+        }
+        "rpps" => format!(
+            "valid RPPS: IdNat_PS {}",
+            IdNatPs::Rpps(value.parse::<Rpps>()?)
+        ),
+        "adeli" => format!(
+            "valid ADELI: IdNat_PS {}",
+            IdNatPs::Adeli(value.parse::<Adeli>()?)
+        ),
+        "idnat" => format!("valid IdNat_PS: {}", value.parse::<IdNatPs>()?),
+        "finess" => {
+            let f: Finess = value.parse()?;
+            format!("valid FINESS: structure IdNat {}", f.struct_idnat())
+        }
+        "oid" => format!("valid OID: {}", value.parse::<Oid>()?),
+        other => return Err(usage(format!("unknown identifier kind `{other}`"))),
+    };
+    Ok(line + "\n")
+}
+
+fn matrix(args: &[String]) -> Result<String, Fail> {
+    let (sub, rest) = args
+        .split_first()
+        .ok_or_else(|| usage("matrix needs a subcommand: decide"))?;
+    if sub != "decide" {
+        return Err(usage(format!("unknown matrix subcommand `{sub}`")));
+    }
+    let o = Opts::parse(
+        rest,
+        &["--json", "--social-rows-in-force"],
+        &["--profession", "--function", "--type", "--matrix"],
+    )?;
+    let type_code = o
+        .value("--type")
+        .ok_or_else(|| usage("matrix decide needs --type TYPE_CODE"))?;
+    let mut reader = Reader::default();
+    for p in o.all("--profession") {
+        let (system, code) = p
+            .split_once(':')
+            .ok_or_else(|| usage("--profession takes SYSTEM:CODE, e.g. TRE_G15:60"))?;
+        let system = ProfessionSystem::from_name(system)
+            .ok_or_else(|| usage(format!("unknown profession system `{system}`")))?;
+        reader.profession = Some(Profession {
+            system,
+            code: code.to_owned(),
+        });
+    }
+    for f in o.all("--function") {
+        reader.function = Some(enum_arg::<FonctionEssms>("--function", f)?);
+    }
+    let decision = load_matrix(&o)?.decide(&reader, type_code);
+    if o.flag("--json") {
+        return to_json(&decision);
+    }
+    let mut out = format!("{:?}: {}\n", decision.outcome, decision.reason);
+    if let Some(p) = &decision.provenance {
+        out += &format!(
+            "cell status {} (matrix {}), source: {}\n",
+            p.status.code(),
+            p.matrix_id,
+            p.source
+        );
+    }
+    Ok(out)
+}
+
+fn rights(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(
+        args,
+        &["--json"],
+        &["--auth", "--actor", "--mode", "--transaction"],
+    )?;
+    let auth: Authentication = enum_arg(
+        "--auth",
+        o.value("--auth")
+            .ok_or_else(|| usage("rights needs --auth"))?,
+    )?;
+    let actor: Actor = enum_arg(
+        "--actor",
+        o.value("--actor")
+            .ok_or_else(|| usage("rights needs --actor"))?,
+    )?;
+    let mode: AccessMode = enum_arg("--mode", o.value("--mode").unwrap_or("normal"))?;
+    let table = Rights::embedded()?;
+    let decisions: Vec<_> = match o.value("--transaction") {
+        Some(td) => table.decide(auth, actor, mode, td),
+        None => {
+            // Each printed row of the login's document, in table order.
+            let doc = table.document_for(auth);
+            let mut seen = std::collections::HashSet::new();
+            table
+                .rows()
+                .iter()
+                .filter(|r| r.document == doc && seen.insert(r.transaction.as_str()))
+                .flat_map(|r| table.decide(auth, actor, mode, &r.transaction))
+                .collect()
+        }
+    };
+    if decisions.is_empty() {
+        return Err(Fail("no such transaction in the rights tables".into(), 1));
+    }
+    if o.flag("--json") {
+        return to_json(&decisions);
+    }
+    let mut out = String::new();
+    for d in &decisions {
+        let notes: Vec<String> = d
+            .footnotes
+            .iter()
+            .map(|f| {
+                format!(
+                    "({}) {}",
+                    f.number,
+                    f.text.as_deref().unwrap_or("[no legend printed]")
+                )
+            })
+            .collect();
+        out += &format!(
+            "{:<7} {:<60} {:?}{}{}\n",
+            d.transaction,
+            d.label,
+            d.permission,
+            if d.withdrawn { " [withdrawn]" } else { "" },
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", notes.join("; "))
+            }
+        );
+    }
+    Ok(out)
+}

@@ -49,7 +49,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{FonctionEssms, Profession, ProfessionSystem};
+use crate::model::{FonctionEssms, Profession, ProfessionSystem, Professionnel};
 
 /// The embedded provisional matrix (long form), copied from the project's reference data.
 const EMBEDDED_CSV: &str = include_str!("../../data/habilitation/provisional-matrix.csv");
@@ -342,6 +342,14 @@ impl Reader {
     pub fn with_function(mut self, function: FonctionEssms) -> Reader {
         self.function = Some(function);
         self
+    }
+
+    /// The reader a professional of the model is: their profession and function.
+    pub fn of(professionnel: &Professionnel) -> Reader {
+        Reader {
+            profession: professionnel.profession().cloned(),
+            function: professionnel.function(),
+        }
     }
 
     fn describe(&self) -> String {

@@ -13,17 +13,24 @@
 //!   PDT-INF-606 v1.3): which transactions (TD0.2 existence test, TD2.1 feeding, TD3.2
 //!   consultation…) are open to an authentication mode × actor × access mode.
 //!
+//! - [`report`]: the "professionnels concernés" staff report built on both.
+//!
 //! Both are **explanatory and for pre-filtering only**: the DMP server applies them and
 //! decides. Use them to grey out actions, to explain a refusal or why a document is not
 //! visible, and to produce the "professionnels concernés" staff information; never treat a
 //! local "allowed" as a guarantee, nor as a security control.
 
 pub mod matrix;
+pub mod report;
 pub mod rights;
 
 pub use matrix::{
     Basis, Cell, CellStatus, Decision, DocumentType, Matrix, MatrixData, MatrixInfo, MatrixRow,
     Outcome, Provenance, Reader, RowKind, Settings,
+};
+pub use report::{
+    ConsultStatus, ConsultVerdict, FeedVerdict, ReadableType, StaffEntry, StaffList, StaffReport,
+    StaffSummary,
 };
 pub use rights::{
     AccessMode, Actor, Authentication, Footnote, ModeColumn, Permission, Profile, RightDecision,

@@ -48,6 +48,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::Professionnel;
 
 const FUNCTIONAL_CSV: &str = include_str!("../../data/rights/functional-rights.csv");
 const AIR_CSV: &str = include_str!("../../data/rights/air-rights.csv");
@@ -84,6 +85,20 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The actor a professional is outside any patient relationship: a physician
+    /// (TRE_G15 `10`) is [`Actor::Medecin`], another TRE_G15 profession
+    /// [`Actor::PsNonMedecin`], anyone else [`Actor::NonPs`]. Whether a physician is the
+    /// patient's médecin traitant depends on the patient, so the caller says so.
+    pub fn of(professionnel: &Professionnel) -> Actor {
+        if professionnel.is_medecin() {
+            Actor::Medecin
+        } else if professionnel.is_health_professional() {
+            Actor::PsNonMedecin
+        } else {
+            Actor::NonPs
+        }
+    }
+
     fn code(self) -> &'static str {
         match self {
             Actor::PsNonMedecin => "ps_non_medecin",
