@@ -152,7 +152,10 @@ fn malformed_staff_lists_name_the_field() {
     match json::from_str::<StaffList>(&v.to_string()) {
         Err(Error::Json { path, message, .. }) => {
             assert_eq!(path, "staff[3].idnat");
-            assert!(message.contains("\"123\"") && message.contains("11 digits"), "{message}");
+            assert!(
+                message.contains("\"123\"") && message.contains("11 digits"),
+                "{message}"
+            );
         }
         other => panic!("{other:?}"),
     }

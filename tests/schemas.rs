@@ -1,0 +1,163 @@
+//! The JSON Schemas in `docs/schema/` describe what the library reads and writes: the sample
+//! files and the library's own output validate against them, and a mutated document does not.
+//!
+//! A small validator for the keywords the schemas use (type, enum, properties, required,
+//! additionalProperties, items, minItems, minLength, maxLength, minimum, local $ref). The
+//! `pattern` keyword is not checked here: the library's own validation is stricter.
+
+use dmp_core::habilitation::{Matrix, Rights, StaffList, StaffReport};
+use dmp_core::json;
+use dmp_core::model::Usager;
+use serde_json::Value;
+
+const USAGER_SCHEMA: &str = include_str!("../docs/schema/usager.schema.json");
+const STAFF_SCHEMA: &str = include_str!("../docs/schema/staff.schema.json");
+const REPORT_SCHEMA: &str = include_str!("../docs/schema/staff-report.schema.json");
+const USAGERS: &str = include_str!("../examples/data/usagers.json");
+const STAFF: &str = include_str!("../examples/data/ehpad-staff.json");
+
+fn validate(root: &Value, schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/$defs/").expect("local $ref");
+        validate(root, &root["$defs"][name], v, path, errors);
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "string" => v.is_string(),
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "boolean" => v.is_boolean(),
+            "integer" => v.is_u64() || v.is_i64(),
+            "null" => v.is_null(),
+            _ => false,
+        });
+        if !ok {
+            errors.push(format!("{path}: not of type {t}"));
+            return;
+        }
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array) {
+        if !e.contains(v) {
+            errors.push(format!("{path}: {v} not in enum"));
+        }
+    }
+    if let Some(s) = v.as_str() {
+        let n = s.chars().count() as u64;
+        if schema
+            .get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n < m)
+        {
+            errors.push(format!("{path}: shorter than minLength"));
+        }
+        if schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n > m)
+        {
+            errors.push(format!("{path}: longer than maxLength"));
+        }
+    }
+    if let (Some(n), Some(m)) = (v.as_i64(), schema.get("minimum").and_then(Value::as_i64)) {
+        if n < m {
+            errors.push(format!("{path}: below minimum"));
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        let props = schema.get("properties").and_then(Value::as_object);
+        for req in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = req.as_str().unwrap();
+            if !obj.contains_key(key) {
+                errors.push(format!("{path}: missing required {key}"));
+            }
+        }
+        for (k, val) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => validate(root, s, val, &format!("{path}.{k}"), errors),
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    errors.push(format!("{path}: unexpected property {k}"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let Some(arr) = v.as_array() {
+        if schema
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| (arr.len() as u64) < m)
+        {
+            errors.push(format!("{path}: fewer than minItems"));
+        }
+        if let Some(items) = schema.get("items") {
+            for (i, item) in arr.iter().enumerate() {
+                validate(root, items, item, &format!("{path}[{i}]"), errors);
+            }
+        }
+    }
+}
+
+fn errors(schema: &str, doc: &Value) -> Vec<String> {
+    let root: Value = serde_json::from_str(schema).unwrap();
+    let mut errors = Vec::new();
+    validate(&root, &root, doc, "$", &mut errors);
+    errors
+}
+
+#[test]
+fn samples_validate() {
+    let usagers: Value = serde_json::from_str(USAGERS).unwrap();
+    for u in usagers.as_array().unwrap() {
+        assert_eq!(errors(USAGER_SCHEMA, u), Vec::<String>::new());
+    }
+    let staff: Value = serde_json::from_str(STAFF).unwrap();
+    assert_eq!(errors(STAFF_SCHEMA, &staff), Vec::<String>::new());
+}
+
+#[test]
+fn library_output_validates() {
+    let usagers: Vec<Usager> = json::from_str(USAGERS).unwrap();
+    for u in &usagers {
+        let v = serde_json::to_value(u).unwrap();
+        assert_eq!(errors(USAGER_SCHEMA, &v), Vec::<String>::new());
+    }
+    let list: StaffList = json::from_str(STAFF).unwrap();
+    assert_eq!(
+        errors(STAFF_SCHEMA, &serde_json::to_value(&list).unwrap()),
+        Vec::<String>::new()
+    );
+    let report = StaffReport::build(
+        &list,
+        &Matrix::embedded().unwrap(),
+        &Rights::embedded().unwrap(),
+    );
+    let v = serde_json::to_value(&report).unwrap();
+    assert_eq!(errors(REPORT_SCHEMA, &v), Vec::<String>::new());
+}
+
+#[test]
+fn the_validator_rejects_what_the_schema_forbids() {
+    let mut staff: Value = serde_json::from_str(STAFF).unwrap();
+    staff["staff"][0]["nickname"] = "Doc".into();
+    staff["staff"][1]["card"] = "badge".into();
+    staff["structure"]
+        .as_object_mut()
+        .unwrap()
+        .remove("finess_et");
+    let errs = errors(STAFF_SCHEMA, &staff);
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    let mut u: Value = serde_json::from_str::<Value>(USAGERS).unwrap()[0].take();
+    u["traits"]["birth_given_names"] = serde_json::json!([]);
+    u["minor"] = "yes".into();
+    assert_eq!(errors(USAGER_SCHEMA, &u).len(), 2);
+}
