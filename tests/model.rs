@@ -172,7 +172,17 @@ fn sample_staff_and_structure_load() {
     assert!(staff.len() >= 12);
     let medco = &staff[0];
     assert!(medco.is_medecin());
-    assert_eq!(medco.author_specialty_code(), "G15_10/SM26");
+    assert_eq!(medco.author_specialty().unwrap().code, "G15_10/SM26");
+    assert_eq!(
+        medco.author_specialty().unwrap().system,
+        "1.2.250.1.213.1.1.4.5"
+    );
+    // A deprecated TRE_G15 code (35 aide-soignant) falls back to the TRE_R85 role.
+    let aide = staff
+        .iter()
+        .find(|p| p.job_title() == Some("Aide-soignante"))
+        .unwrap();
+    assert_eq!(aide.author_specialty().unwrap().code, "313");
     assert_eq!(
         medco.to_xcn().unwrap(),
         "899900100019^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS"
@@ -182,7 +192,7 @@ fn sample_staff_and_structure_load() {
         .find(|p| p.job_title() == Some("Secrétaire médicale"))
         .unwrap();
     assert!(secretary.profession().is_none());
-    assert_eq!(secretary.author_specialty_code(), "312");
+    assert_eq!(secretary.author_specialty().unwrap().code, "312");
     assert_eq!(secretary.card(), Card::Cpe);
 }
 
@@ -194,6 +204,13 @@ fn professionnel_rules() {
     // A specialty that does not combine with the profession in JDV_J01.
     let text = staff_member(2, |p| p["specialty"] = "SM26".into());
     expect_invalid(json::from_str::<Professionnel>(&text), ".", "JDV_J01");
+    // A pharmacist's TRE_G05 section forms a JDV_J01 code too.
+    let text = staff_member(2, |p| {
+        p["profession"]["code"] = "21".into();
+        p["specialty"] = "A".into();
+    });
+    let ph = json::from_str::<Professionnel>(&text).unwrap();
+    assert_eq!(ph.author_specialty().unwrap().code, "G15_21/A");
     // Unknown role.
     let text = staff_member(2, |p| p["role"] = "999".into());
     expect_invalid(json::from_str::<Professionnel>(&text), ".", "TRE_R85");

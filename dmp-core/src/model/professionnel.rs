@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::profession::{FonctionEssms, Profession, ProfessionSystem};
 use super::text;
-use crate::codes;
+use crate::codes::{self, Concept};
 use crate::error::{Error, Result};
 use crate::ids::IdNatPs;
 
@@ -49,8 +49,10 @@ pub struct ProfessionnelData {
     /// job has no profession code (secrétaire, directeur, animateur…) give a `role` instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profession: Option<Profession>,
-    /// Specialty / savoir-faire code (TRE_R38, e.g. `SM26` for general medicine; pharmacists'
-    /// sections too). Must form a valid JDV_J01 author specialty with the profession.
+    /// Specialty / savoir-faire code: for a médecin a TRE_R38 specialty (`SM26` médecine
+    /// générale, formerly TRE_R01), for a pharmacien a TRE_G05 section (`A`, `D`…), for an
+    /// infirmier a specialisation (`SI01`…). Must form, with the profession, a code of
+    /// JDV_J01 (`G15_10/SM26`, `G15_21/A`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specialty: Option<String>,
     /// Role in the care (TRE_R85, e.g. `330` coordonnateur de parcours), where relevant.
@@ -197,19 +199,28 @@ impl Professionnel {
             && self.0.profession.as_ref().map(|p| p.code.as_str()) == Some("10")
     }
 
-    /// The JDV_J01 author specialty code the CDA and XDS metadata carry for this person:
-    /// `G15_<profession>[/<specialty>]` for health professions, else the profession or role
-    /// code itself.
-    pub fn author_specialty_code(&self) -> String {
-        match (&self.0.profession, &self.0.specialty, &self.0.role) {
-            (Some(p), Some(s), _) if p.system == ProfessionSystem::G15 => {
-                format!("G15_{}/{}", p.code, s)
+    /// The JDV_J01 author specialty the CDA and XDS metadata carry for this person (author
+    /// `code`, XDS authorSpecialty): the first of `G15_<profession>/<specialty>`,
+    /// `G15_<profession>`, the TRE_R85 role, or the non-health profession code that JDV_J01
+    /// contains. `None` when none is in JDV_J01 (e.g. a deprecated TRE_G15 code without a
+    /// role): such a person cannot be a document author until a role is given.
+    pub fn author_specialty(&self) -> Option<&'static Concept> {
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(p) = &self.0.profession {
+            if p.system == ProfessionSystem::G15 {
+                if let Some(s) = &self.0.specialty {
+                    candidates.push(format!("G15_{}/{}", p.code, s));
+                }
+                candidates.push(format!("G15_{}", p.code));
             }
-            (Some(p), None, _) if p.system == ProfessionSystem::G15 => format!("G15_{}", p.code),
-            (Some(p), _, _) => p.code.clone(),
-            (None, _, Some(role)) => role.clone(),
-            (None, _, None) => String::new(),
         }
+        candidates.extend(self.0.role.iter().cloned());
+        if let Some(p) = &self.0.profession {
+            if p.system != ProfessionSystem::G15 {
+                candidates.push(p.code.clone());
+            }
+        }
+        candidates.iter().find_map(|c| codes::author_specialty(c))
     }
 
     /// The HL7 XCN rendering used for authorPerson / legalAuthenticator.

@@ -189,18 +189,10 @@ impl FromStr for BirthDate {
     }
 }
 
-impl Serialize for BirthDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for BirthDate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::ids::string_serde!(
+    BirthDate,
+    "a birth date YYYY-MM-DD (00 for an unknown part)"
+);
 
 /// INSEE (COG) code of the birth commune, or of the country (99xxx) for people born abroad.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -237,18 +229,7 @@ impl fmt::Display for CodeInsee {
     }
 }
 
-impl Serialize for CodeInsee {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for CodeInsee {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::ids::string_serde!(CodeInsee, "a 5-character INSEE code");
 
 /// A local patient identifier (IPP) and the OID of the system that assigns it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
