@@ -139,18 +139,9 @@ pub fn read_svs(path: &Path) -> Result<RawSet, String> {
         concepts: Vec::new(),
         retired: Vec::new(),
     };
-    for (_, a) in els.iter().filter(|(n, _)| n == "Concept") {
-        let get = |k: &str| a.get(k).cloned().unwrap_or_default();
-        if a.get("dateFin").is_some_and(|d| !d.is_empty()) {
-            set.retired.push(get("code"));
-            continue;
-        }
-        set.concepts.push(RawConcept {
-            code: get("code"),
-            display: get("displayName"),
-            system: get("codeSystem"),
-        });
-    }
+    push_concepts(&mut set, &els, "Concept", |a| {
+        a.get("dateFin").is_some_and(|d| !d.is_empty())
+    });
     Ok(set)
 }
 
@@ -175,9 +166,23 @@ pub fn read_art_decor(path: &Path) -> Result<RawSet, String> {
         concepts: Vec::new(),
         retired: Vec::new(),
     };
-    for (_, a) in els.iter().filter(|(n, _)| n == "concept") {
+    push_concepts(&mut set, &els, "concept", |a| {
+        a.get("type").is_some_and(|t| t == "D")
+    });
+    Ok(set)
+}
+
+/// Adds the `tag` elements of `els` to `set` (code, displayName, codeSystem attributes), or
+/// to its retired list when `retired` says so.
+fn push_concepts(
+    set: &mut RawSet,
+    els: &[Element],
+    tag: &str,
+    retired: impl Fn(&BTreeMap<String, String>) -> bool,
+) {
+    for (_, a) in els.iter().filter(|(n, _)| n == tag) {
         let get = |k: &str| a.get(k).cloned().unwrap_or_default();
-        if a.get("type").is_some_and(|t| t == "D") {
+        if retired(a) {
             set.retired.push(get("code"));
             continue;
         }
@@ -187,7 +192,6 @@ pub fn read_art_decor(path: &Path) -> Result<RawSet, String> {
             system: get("codeSystem"),
         });
     }
-    Ok(set)
 }
 
 fn oid_of_identifier(v: &serde_json::Value) -> Option<String> {
