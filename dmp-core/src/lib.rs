@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cda;
 pub mod codes;
 pub mod csv;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod habilitation;
 pub mod ids;
 pub mod json;
 pub mod model;
+pub mod xml;
 
 pub use error::{Error, Invalid, Result};
 

@@ -31,6 +31,8 @@ mod structure;
 mod text;
 mod usager;
 
+pub(crate) use text::{check as check_text, check_name};
+
 pub use document::{Confidentiality, ConfidentialityLevel, DocumentKind};
 pub use profession::{FonctionEssms, Profession, ProfessionSystem};
 pub use professionnel::{Card, Professionnel, ProfessionnelData};

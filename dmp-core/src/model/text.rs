@@ -35,6 +35,25 @@ pub(crate) fn optional(field: &str, value: &str, max: usize) -> Result<Option<St
     Ok(Some(trimmed.to_owned()))
 }
 
+/// Checks an already-clean value: what [`required`] accepts, and no surrounding whitespace
+/// (values that are emitted as given, such as CDA names, must not be silently trimmed).
+pub(crate) fn check(field: &str, value: &str, max: usize) -> Result<()> {
+    let clean = required(field, value, max)?;
+    if clean != value {
+        return Err(Error::invalid(
+            field,
+            "must not start or end with whitespace",
+            value,
+        ));
+    }
+    Ok(())
+}
+
+/// [`check`] for a person's or a software's name (at most 100 characters).
+pub(crate) fn check_name(field: &str, value: &str) -> Result<()> {
+    check(field, value, 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

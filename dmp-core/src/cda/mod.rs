@@ -1,0 +1,13 @@
+//! CDA R2 documents for the DMP, as the CI-SIS "structuration minimale" defines them.
+//!
+//! - [`CdaHeader`] (+ [`Content`]) is what a document says, as data.
+//! - [`build`] turns it into the exact bytes to send: UTF-8, no BOM, no `xsi:schemaLocation`,
+//!   deterministic (same inputs, same bytes), N1 body (the file in base64).
+//! - [`read`] parses a CDA (ours or anyone's) back, with a hardened XML reader.
+
+mod header;
+
+pub use header::{
+    Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
+    LegalAuthenticator, MediaType, ServiceEvent, TITLE_MAX,
+};
