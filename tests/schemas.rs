@@ -13,6 +13,12 @@ use serde_json::Value;
 const USAGER_SCHEMA: &str = include_str!("../docs/schema/usager.schema.json");
 const STAFF_SCHEMA: &str = include_str!("../docs/schema/staff.schema.json");
 const REPORT_SCHEMA: &str = include_str!("../docs/schema/staff-report.schema.json");
+const CASE_SCHEMA: &str = include_str!("../docs/schema/cda-case.schema.json");
+const CASES: [&str; 3] = [
+    include_str!("../examples/data/cases/dlu.json"),
+    include_str!("../examples/data/cases/dlu-v2.json"),
+    include_str!("../examples/data/cases/projet-personnalise.json"),
+];
 const USAGERS: &str = include_str!("../examples/data/usagers.json");
 const STAFF: &str = include_str!("../examples/data/ehpad-staff.json");
 
@@ -122,6 +128,22 @@ fn samples_validate() {
     }
     let staff: Value = serde_json::from_str(STAFF).unwrap();
     assert_eq!(errors(STAFF_SCHEMA, &staff), Vec::<String>::new());
+    for case in CASES {
+        let v: Value = serde_json::from_str(case).unwrap();
+        assert_eq!(errors(CASE_SCHEMA, &v), Vec::<String>::new());
+        let patient = &v["header"]["patient"];
+        let root: Value = serde_json::from_str(USAGER_SCHEMA).unwrap();
+        for key in ["ins", "traits", "ipp"] {
+            if let Some(part) = patient.get(key) {
+                let mut errs = Vec::new();
+                validate(&root, &root["$defs"][key], part, key, &mut errs);
+                if key == "ipp" {
+                    validate(&root, &root["properties"]["ipp"], part, key, &mut errs);
+                }
+                assert_eq!(errs, Vec::<String>::new());
+            }
+        }
+    }
 }
 
 #[test]

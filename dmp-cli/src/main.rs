@@ -3,6 +3,9 @@
 
 use std::process::ExitCode;
 
+use std::path::Path;
+
+use dmp_core::cda::{self, Case};
 use dmp_core::habilitation::{
     AccessMode, Actor, Authentication, Matrix, MatrixInfo, Reader, Rights, Settings, StaffList,
     StaffReport,
@@ -26,6 +29,11 @@ USAGE:
       Functional rights. AUTH: indirecte_certificat_es, directe_cps, directe_cpe, air.
       ACTOR: ps_non_medecin, medecin, medecin_traitant, medecin_du_travail, non_ps.
       MODE: normal (default), centre_15, bris_de_glace.
+  dmp cda build CASE.json -o OUT.xml
+      Build a CDA R2 document (N1 body) from a case: header + content (docs/schema/cda-case.schema.json).
+  dmp cda show DOC.xml [--json] [--content OUT]
+      Read a CDA: its header as written, whether it passes the model's rules, and (with
+      --content) the N1 body extracted to OUT.
   dmp version
 
 --matrix FILE loads a replacement habilitation matrix: JSON (dmp-habilitation-matrix/1) if the
@@ -68,6 +76,7 @@ fn run(args: &[String]) -> Result<String, Fail> {
         "check" => check(rest),
         "matrix" => matrix(rest),
         "rights" => rights(rest),
+        "cda" => cda(rest),
         "version" | "--version" => Ok(format!("dmp {}\n", dmp_core::VERSION)),
         "help" | "--help" | "-h" => {
             Ok(format!("{}\n", USAGE.replace("VERSION", dmp_core::VERSION)))
@@ -320,5 +329,96 @@ fn rights(args: &[String]) -> Result<String, Fail> {
             }
         );
     }
+    Ok(out)
+}
+
+/// Writes `bytes` to `path` through a temporary file, so that a failure leaves no partial file.
+fn write_file(path: &str, bytes: &[u8]) -> Result<(), Fail> {
+    let tmp = format!("{path}.tmp-{}", std::process::id());
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Fail(format!("cannot write {path}: {e}"), 1)
+        })
+}
+
+fn cda(args: &[String]) -> Result<String, Fail> {
+    let (sub, rest) = args
+        .split_first()
+        .ok_or_else(|| usage("cda needs a subcommand: build or show"))?;
+    match sub.as_str() {
+        "build" => cda_build(rest),
+        "show" => cda_show(rest),
+        other => Err(usage(format!("unknown cda subcommand `{other}`"))),
+    }
+}
+
+fn cda_build(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(args, &[], &["-o", "--output"])?;
+    let [case_path] = o.positional.as_slice() else {
+        return Err(usage("cda build takes one CASE.json file"));
+    };
+    let out = o
+        .value("-o")
+        .or_else(|| o.value("--output"))
+        .ok_or_else(|| usage("cda build needs -o OUT.xml"))?;
+    let case: Case = dmp_core::json::from_str(&read_file(case_path)?)?;
+    let base = Path::new(case_path).parent().unwrap_or(Path::new("."));
+    let (header, content) =
+        case.into_parts(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))?;
+    let bytes = cda::build(&header, &content)?;
+    write_file(out, &bytes)?;
+    Ok(format!(
+        "{out}: {} ({} bytes, {} body of {} bytes)\n",
+        header.kind.type_concept()?.display,
+        bytes.len(),
+        content.media_type.mime(),
+        content.data.len()
+    ))
+}
+
+fn cda_show(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(args, &["--json"], &["--content"])?;
+    let [path] = o.positional.as_slice() else {
+        return Err(usage("cda show takes one DOC.xml file"));
+    };
+    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
+    let doc = cda::read(&bytes)?;
+    if let Some(out) = o.value("--content") {
+        let content = doc
+            .content
+            .as_ref()
+            .ok_or_else(|| Fail(format!("{path} has no N1 (nonXMLBody) content"), 1))?;
+        write_file(out, &content.data)?;
+    }
+    let check = doc.to_header();
+    if o.flag("--json") {
+        let v = serde_json::json!({
+            "header": doc.header,
+            "content": doc.content.as_ref().map(|c| serde_json::json!({
+                "media_type": c.media_type,
+                "bytes": c.data.len(),
+            })),
+            "model_check": match &check {
+                Ok(_) => serde_json::Value::String("ok".into()),
+                Err(e) => serde_json::Value::String(e.to_string()),
+            },
+        });
+        return to_json(&v);
+    }
+    let mut out = to_json(&doc.header)?;
+    if let Some(c) = &doc.content {
+        out += &format!("content: {} ({} bytes)\n", c.media_type.mime(), c.data.len());
+    }
+    out += &match check {
+        Ok(h) => format!(
+            "model check: ok ({} version {}, INS {})\n",
+            h.kind.type_code(),
+            h.version_number,
+            h.patient.ins.to_cx()
+        ),
+        Err(e) => format!("model check: {e}\n"),
+    };
     Ok(out)
 }

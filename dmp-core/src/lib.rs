@@ -15,6 +15,8 @@
 //! - [`model`]: usager, professionnel, structure, document kinds.
 //! - [`habilitation`]: the consultation matrix, the functional rights by authentication mode,
 //!   and the "professionnels concernés" staff report.
+//! - [`xml`]: the escaping writer and the hardened reader (no DTD, no entity expansion, limits).
+//! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -5,8 +5,10 @@
 //!   deterministic (same inputs, same bytes), N1 body (the file in base64).
 //! - [`read`] parses a CDA (ours or anyone's) back, with a hardened XML reader.
 
+mod case;
 mod header;
 
+pub use case::{Case, CaseContent};
 pub use header::{
     Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
     LegalAuthenticator, MediaType, ServiceEvent, TITLE_MAX,
