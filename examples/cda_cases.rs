@@ -43,7 +43,7 @@ fn case(text: &str) -> Result<(CdaHeader, Content), Box<dyn std::error::Error>> 
 }
 
 /// Every case: (file name, header, content).
-fn cases() -> Result<Vec<(String, CdaHeader, Content)>, Box<dyn std::error::Error>> {
+pub fn cases() -> Result<Vec<(String, CdaHeader, Content)>, Box<dyn std::error::Error>> {
     let (base, _) = case(DLU)?;
     let root: Oid = "1.2.250.1.999.1.1.7898.4".parse()?;
     let mut all = Vec::new();
