@@ -5,9 +5,13 @@
 //!   deterministic (same inputs, same bytes), N1 body (the file in base64).
 //! - [`read`] parses a CDA (ours or anyone's) back, with a hardened XML reader.
 
+mod builder;
 mod case;
 mod header;
 
+pub use builder::{
+    build, DEVICE_AUTHOR_CODE, N1_TEMPLATE_IDS, TEMPLATE_CI_SIS, TEMPLATE_HL7_FRANCE, TEMPLATE_N1,
+};
 pub use case::{Case, CaseContent};
 pub use header::{
     Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
