@@ -6,8 +6,14 @@
 //! - [`read`] parses a CDA (ours or anyone's) back, with a hardened XML reader.
 
 mod header;
+mod reader;
 
 pub use header::{
     Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
     LegalAuthenticator, MediaType, ServiceEvent, TITLE_MAX,
+};
+pub use reader::{
+    read, read_with_limits, RawAuthor, RawBody, RawCode, RawDevice, RawEncounter, RawEntity,
+    RawHeader, RawId, RawInterval, RawLegalAuthenticator, RawName, RawNamePart, RawOrganization,
+    RawPatient, RawRelatedDocument, RawServiceEvent, RawTime, ReadDocument, HL7_NS,
 };
