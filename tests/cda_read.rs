@@ -720,6 +720,15 @@ fn minimal_cda_variants() {
     .unwrap();
     assert_eq!(h.service_event.performer.unwrap().family_name, "DURAND");
 
+    // A qualifier is a set: "BR CL" is the birth name and the used name.
+    let h = convert(
+        r#"<family qualifier="BR">TEST-ESSMS</family>"#,
+        r#"<family qualifier="BR CL">TEST-ESSMS</family>"#,
+    )
+    .unwrap();
+    assert_eq!(h.patient.traits.birth_family_name, "TEST-ESSMS");
+    assert_eq!(h.patient.traits.used_family_name, None);
+
     // Unknown encounter dates.
     let h = convert(
         r#"<effectiveTime><low value="20240101120000+0100"/></effectiveTime>"#,

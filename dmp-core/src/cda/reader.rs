@@ -847,10 +847,22 @@ fn traits_of(p: &RawPatient) -> Result<Traits> {
         .name
         .as_ref()
         .ok_or_else(|| missing(&format!("{T}.birth_family_name"), "patient/name"))?;
+    // A qualifier is a set of codes (`BR CL` is both); `None` asks for no qualifier.
+    let has = |x: &RawNamePart, q: Option<&str>| {
+        let mut codes = x
+            .qualifier
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace();
+        match q {
+            Some(q) => codes.any(|c| c == q),
+            None => codes.next().is_none(),
+        }
+    };
     let with = |parts: &[RawNamePart], q: Option<&str>| -> Option<String> {
         parts
             .iter()
-            .find(|x| x.qualifier.as_deref().map(str::trim) == q)
+            .find(|x| has(x, q))
             .and_then(|x| clean(Some(&x.value)))
             .map(str::to_owned)
     };
@@ -869,7 +881,7 @@ fn traits_of(p: &RawPatient) -> Result<Traits> {
     let birth_given_names: Vec<String> = name
         .given
         .iter()
-        .filter(|g| g.qualifier.is_none())
+        .filter(|g| has(g, None))
         .flat_map(|g| g.value.split_whitespace())
         .map(str::to_owned)
         .collect();
@@ -1069,7 +1081,8 @@ impl ReadDocument {
     /// - text values (names, title, codes, identifiers) are trimmed of surrounding whitespace;
     /// - the INS is the first patient id whose root is an INS OID; the IPP is the id right
     ///   after it, if any (authority = root, id = extension);
-    /// - birth first names are the `given` without qualifier, each split on whitespace;
+    /// - birth first names are the `given` without qualifier, each split on whitespace (a
+    ///   qualifier is a set: `BR CL` counts as both);
     ///   `given@BR` is the first birth first name; `family@CL` / `given@CL` are the used names,
     ///   kept only when they differ from the birth family name / first birth first name;
     /// - a `birthTime` with a time of day keeps its date part (`YYYYMMDD`);

@@ -227,6 +227,11 @@ impl<'d> Element<'d> {
     }
 }
 
+/// Whether `s` is only XML white space (space, tab, CR, LF).
+fn is_xml_blank(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
 /// Line (1-based) of byte offset `pos` in `input`.
 fn line_at(input: &[u8], pos: usize) -> usize {
     let end = pos.min(input.len());
@@ -415,7 +420,7 @@ impl Builder<'_> {
             return Err(self.err(pos, "end tag without a start tag"));
         };
         if let Some(node) = self.nodes.get_mut(id) {
-            if !node.children.is_empty() && node.text.trim().is_empty() {
+            if !node.children.is_empty() && is_xml_blank(&node.text) {
                 node.text = String::new();
             }
         }
@@ -427,7 +432,7 @@ impl Builder<'_> {
 
     fn text(&mut self, text: std::borrow::Cow<'_, str>, pos: u64) -> Result<()> {
         let Some(&id) = self.stack.last() else {
-            if text.trim().is_empty() {
+            if is_xml_blank(&text) {
                 return Ok(());
             }
             let what = if self.phase == Phase::Epilog {
@@ -661,6 +666,7 @@ mod tests {
         assert!(msg(p("<r/><r/>")).contains("second root"));
         assert!(msg(p("<r/>x")).contains("after the root"));
         assert!(msg(p("x<r/>")).contains("before the root"));
+        assert!(msg(p("<r/>\u{a0}")).contains("after the root"));
         assert!(msg(p("<r><a></r>")).contains("malformed"));
         assert!(msg(p("<r><a>")).contains("unclosed"));
         assert!(msg(p("<r></r></r>")).contains("1:"));
