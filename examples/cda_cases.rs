@@ -49,13 +49,22 @@ pub fn cases() -> Result<Vec<(String, CdaHeader, Content)>, Box<dyn std::error::
     let mut all = Vec::new();
     for (i, kind) in DocumentKind::ALL.into_iter().enumerate() {
         for (j, (variant, content)) in [
-            ("pdf", Content { media_type: MediaType::Pdf, data: PDF.to_vec() }),
+            (
+                "pdf",
+                Content {
+                    media_type: MediaType::Pdf,
+                    data: PDF.to_vec(),
+                },
+            ),
             (
                 "txt",
                 Content {
                     media_type: MediaType::Text,
-                    data: format!("{} — exemple de contenu texte.\n", kind.type_concept()?.display)
-                        .into_bytes(),
+                    data: format!(
+                        "{} — exemple de contenu texte.\n",
+                        kind.type_concept()?.display
+                    )
+                    .into_bytes(),
                 },
             ),
         ]

@@ -90,6 +90,17 @@ fn qualified_identity_needs_every_trait() {
 }
 
 #[test]
+fn used_names_equal_to_birth_names_are_dropped() {
+    let text = usager_json(|u| {
+        u["traits"]["used_family_name"] = "DUPONT".into();
+        u["traits"]["used_given_name"] = "MARIE".into();
+    });
+    let u: Usager = json::from_str(&text).unwrap();
+    assert_eq!(u.traits().used_family_name, None);
+    assert_eq!(u.traits().used_given_name, None);
+}
+
+#[test]
 fn status_and_ins_must_agree() {
     let text = usager_json(|u| u["ins_status"] = "provisoire".into());
     expect_invalid(

@@ -409,7 +409,11 @@ fn cda_show(args: &[String]) -> Result<String, Fail> {
     }
     let mut out = to_json(&doc.header)?;
     if let Some(c) = &doc.content {
-        out += &format!("content: {} ({} bytes)\n", c.media_type.mime(), c.data.len());
+        out += &format!(
+            "content: {} ({} bytes)\n",
+            c.media_type.mime(),
+            c.data.len()
+        );
     }
     out += &match check {
         Ok(h) => format!(

@@ -50,9 +50,7 @@ impl Case {
             (None, Some(t), None) => t.into_bytes(),
             (None, None, Some(b)) => base64::engine::general_purpose::STANDARD
                 .decode(b.trim())
-                .map_err(|e| {
-                    Error::invalid("content.base64", format!("is not base64: {e}"), &b)
-                })?,
+                .map_err(|e| Error::invalid("content.base64", format!("is not base64: {e}"), &b))?,
             _ => {
                 return Err(Error::invalid(
                     "content",

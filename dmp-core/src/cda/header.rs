@@ -110,6 +110,18 @@ impl CdaPatient {
                 &t.first_given_name,
             ));
         }
+        if t.used_family_name.as_ref() == Some(&t.birth_family_name)
+            || t.used_given_name.as_ref() == Some(&t.first_given_name)
+        {
+            return Err(Error::invalid(
+                "traits.used_family_name",
+                "a used name equal to the birth name is left out (the CDA reader drops it)",
+                t.used_family_name.as_deref().unwrap_or(&t.first_given_name),
+            ));
+        }
+        if let Some(ipp) = &self.ipp {
+            crate::model::check_text("ipp.id", &ipp.id, 64)?;
+        }
         if t.birthplace_insee.is_none() {
             return Err(Error::invalid(
                 "traits.birthplace_insee",

@@ -8,6 +8,7 @@
 mod builder;
 mod case;
 mod header;
+mod reader;
 
 pub use builder::{
     build, DEVICE_AUTHOR_CODE, N1_TEMPLATE_IDS, TEMPLATE_CI_SIS, TEMPLATE_HL7_FRANCE, TEMPLATE_N1,
@@ -16,4 +17,9 @@ pub use case::{Case, CaseContent};
 pub use header::{
     Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
     LegalAuthenticator, MediaType, ServiceEvent, TITLE_MAX,
+};
+pub use reader::{
+    read, read_with_limits, RawAuthor, RawBody, RawCode, RawDevice, RawEncounter, RawEntity,
+    RawHeader, RawId, RawInterval, RawLegalAuthenticator, RawName, RawNamePart, RawOrganization,
+    RawPatient, RawRelatedDocument, RawServiceEvent, RawTime, ReadDocument, HL7_NS,
 };

@@ -249,10 +249,10 @@ pub struct Traits {
     pub birth_given_names: Vec<String>,
     /// Premier prénom de naissance; must be the first of `birth_given_names`.
     pub first_given_name: String,
-    /// Nom utilisé, when different from the birth name.
+    /// Nom utilisé, when different from the birth name (an equal one is dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_family_name: Option<String>,
-    /// Prénom utilisé, when different from the first birth first name.
+    /// Prénom utilisé, when different from the first birth first name (an equal one is dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_given_name: Option<String>,
     /// Sexe.
@@ -293,12 +293,17 @@ impl Traits {
                 &first_given_name,
             ));
         }
+        // A used name equal to the birth name says nothing more: drop it, as the CDA does.
+        let used_family_name = optional_name("used_family_name", &self.used_family_name)?
+            .filter(|n| *n != birth_family_name);
+        let used_given_name = optional_name("used_given_name", &self.used_given_name)?
+            .filter(|n| *n != first_given_name);
         Ok(Traits {
             birth_family_name,
             birth_given_names,
             first_given_name,
-            used_family_name: optional_name("used_family_name", &self.used_family_name)?,
-            used_given_name: optional_name("used_given_name", &self.used_given_name)?,
+            used_family_name,
+            used_given_name,
             sex: self.sex,
             birth_date: self.birth_date,
             birthplace_insee: self.birthplace_insee,
