@@ -19,7 +19,7 @@ const PROJET: &str = include_str!("data/cases/projet-personnalise.json");
 const USAGERS: &str = include_str!("data/usagers.json");
 const PDF: &[u8] = include_bytes!("data/cases/sample.pdf");
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Error> {
     let out = PathBuf::from(
         std::env::args()
             .nth(1)
@@ -36,14 +36,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn case(text: &str) -> Result<(CdaHeader, Content), Box<dyn std::error::Error>> {
+fn case(text: &str) -> Result<(CdaHeader, Content), Error> {
     let case: Case = dmp_core::json::from_str(text)?;
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/cases");
     Ok(case.into_parts(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))?)
 }
 
-/// Every case: (file name, header, content).
-pub fn cases() -> Result<Vec<(String, CdaHeader, Content)>, Box<dyn std::error::Error>> {
+type Error = Box<dyn std::error::Error>;
+
+/// One sample document: (file name, header, content).
+pub type NamedCase = (String, CdaHeader, Content);
+
+/// Every case.
+pub fn cases() -> Result<Vec<NamedCase>, Error> {
     let (base, _) = case(DLU)?;
     let root: Oid = "1.2.250.1.999.1.1.7898.4".parse()?;
     let mut all = Vec::new();

@@ -132,3 +132,65 @@ fn matrix_and_rights() {
     let (code, _, _) = dmp(&["rights", "--auth", "telepathy", "--actor", "non_ps"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn cda_build_and_show() {
+    let case = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/cases/dlu.json"
+    );
+    let dir = std::env::temp_dir().join(format!("dmp-cli-cda-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("dlu.xml");
+    let out_s = out.to_str().unwrap();
+    let (code, stdout, err) = dmp(&["cda", "build", case, "-o", out_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("Document de liaison d'urgence"), "{stdout}");
+    let first = std::fs::read(&out).unwrap();
+    assert!(first.starts_with(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    // Same inputs, same bytes.
+    dmp(&["cda", "build", case, "-o", out_s]);
+    assert_eq!(std::fs::read(&out).unwrap(), first);
+
+    let pdf = dir.join("body.pdf");
+    let (code, stdout, err) = dmp(&[
+        "cda",
+        "show",
+        out_s,
+        "--json",
+        "--content",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["model_check"], "ok");
+    assert_eq!(v["header"]["code"]["code"], "74207-2");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/cases/sample.pdf"
+    );
+    assert_eq!(std::fs::read(pdf).unwrap(), std::fs::read(sample).unwrap());
+
+    // A bad case: an error naming the field, and no output file.
+    let bad = dir.join("bad.json");
+    let text = std::fs::read_to_string(case)
+        .unwrap()
+        .replace("\"sample.pdf\"", &format!("{sample:?}"))
+        .replace(
+            "\"Dossier de liaison d'urgence\"",
+            &format!("\"{}\"", "x".repeat(129)),
+        );
+    std::fs::write(&bad, text).unwrap();
+    let out2 = dir.join("never.xml");
+    let (code, _, err) = dmp(&[
+        "cda",
+        "build",
+        bad.to_str().unwrap(),
+        "-o",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("title") && err.contains("128"), "{err}");
+    assert!(!out2.exists());
+    std::fs::remove_dir_all(dir).ok();
+}
