@@ -23,7 +23,7 @@
  *  - No ABI stability before 1.0: link against the exact version (check dmp_version()
  *    against DMP_VERSION_STRING at start-up).
  *
- * Coming next (not in this version; their error bands are reserved above):
+ * Coming next (not in this version; names indicative; their error bands are reserved above):
  *  - signing identities: dmp_identity_new_from_p12(), dmp_identity_free()      (4xxx)
  *  - TD2.1 feed request building (XDS metadata, VIHF, XAdES signature)          (3xxx, 5xxx)
  *  - DMP response parsing; the DMP's own code and text appear as "dmp_code" and

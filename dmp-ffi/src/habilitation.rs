@@ -30,6 +30,13 @@ pub struct dmp_matrix {
     inner: Matrix,
 }
 
+// The documented thread safety rests on these: fail to compile if the core ever changes them.
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<dmp_matrix>();
+    shareable::<crate::bytes::dmp_bytes>();
+};
+
 /// The settings document of `dmp_matrix_with_settings` (strict: unknown members are
 /// refused, so that a typo is not silently ignored).
 #[derive(Deserialize)]

@@ -7,7 +7,7 @@
 //!
 //! # Conventions (the same for every function)
 //!
-//! - Every fallible function returns a [`dmp_result`](error::dmp_result): `DMP_OK` (0) or
+//! - Every fallible function returns a [`dmp_result`]: `DMP_OK` (0) or
 //!   an error code in a stable band (1xxx arguments, 2xxx JSON/model, 3xxx habilitation,
 //!   4xxx keys/certificates, 5xxx XML/signature, 6xxx transport, 7xxx DMP answers).
 //! - The details of the last error of the calling thread are read with
