@@ -1,0 +1,370 @@
+"""Python binding of libdmp: feed and consult the DMP from ESSMS software.
+
+A thin ctypes layer over the C ABI (``include/dmp.h``): no compiled extension. Error codes
+become exceptions (:class:`DmpError` and one subclass per band), JSON outputs become
+``dict``/``list``, byte outputs ``bytes``.
+
+>>> import dmp
+>>> dmp.check_ins("245036912304502", "1.2.250.1.213.1.4.10")
+'245036912304502^^^&1.2.250.1.213.1.4.10&ISO^NH'
+
+The library is looked for, in this order: the ``DMP_LIBRARY`` environment variable (a
+path), next to this package, ``ctypes.util.find_library("dmp")`` and the system search path,
+then (developers) ``$CARGO_TARGET_DIR`` and ``<repo>/target`` ``{debug,release}``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from ctypes import byref, c_size_t, c_void_p
+from typing import Any, Optional, Union
+
+from . import _native
+
+__all__ = [
+    "DmpError",
+    "ArgumentError",
+    "ModelError",
+    "HabilitationError",
+    "CertificateError",
+    "XmlError",
+    "TransportError",
+    "DmpServerError",
+    "Matrix",
+    "version",
+    "library_path",
+    "check_ins",
+    "check_ins_cx",
+    "check_rpps",
+    "check_finess",
+    "check_idnat",
+    "rights_decide",
+    "cda_build",
+    "cda_read",
+]
+
+_lib = _native.lib
+
+#: Result codes of this version (see ``dmp_result`` in dmp.h).
+OK = 0
+ERR_NULL_ARGUMENT = 1000
+ERR_INVALID_UTF8 = 1001
+ERR_BUFFER_TOO_SMALL = 1002
+ERR_INVALID_ARGUMENT = 1003
+ERR_PANIC = 1999
+ERR_JSON = 2000
+ERR_INVALID = 2001
+ERR_DATA = 2002
+ERR_XML = 5000
+
+
+class DmpError(Exception):
+    """An error reported by libdmp.
+
+    Attributes: ``code`` (int), ``name`` (``"DMP_ERR_INVALID"``…), ``message``, and when they
+    apply ``argument`` (the C argument at fault), ``field``, ``rule``, ``value`` (a broken
+    model rule), ``path``, ``line``, ``column`` (where in a JSON input), ``source``; ``record``
+    is the whole last-error JSON record.
+    """
+
+    def __init__(self, record: dict):
+        self.record = record
+        self.code: int = record.get("code", -1)
+        self.name: str = record.get("name", "")
+        self.message: str = record.get("message", "")
+        self.argument: Optional[str] = record.get("argument")
+        self.field: Optional[str] = record.get("field")
+        self.rule: Optional[str] = record.get("rule")
+        self.value: Optional[str] = record.get("value")
+        self.path: Optional[str] = record.get("path")
+        self.line: Optional[int] = record.get("line")
+        self.column: Optional[int] = record.get("column")
+        self.source: Optional[str] = record.get("source")
+        super().__init__(f"{self.name} ({self.code}): {self.message}")
+
+
+class ArgumentError(DmpError):
+    """1xxx: NULL or non-UTF-8 argument, buffer too small, caught panic."""
+
+
+class ModelError(DmpError):
+    """2xxx: JSON input or model validation (field, rule, value, JSON path)."""
+
+
+class HabilitationError(DmpError):
+    """3xxx: habilitation or functional-rights refusal (reserved)."""
+
+
+class CertificateError(DmpError):
+    """4xxx: key, certificate, PKCS#12 (reserved)."""
+
+
+class XmlError(DmpError):
+    """5xxx: XML or signature."""
+
+
+class TransportError(DmpError):
+    """6xxx: transport, TLS (reserved)."""
+
+
+class DmpServerError(DmpError):
+    """7xxx: an error answered by the DMP (reserved); its own code and text will be in
+    ``record["dmp_code"]`` and ``record["dmp_text"]``."""
+
+
+_BANDS = {
+    1: ArgumentError,
+    2: ModelError,
+    3: HabilitationError,
+    4: CertificateError,
+    5: XmlError,
+    6: TransportError,
+    7: DmpServerError,
+}
+
+
+def _last_error_record() -> dict:
+    n = c_size_t(0)
+    _lib.dmp_last_error_json(None, 0, byref(n))
+    buf = ctypes.create_string_buffer(n.value + 1)
+    rc = _lib.dmp_last_error_json(buf, len(buf), byref(n))
+    if rc != OK:
+        return {"code": _lib.dmp_last_error_code(), "message": "(last error unavailable)"}
+    return json.loads(buf.value.decode("utf-8"))
+
+
+def _check(rc: int) -> None:
+    if rc == OK:
+        return
+    record = _last_error_record()
+    if record.get("code") != rc:  # should not happen: the record is per thread
+        name = _lib.dmp_result_name(rc).decode()
+        record = {"code": rc, "name": name, "message": name}
+    raise _BANDS.get(rc // 1000, DmpError)(record)
+
+
+_Text = Union[str, bytes]
+
+
+def _c(s: _Text, what: str) -> bytes:
+    """A str as NUL-terminated UTF-8 (bytes are passed as given, for callers who hold UTF-8)."""
+    b = s.encode("utf-8") if isinstance(s, str) else bytes(s)
+    if b"\0" in b:
+        raise ValueError(f"{what} must not contain NUL characters")
+    return b
+
+
+def _json_arg(v: Union[str, bytes, dict, list], what: str) -> bytes:
+    if isinstance(v, (dict, list)):
+        v = json.dumps(v, ensure_ascii=False)
+    return _c(v, what)
+
+
+def _take(ptr: c_void_p) -> Optional[bytes]:
+    """Copies and frees a dmp_bytes (None for NULL)."""
+    if not ptr.value:
+        return None
+    try:
+        n = _lib.dmp_bytes_len(ptr)
+        data = _lib.dmp_bytes_data(ptr)
+        return ctypes.string_at(data, n) if n else b""
+    finally:
+        _lib.dmp_bytes_free(ptr)
+
+
+def _take_json(ptr: c_void_p) -> Any:
+    data = _take(ptr)
+    return None if data is None else json.loads(data.decode("utf-8"))
+
+
+def version() -> str:
+    """The version of the loaded library."""
+    return _lib.dmp_version().decode()
+
+
+def library_path() -> str:
+    """Where the loaded library came from."""
+    return str(_native.path)
+
+
+# ---------------------------------------------------------------------------------------
+# Identifiers
+
+
+def check_ins(matricule: _Text, oid: _Text) -> str:
+    """Checks an INS (matricule + one of the four INS OIDs); returns its HL7 CX form."""
+    out = c_void_p()
+    _check(_lib.dmp_check_ins(_c(matricule, "matricule"), _c(oid, "oid"), byref(out)))
+    return _take(out).decode()
+
+
+def check_ins_cx(cx: _Text) -> dict:
+    """Checks an INS in CX form; returns ``{"matricule": …, "oid": …}``."""
+    out = c_void_p()
+    _check(_lib.dmp_check_ins_cx(_c(cx, "cx"), byref(out)))
+    return _take_json(out)
+
+
+def check_rpps(rpps: _Text) -> str:
+    """Checks an RPPS number; returns the IdNat_PS (``8`` + RPPS)."""
+    out = c_void_p()
+    _check(_lib.dmp_check_rpps(_c(rpps, "rpps"), byref(out)))
+    return _take(out).decode()
+
+
+def check_finess(finess: _Text) -> str:
+    """Checks a FINESS number; returns its canonical form."""
+    out = c_void_p()
+    _check(_lib.dmp_check_finess(_c(finess, "finess"), byref(out)))
+    return _take(out).decode()
+
+
+def check_idnat(idnat: _Text) -> str:
+    """Checks an IdNat_PS; returns its canonical form."""
+    out = c_void_p()
+    _check(_lib.dmp_check_idnat(_c(idnat, "idnat"), byref(out)))
+    return _take(out).decode()
+
+
+# ---------------------------------------------------------------------------------------
+# Habilitation
+
+
+class Matrix:
+    """A habilitation (consultation) matrix.
+
+    ``Matrix()`` is the embedded provisional matrix; see :meth:`from_csv`,
+    :meth:`from_json`, :meth:`with_settings`. Immutable, so one instance may be used from
+    several threads. Use it as a context manager (``with dmp.Matrix() as m:``) or call
+    :meth:`close`; it is also released when garbage-collected.
+    """
+
+    def __init__(self, *, _handle: Optional[c_void_p] = None):
+        if _handle is None:
+            _handle = c_void_p()
+            _check(_lib.dmp_matrix_new_default(byref(_handle)))
+        self._handle: Optional[c_void_p] = _handle
+
+    @classmethod
+    def from_csv(cls, csv: _Text, info: Union[dict, str]) -> "Matrix":
+        """Loads the long CSV form; ``info`` = ``{"id", "title", "date", "legal_basis"[, "note"]}``."""
+        h = c_void_p()
+        _check(_lib.dmp_matrix_new_from_csv(_c(csv, "csv"), _json_arg(info, "info"), byref(h)))
+        return cls(_handle=h)
+
+    @classmethod
+    def from_json(cls, document: Union[dict, str]) -> "Matrix":
+        """Loads the JSON form (``"format": "dmp-habilitation-matrix/1"``)."""
+        h = c_void_p()
+        _check(_lib.dmp_matrix_new_from_json(_json_arg(document, "document"), byref(h)))
+        return cls(_handle=h)
+
+    def with_settings(self, *, social_rows_in_force: bool) -> "Matrix":
+        """A new matrix with other settings (this one is unchanged)."""
+        h = c_void_p()
+        settings = {"social_rows_in_force": bool(social_rows_in_force)}
+        _check(_lib.dmp_matrix_with_settings(self._live(), _json_arg(settings, "settings"), byref(h)))
+        return Matrix(_handle=h)
+
+    def _live(self) -> c_void_p:
+        if self._handle is None:
+            raise ValueError("the matrix is closed")
+        return self._handle
+
+    def info(self) -> dict:
+        """``{"info": {…}, "settings": {…}, "rows": n, "document_types": n, "cells": n}``."""
+        out = c_void_p()
+        _check(_lib.dmp_matrix_info(self._live(), byref(out)))
+        return _take_json(out)
+
+    def decide(self, reader: Union[dict, str], type_code: _Text) -> dict:
+        """The decision for ``reader`` (``{"profession": {"system", "code"}, "function"}``)
+        and a document ``type_code``."""
+        out = c_void_p()
+        _check(
+            _lib.dmp_matrix_decide(
+                self._live(), _json_arg(reader, "reader"), _c(type_code, "type_code"), byref(out)
+            )
+        )
+        return _take_json(out)
+
+    def readable_types(self, reader: Union[dict, str]) -> list:
+        """The decisions of every document type ``reader`` may consult."""
+        out = c_void_p()
+        _check(_lib.dmp_matrix_readable_types(self._live(), _json_arg(reader, "reader"), byref(out)))
+        return _take_json(out)
+
+    def staff_report(self, staff: Union[dict, str]) -> dict:
+        """The "professionnels concernés" report of a structure's staff list."""
+        out = c_void_p()
+        _check(_lib.dmp_staff_report(self._live(), _json_arg(staff, "staff"), byref(out)))
+        return _take_json(out)
+
+    def staff_report_text(self, staff: Union[dict, str]) -> str:
+        """The same report as readable text."""
+        out = c_void_p()
+        _check(_lib.dmp_staff_report_text(self._live(), _json_arg(staff, "staff"), byref(out)))
+        return _take(out).decode("utf-8")
+
+    def close(self) -> None:
+        """Releases the matrix (idempotent)."""
+        h, self._handle = self._handle, None
+        if h is not None:
+            _lib.dmp_matrix_free(h)
+
+    def __enter__(self) -> "Matrix":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def rights_decide(auth: str, actor: str, mode: str, transaction: str) -> dict:
+    """The functional rights of a login for one transaction:
+    ``{"transaction", "allowed", "rows": […]}``."""
+    out = c_void_p()
+    _check(
+        _lib.dmp_rights_decide(
+            _c(auth, "auth"),
+            _c(actor, "actor"),
+            _c(mode, "mode"),
+            _c(transaction, "transaction"),
+            byref(out),
+        )
+    )
+    return _take_json(out)
+
+
+# ---------------------------------------------------------------------------------------
+# CDA
+
+
+def cda_build(header: Union[dict, str], content: bytes, media_type: str) -> bytes:
+    """Builds a CDA R2 N1 document (the exact bytes to send). ``header`` is the CDA header
+    (the ``header`` object of a case file); ``content`` the file to embed."""
+    content = bytes(content)
+    out = c_void_p()
+    _check(
+        _lib.dmp_cda_build(
+            _json_arg(header, "header"), content, len(content), _c(media_type, "media_type"), byref(out)
+        )
+    )
+    return _take(out)
+
+
+def cda_read(xml: bytes, *, content: bool = True) -> tuple[dict, Optional[bytes]]:
+    """Reads a CDA. Returns ``(record, body)``: ``record`` is
+    ``{"header", "content", "model", "model_error"}`` (see ``dmp_cda_read``), ``body`` the
+    decoded N1 file (``None`` when not asked for or absent)."""
+    xml = bytes(xml)
+    h, body = c_void_p(), c_void_p()
+    _check(_lib.dmp_cda_read(xml, len(xml), byref(h), byref(body) if content else None))
+    record = _take_json(h)
+    return record, _take(body) if content else None

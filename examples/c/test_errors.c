@@ -1,0 +1,299 @@
+/*
+ * test_errors: the error conventions of libdmp, checked from C.
+ *
+ * NULL arguments, invalid UTF-8, invalid JSON (code band + JSON path in the last-error
+ * record), broken model rules (field/rule/value), the buffer-too-small protocol, outputs
+ * left untouched on error, NULL-safe free functions. Exits non-zero if any check fails.
+ * Run under ASan/UBSan and valgrind by .ci/ffi-checks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmp.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                                  \
+    do {                                                                  \
+        checks++;                                                         \
+        if (!(cond)) {                                                    \
+            failures++;                                                   \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                 \
+            fprintf(stderr, "\n");                                        \
+        }                                                                 \
+    } while (0)
+
+/* A pointer value that the library must never write over on error. */
+#define SENTINEL_BYTES ((dmp_bytes *)(void *)0x1)
+#define SENTINEL_MATRIX ((dmp_matrix *)(void *)0x1)
+
+/* This thread's last-error JSON record, in a static buffer. */
+static const char *last_json(void) {
+    static char buf[4096];
+    size_t n = 0;
+    if (dmp_last_error_json(buf, sizeof buf, &n) != DMP_OK) {
+        return "(last error JSON too long)";
+    }
+    return buf;
+}
+
+static const char *last_message(void) {
+    static char buf[4096];
+    if (dmp_last_error_message(buf, sizeof buf, NULL) != DMP_OK) {
+        return "(last error message too long)";
+    }
+    return buf;
+}
+
+static void test_null_arguments(void) {
+    dmp_bytes *out = SENTINEL_BYTES;
+    dmp_result r = dmp_check_ins(NULL, "1.2.250.1.213.1.4.10", &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(dmp_result_is_argument_error(r), "band of %u", (unsigned)r);
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    CHECK(strstr(last_json(), "\"argument\":\"matricule\"") != NULL, "%s", last_json());
+    CHECK(strstr(last_message(), "matricule") != NULL, "%s", last_message());
+
+    r = dmp_matrix_new_default(NULL);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"out\"") != NULL, "%s", last_json());
+
+    out = SENTINEL_BYTES;
+    r = dmp_matrix_decide(NULL, "{}", "74207-2", &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"matrix\"") != NULL, "%s", last_json());
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+
+    r = dmp_cda_build("{}", NULL, 10, "application/pdf", &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"content\"") != NULL, "%s", last_json());
+
+    r = dmp_cda_read((const uint8_t *)"<x/>", 4, NULL, NULL);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"out_header_json\"") != NULL, "%s", last_json());
+
+    r = dmp_rights_decide("air", NULL, "normal", "TD2.1", &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+}
+
+static void test_invalid_utf8(void) {
+    dmp_bytes *out = SENTINEL_BYTES;
+    dmp_result r = dmp_check_rpps("1000242297\xff", &out);
+    CHECK(r == DMP_ERR_INVALID_UTF8, "got %s", dmp_result_name(r));
+    CHECK(dmp_result_is_argument_error(r), "band of %u", (unsigned)r);
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    CHECK(strstr(last_json(), "\"argument\":\"rpps\"") != NULL, "%s", last_json());
+    CHECK(dmp_last_error_code() == DMP_ERR_INVALID_UTF8, "code %u",
+          (unsigned)dmp_last_error_code());
+}
+
+static void test_invalid_values(void) {
+    dmp_bytes *out = SENTINEL_BYTES;
+    dmp_result r = dmp_check_rpps("12345678901", &out);
+    CHECK(r == DMP_ERR_INVALID, "got %s", dmp_result_name(r));
+    CHECK(dmp_result_is_model_error(r), "band of %u", (unsigned)r);
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    const char *j = last_json();
+    CHECK(strstr(j, "\"code\":2001") != NULL, "%s", j);
+    CHECK(strstr(j, "\"field\":\"rpps\"") != NULL, "%s", j);
+    CHECK(strstr(j, "\"rule\":") != NULL, "%s", j);
+    CHECK(strstr(j, "\"value\":\"12345678901\"") != NULL, "%s", j);
+
+    r = dmp_check_ins("245036912304502", "1.2.3", &out);
+    CHECK(r == DMP_ERR_INVALID, "got %s", dmp_result_name(r));
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+
+    r = dmp_rights_decide("carte_vitale", "non_ps", "normal", "TD2.1", &out);
+    CHECK(r == DMP_ERR_INVALID, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"field\":\"auth\"") != NULL, "%s", last_json());
+
+    r = dmp_cda_build("{}", (const uint8_t *)"x", 1, "application/msword", &out);
+    CHECK(r == DMP_ERR_INVALID, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"field\":\"media_type\"") != NULL, "%s", last_json());
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+}
+
+static void test_invalid_json(void) {
+    dmp_matrix *m = NULL;
+    dmp_result r = dmp_matrix_new_default(&m);
+    CHECK(r == DMP_OK && m != NULL, "matrix: %s", last_message());
+    if (!m) {
+        return;
+    }
+    dmp_bytes *out = SENTINEL_BYTES;
+
+    /* Not JSON at all. */
+    r = dmp_staff_report(m, "{\"structure\": ", &out);
+    CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+    CHECK(dmp_result_is_model_error(r), "band of %u", (unsigned)r);
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    CHECK(strstr(last_json(), "\"argument\":\"staff_json\"") != NULL, "%s", last_json());
+
+    /* A bad identifier deep inside: the record names its JSON path. */
+    static const char staff[] =
+        "{\"structure\":{\"name\":\"EHPAD\",\"finess_ej\":\"690800115\","
+        "\"finess_et\":\"690800123\",\"sector\":\"SA17\",\"practice_setting\":\"ESSMS\"},\n"
+        " \"staff\":[{\"idnat\":\"899900100019\",\"family_name\":\"MARTIN\","
+        "\"given_name\":\"Claire\",\"profession\":{\"system\":\"TRE_G15\",\"code\":\"10\"},"
+        "\"card\":\"cps\"},\n"
+        "  {\"idnat\":\"899900100028\",\"family_name\":\"BERNARD\",\"given_name\":\"Sophie\","
+        "\"profession\":{\"system\":\"TRE_G15\",\"code\":\"60\"},\"card\":\"none\"}]}";
+    r = dmp_staff_report_text(m, staff, &out);
+    CHECK(r == DMP_ERR_JSON, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    CHECK(strstr(last_json(), "\"path\":\"staff[1].idnat\"") != NULL, "%s", last_json());
+    CHECK(strstr(last_json(), "\"line\":3") != NULL, "%s", last_json());
+    CHECK(strstr(last_message(), "99900100028") != NULL, "%s", last_message());
+
+    /* The same list with a valid RPPS-based IdNat works. */
+    char fixed[sizeof staff];
+    memcpy(fixed, staff, sizeof staff);
+    char *bad = strstr(fixed, "899900100028");
+    if (bad) {
+        memcpy(bad, "899900100027", 12);
+    }
+    out = NULL;
+    r = dmp_staff_report(m, fixed, &out);
+    CHECK(r == DMP_OK, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(out != NULL && strstr((const char *)dmp_bytes_data(out), "\"entries\"") != NULL,
+          "report JSON");
+    dmp_bytes_free(out);
+
+    /* Strict reader document: a misspelt member is refused, not ignored. */
+    out = SENTINEL_BYTES;
+    r = dmp_matrix_decide(m, "{\"profesion\":{\"system\":\"TRE_G15\",\"code\":\"60\"}}",
+                          "74207-2", &out);
+    CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+
+    /* CDA header JSON: the path of the bad member. */
+    r = dmp_cda_build("{\"kind\": \"nope\"}", (const uint8_t *)"x", 1, "text/plain", &out);
+    CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"path\":\"kind\"") != NULL, "%s", last_json());
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+
+    /* Settings: unknown member. */
+    dmp_matrix *m2 = SENTINEL_MATRIX;
+    r = dmp_matrix_with_settings(m, "{\"social_rows\": true}", &m2);
+    CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+    CHECK(m2 == SENTINEL_MATRIX, "output written on error");
+
+    /* Matrix JSON that is not one. */
+    r = dmp_matrix_new_from_json("[]", &m2);
+    CHECK(dmp_result_is_model_error(r), "got %s", dmp_result_name(r));
+    CHECK(m2 == SENTINEL_MATRIX, "output written on error");
+
+    dmp_matrix_free(m);
+}
+
+static void test_xml_errors(void) {
+    dmp_bytes *h = SENTINEL_BYTES, *body = SENTINEL_BYTES;
+    static const char not_cda[] = "<?xml version=\"1.0\"?><html/>";
+    dmp_result r = dmp_cda_read((const uint8_t *)not_cda, strlen(not_cda), &h, &body);
+    CHECK(r == DMP_ERR_XML, "got %s", dmp_result_name(r));
+    CHECK(dmp_result_is_xml_error(r), "band of %u", (unsigned)r);
+    CHECK(h == SENTINEL_BYTES && body == SENTINEL_BYTES, "outputs written on error");
+    CHECK(strstr(last_json(), "\"source\":\"cda\"") != NULL, "%s", last_json());
+
+    static const char entity[] =
+        "<!DOCTYPE x [<!ENTITY a \"aaaa\">]><ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>";
+    r = dmp_cda_read((const uint8_t *)entity, strlen(entity), &h, &body);
+    CHECK(r == DMP_ERR_XML, "DTD refused, got %s", dmp_result_name(r));
+    CHECK(h == SENTINEL_BYTES && body == SENTINEL_BYTES, "outputs written on error");
+}
+
+static void test_buffer_protocol(void) {
+    dmp_check_idnat("not an idnat", NULL);
+    size_t n = 0;
+    dmp_result r = dmp_last_error_message(NULL, 0, &n);
+    CHECK(r == DMP_ERR_BUFFER_TOO_SMALL, "size query: %s", dmp_result_name(r));
+    CHECK(n > 0, "length %zu", n);
+
+    char *buf = malloc(n + 1);
+    if (!buf) {
+        return;
+    }
+    memset(buf, 'Z', n + 1);
+    size_t n2 = 0;
+    r = dmp_last_error_message(buf, n, &n2); /* one byte short: no room for the NUL */
+    CHECK(r == DMP_ERR_BUFFER_TOO_SMALL, "got %s", dmp_result_name(r));
+    CHECK(n2 == n, "%zu != %zu", n2, n);
+    CHECK(buf[0] == 'Z' && buf[n - 1] == 'Z', "buffer written although too small");
+
+    r = dmp_last_error_message(buf, n + 1, &n2);
+    CHECK(r == DMP_OK, "got %s", dmp_result_name(r));
+    CHECK(strlen(buf) == n, "strlen %zu, announced %zu", strlen(buf), n);
+    CHECK(strstr(buf, "not an idnat") != NULL, "%s", buf);
+    free(buf);
+
+    /* The JSON record, same protocol; out_len may be NULL. */
+    r = dmp_last_error_json(NULL, 0, &n);
+    CHECK(r == DMP_ERR_BUFFER_TOO_SMALL && n > 0, "json size query");
+    char small[8];
+    r = dmp_last_error_json(small, sizeof small, NULL);
+    CHECK(r == DMP_ERR_BUFFER_TOO_SMALL, "got %s", dmp_result_name(r));
+    /* The accessors never change the last error. */
+    CHECK(dmp_last_error_code() == DMP_ERR_INVALID, "code %u", (unsigned)dmp_last_error_code());
+
+    /* A success clears it. */
+    r = dmp_check_finess("690800123", NULL);
+    CHECK(r == DMP_OK, "got %s", dmp_result_name(r));
+    CHECK(dmp_last_error_message(NULL, 0, &n) == DMP_ERR_BUFFER_TOO_SMALL && n == 0, "%zu", n);
+    char empty[1] = {'Z'};
+    CHECK(dmp_last_error_message(empty, 1, &n) == DMP_OK && empty[0] == 0, "empty message");
+    CHECK(strcmp(last_json(), "{\"code\":0,\"message\":\"\",\"name\":\"DMP_OK\"}") == 0, "%s",
+          last_json());
+}
+
+static void test_free_and_accessors_null_safe(void) {
+    dmp_bytes_free(NULL);
+    dmp_matrix_free(NULL);
+    CHECK(dmp_bytes_data(NULL) == NULL, "data(NULL)");
+    CHECK(dmp_bytes_len(NULL) == 0, "len(NULL)");
+}
+
+static void test_names_and_bands(void) {
+    CHECK(strcmp(dmp_result_name(DMP_ERR_JSON), "DMP_ERR_JSON") == 0, "name");
+    CHECK(strcmp(dmp_result_name(12345), "DMP_ERR_UNKNOWN") == 0, "unknown name");
+    CHECK(!dmp_result_is_argument_error(DMP_OK) && !dmp_result_is_model_error(DMP_OK), "OK");
+    CHECK(dmp_result_is_argument_error(DMP_ERR_PANIC), "panic is 1xxx");
+    CHECK(dmp_result_is_habilitation_error(3001) && dmp_result_is_key_error(4001) &&
+              dmp_result_is_transport_error(6001) && dmp_result_is_dmp_error(7001),
+          "reserved bands");
+    CHECK(strcmp(dmp_version(), DMP_VERSION_STRING) == 0, "%s vs %s", dmp_version(),
+          DMP_VERSION_STRING);
+}
+
+static void test_success_outputs(void) {
+    dmp_bytes *out = NULL;
+    dmp_result r = dmp_check_ins_cx("245036912304502^^^&1.2.250.1.213.1.4.10&ISO^NH", &out);
+    CHECK(r == DMP_OK, "%s", last_message());
+    if (out) {
+        const char *j = (const char *)dmp_bytes_data(out);
+        CHECK(strlen(j) == dmp_bytes_len(out), "NUL-terminated at len");
+        CHECK(strstr(j, "\"matricule\":\"245036912304502\"") != NULL, "%s", j);
+        dmp_bytes_free(out);
+    }
+    out = NULL;
+    r = dmp_rights_decide("directe_cps", "medecin", "normal", "TD3.2", &out);
+    CHECK(r == DMP_OK && out != NULL, "%s", last_message());
+    dmp_bytes_free(out);
+}
+
+int main(void) {
+    test_null_arguments();
+    test_invalid_utf8();
+    test_invalid_values();
+    test_invalid_json();
+    test_xml_errors();
+    test_buffer_protocol();
+    test_free_and_accessors_null_safe();
+    test_names_and_bands();
+    test_success_outputs();
+    printf("test_errors: %d checks, %d failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
