@@ -746,8 +746,9 @@ fn media_types_and_base64_round_trip() {
         media_type: MediaType::Pdf,
         data: Vec::new(),
     };
-    let root = parse(&build(&golden_header(), &empty).unwrap());
-    assert!(body_bytes(&root).is_empty());
+    // An empty body is refused: the DMP has nothing to show.
+    let err = build(&golden_header(), &empty).unwrap_err();
+    assert_eq!(err.as_invalid().unwrap().field, "content.data");
 }
 
 proptest::proptest! {

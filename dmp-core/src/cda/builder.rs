@@ -63,6 +63,13 @@ const HEADER_CAPACITY: usize = 16 * 1024;
 pub fn build(header: &CdaHeader, content: &Content) -> Result<Vec<u8>> {
     header.validate()?;
     check_free_text(header)?;
+    if content.data.is_empty() {
+        return Err(Error::invalid(
+            "content.data",
+            "the N1 body must not be empty",
+            "",
+        ));
+    }
     let too_big = || {
         Error::invalid(
             "content.data",

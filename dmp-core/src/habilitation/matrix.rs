@@ -284,6 +284,7 @@ impl MatrixData {
 
 /// Run-time switches of a [`Matrix`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Apply the cells of the social / medico-social rows ([`RowKind::Soc`]). `false` (the
     /// default) treats them as not yet in force: every decision for them is
@@ -303,6 +304,7 @@ pub struct Settings {
 /// 3. otherwise a profession of another system that has a row (`TRE_R94` `41` → ASS);
 /// 4. otherwise no row: decisions are [`Outcome::Denied`] with [`Basis::UnknownReader`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Reader {
     /// Profession, if any.
     #[serde(default)]
