@@ -916,3 +916,67 @@ fn official_vihf_sample_issuers() {
     assert_eq!(directe.structure_id(), None);
     assert_eq!(directe.serial_decimal(), "6014514");
 }
+
+// ---------------------------------------------------------------- hostile input
+
+#[test]
+fn rsa_keys_below_2048_bits_are_refused() {
+    const WEAK_PEM: &str = include_str!("../examples/pki/weak-rsa1024.pem");
+    const WEAK_KEY_PEM: &str = include_str!("../examples/pki/weak-rsa1024-key.pem");
+    let weak = cert(WEAK_PEM);
+    assert_eq!(
+        weak.public_key_algorithm(),
+        &PublicKeyAlgorithm::Rsa { bits: 1024 }
+    );
+    let (what, message) =
+        crypto_error(SigningIdentity::from_pem(WEAK_KEY_PEM, WEAK_PEM).unwrap_err());
+    assert_eq!(what, "key");
+    assert!(message.contains("2048"), "{message}");
+    let (what, message) = crypto_error(
+        weak.verify_signature(SignatureAlgorithm::RsaSha256, b"x", &[0; 128])
+            .unwrap_err(),
+    );
+    assert_eq!(what, "key");
+    assert!(message.contains("RSA key of 1024 bits"), "{message}");
+    // Self-signed by a 1024-bit key: refused as a root link too.
+    let (what, _) = crypto_error(verify_chain(&weak, &[], &[cert(ROOT_PEM)], now()).unwrap_err());
+    assert_eq!(what, "chain");
+    let callback = CallbackSigner::new(
+        SignatureAlgorithm::RsaSha256,
+        vec![weak],
+        Box::new(|_| Ok(vec![])),
+        now(),
+        UsagePolicy::AllowInvalid,
+    );
+    assert_eq!(crypto_error(callback.unwrap_err()).0, "key");
+}
+
+/// Flipped bytes anywhere in a certificate, a PKCS#12 file or a PEM text give errors (or, for
+/// bytes the parsers do not check, a value), never a panic.
+#[test]
+fn mutated_inputs_never_panic() {
+    let der = cert(ORG_SIGN_PEM).der().to_vec();
+    for i in 0..der.len() {
+        for mask in [0x01u8, 0x80, 0xff] {
+            let mut m = der.clone();
+            m[i] ^= mask;
+            if let Ok(c) = Certificate::from_der(&m) {
+                let _ = (c.subject_rfc2253(), c.issuer_rfc2253(), c.serial_decimal());
+                let _ = verify_chain(&c, &[cert(ORG_CA_PEM)], &[cert(ROOT_PEM)], now());
+            }
+        }
+    }
+    for i in (0..ORG_SIGN_LEGACY_P12.len()).step_by(131) {
+        let mut m = ORG_SIGN_LEGACY_P12.to_vec();
+        m[i] ^= 0x5a;
+        let _ = SigningIdentity::from_pkcs12(&m, password());
+    }
+    let key = ORG_SIGN_KEY_PEM.as_bytes();
+    for i in (0..key.len()).step_by(7) {
+        let mut m = key.to_vec();
+        m[i] = b"A-\n=:"[i % 5];
+        if let Ok(text) = std::str::from_utf8(&m) {
+            let _ = SigningIdentity::from_pem(text, ORG_SIGN_CHAIN_PEM);
+        }
+    }
+}

@@ -93,7 +93,9 @@ touch "$work/index.txt"
 
 # key NAME [rsa|ec]
 key() {
-  if [ "${2:-rsa}" = ec ]; then
+  if [ "${2:-rsa}" = rsa1024 ]; then
+    openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$work/$1.key"
+  elif [ "${2:-rsa}" = ec ]; then
     openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out "$work/$1.key"
   else
     openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$1.key"
@@ -142,6 +144,10 @@ key expired-org-sign; issue expired-org-sign "$ORG_DN/CN=EHPAD Les Tilleuls - ca
 key ec-org-sign ec; issue ec-org-sign "$ORG_DN/CN=EHPAD Les Tilleuls - cachet ECDSA" \
                    EC00000000000000000000000000005A 20250101000000Z 20450101000000Z v3_org_sign org-ca
 
+# A self-signed RSA 1024 seal certificate, which the library must refuse (keys < 2048 bits).
+key weak-rsa1024 rsa1024; issue weak-rsa1024 "$ORG_DN/CN=TEST RSA 1024 - REFUSED" \
+                   1024 20250101000000Z 20450101000000Z v3_org_sign self
+
 # PKCS#12 files. Modern: OpenSSL 3 defaults (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC, MAC SHA-256).
 p12() { # NAME CA-CHAIN-NAMES... ; extra openssl options in $P12OPTS
   local name=$1; shift
@@ -166,6 +172,7 @@ openssl pkcs8 -topk8 -nocrypt -in "$work/org-sign.key" -out org-sign-key.pem
 cat org-sign.pem org-ca.pem root.pem > org-sign-chain.pem
 openssl pkcs8 -topk8 -nocrypt -in "$work/org-auth-cli.key" -out org-auth-cli-key.pem
 openssl pkcs8 -topk8 -nocrypt -in "$work/ec-org-sign.key" -out ec-org-sign-key.pem
+openssl pkcs8 -topk8 -nocrypt -in "$work/weak-rsa1024.key" -out weak-rsa1024-key.pem
 cat ec-org-sign.pem org-ca.pem root.pem > ec-org-sign-chain.pem
 # The legacy PKCS#1 form ("BEGIN RSA PRIVATE KEY") of the same ORG_SIGN key.
 openssl pkey -in "$work/org-sign.key" -traditional -out org-sign-key-pkcs1.pem
