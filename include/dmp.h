@@ -153,6 +153,12 @@ enum dmp_result
      */
     DMP_ERR_DATA = 2002,
     /**
+     * A key, certificate, PKCS#12 file or signer was refused: wrong password, no key,
+     * key/certificate mismatch, expired or unusable certificate, broken chain (last error:
+     * `what`).
+     */
+    DMP_ERR_KEY = 4000,
+    /**
      * An XML document is not well-formed, too large or too deep, or not what was expected
      * (e.g. no `ClinicalDocument`, an undecodable N1 body) (last error: `source`, `line`).
      */

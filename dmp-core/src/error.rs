@@ -53,6 +53,19 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A key, a certificate, a PKCS#12 file or a signature was refused (wrong password, key
+    /// and certificate that do not match, expired or untrusted certificate, bad signature…).
+    ///
+    /// Kept apart from [`Error::Invalid`] so that a C caller can tell a key or certificate
+    /// problem (the person must fix the certificate set-up) from a model validation error.
+    #[error("{what}: {message}")]
+    Crypto {
+        /// What was refused, one of `p12`, `password`, `key`, `certificate`, `chain`,
+        /// `usage`, `signature`, `signer`, `algorithm`, `pem`.
+        what: String,
+        /// Why, precisely (names the certificate by its subject; never key material).
+        message: String,
+    },
 }
 
 const MAX_VALUE_CHARS: usize = 80;
@@ -84,6 +97,14 @@ impl Error {
         Error::Data {
             source_name: source_name.into(),
             line,
+            message: message.into(),
+        }
+    }
+
+    /// A refused key, certificate, PKCS#12 file or signature (see [`Error::Crypto`]).
+    pub fn crypto(what: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Crypto {
+            what: what.into(),
             message: message.into(),
         }
     }

@@ -17,12 +17,15 @@
 //!   and the "professionnels concernés" staff report.
 //! - [`xml`]: the escaping writer and the hardened reader (no DTD, no entity expansion, limits).
 //! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
+//! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
+//!   signing identities and the `Signer` trait used by the XML signatures.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cda;
 pub mod codes;
+pub mod crypto;
 pub mod csv;
 pub mod error;
 pub mod habilitation;

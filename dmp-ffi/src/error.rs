@@ -47,6 +47,10 @@ pub enum dmp_result {
     DMP_ERR_INVALID = 2001,
     /// A data table (habilitation matrix, CSV) is malformed (last error: `source`, `line`).
     DMP_ERR_DATA = 2002,
+    /// A key, certificate, PKCS#12 file or signer was refused: wrong password, no key,
+    /// key/certificate mismatch, expired or unusable certificate, broken chain (last error:
+    /// `what`).
+    DMP_ERR_KEY = 4000,
     /// An XML document is not well-formed, too large or too deep, or not what was expected
     /// (e.g. no `ClinicalDocument`, an undecodable N1 body) (last error: `source`, `line`).
     DMP_ERR_XML = 5000,
@@ -54,7 +58,7 @@ pub enum dmp_result {
 
 impl dmp_result {
     /// Every code, in numeric order.
-    pub(crate) const ALL: [dmp_result; 10] = [
+    pub(crate) const ALL: [dmp_result; 11] = [
         dmp_result::DMP_OK,
         dmp_result::DMP_ERR_NULL_ARGUMENT,
         dmp_result::DMP_ERR_INVALID_UTF8,
@@ -64,6 +68,7 @@ impl dmp_result {
         dmp_result::DMP_ERR_JSON,
         dmp_result::DMP_ERR_INVALID,
         dmp_result::DMP_ERR_DATA,
+        dmp_result::DMP_ERR_KEY,
         dmp_result::DMP_ERR_XML,
     ];
 
@@ -79,6 +84,7 @@ impl dmp_result {
             dmp_result::DMP_ERR_JSON => c"DMP_ERR_JSON",
             dmp_result::DMP_ERR_INVALID => c"DMP_ERR_INVALID",
             dmp_result::DMP_ERR_DATA => c"DMP_ERR_DATA",
+            dmp_result::DMP_ERR_KEY => c"DMP_ERR_KEY",
             dmp_result::DMP_ERR_XML => c"DMP_ERR_XML",
         }
     }
@@ -178,6 +184,12 @@ impl From<dmp_core::Error> for Failure {
                     .with("line", line)
                     .with("detail", detail)
             }
+            dmp_core::Error::Crypto {
+                what,
+                message: detail,
+            } => Failure::new(dmp_result::DMP_ERR_KEY, message)
+                .with("what", what)
+                .with("detail", detail),
         }
     }
 }

@@ -56,6 +56,7 @@ ERR_PANIC = 1999
 ERR_JSON = 2000
 ERR_INVALID = 2001
 ERR_DATA = 2002
+ERR_KEY = 4000
 ERR_XML = 5000
 
 
@@ -97,7 +98,7 @@ class HabilitationError(DmpError):
 
 
 class CertificateError(DmpError):
-    """4xxx: key, certificate, PKCS#12 (reserved)."""
+    """4xxx: key, certificate, PKCS#12, signer (``record["what"]`` says which)."""
 
 
 class XmlError(DmpError):
