@@ -17,7 +17,7 @@ use dmp::habilitation::{
 use dmp::ids::{dmp_check_finess, dmp_check_idnat, dmp_check_ins, dmp_check_ins_cx};
 use dmp::{dmp_bytes, dmp_result};
 
-const SENTINEL: *mut dmp_bytes = 0x1 as *mut dmp_bytes;
+const SENTINEL: *mut dmp_bytes = std::ptr::dangling_mut::<dmp_bytes>();
 
 #[test]
 fn identifiers() {

@@ -350,7 +350,7 @@ pub fn format_code_for_template(
     let mut candidates = FORMAT_CODES.iter().filter(|f| f.template_id == template_id);
     match media_type {
         None => candidates.next(),
-        Some(m) => candidates.find(|f| f.media_type.map_or(true, |fm| fm.eq_ignore_ascii_case(m))),
+        Some(m) => candidates.find(|f| f.media_type.is_none_or(|fm| fm.eq_ignore_ascii_case(m))),
     }
 }
 

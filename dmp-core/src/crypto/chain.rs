@@ -117,7 +117,7 @@ fn check_validity(cert: &Certificate, index: usize, at: DateTime<Utc>) -> Result
 /// `intermediates_below`: number of CA certificates between `issuer` and the leaf.
 fn check_issuer(issuer: &Certificate, intermediates_below: usize, is_root: bool) -> Result<()> {
     let subject = issuer.subject_rfc2253();
-    let ku_ok = issuer.key_usage().map_or(true, |ku| ku.key_cert_sign);
+    let ku_ok = issuer.key_usage().is_none_or(|ku| ku.key_cert_sign);
     // A trust anchor without basicConstraints (an X.509 v1 root) is accepted; one that says
     // it is not a CA is not.
     let ca_ok = issuer.is_ca() || (is_root && !issuer.has_basic_constraints());

@@ -302,7 +302,7 @@ fn decode_string(tag: u8, content: &[u8]) -> Option<String> {
         0x14 => Some(content.iter().map(|&b| char::from(b)).collect()),
         // BMPString: UCS-2 big-endian.
         0x1e => {
-            if content.len() % 2 != 0 {
+            if !content.len().is_multiple_of(2) {
                 return None;
             }
             let units: Vec<u16> = content
@@ -313,7 +313,7 @@ fn decode_string(tag: u8, content: &[u8]) -> Option<String> {
         }
         // UniversalString: UCS-4 big-endian.
         0x1c => {
-            if content.len() % 4 != 0 {
+            if !content.len().is_multiple_of(4) {
                 return None;
             }
             content

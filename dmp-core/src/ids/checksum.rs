@@ -25,7 +25,7 @@ fn luhn_sum(digits: &[u8]) -> u32 {
 
 /// True when `digits` (values 0..=9, key last) pass the standard Luhn check.
 pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
-    luhn_sum(digits) % 10 == 0
+    luhn_sum(digits).is_multiple_of(10)
 }
 
 /// The Luhn key that makes `body ++ [key]` valid.
