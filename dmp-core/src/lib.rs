@@ -17,6 +17,8 @@
 //!   and the "professionnels concernés" staff report.
 //! - [`xml`]: the escaping writer and the hardened reader (no DTD, no entity expansion, limits).
 //! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
+//! - [`xds`]: XDS.b metadata of a TD2.1 submission (DocumentEntry derived from the CDA header,
+//!   SubmissionSet, signature entry, replacement) and the registry's response.
 //! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
 //!   signing identities and the `Signer` trait used by the XML signatures.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
@@ -32,6 +34,7 @@ pub mod habilitation;
 pub mod ids;
 pub mod json;
 pub mod model;
+pub mod xds;
 pub mod xml;
 
 pub use error::{Error, Invalid, Result};

@@ -1,0 +1,35 @@
+//! XDS.b metadata for feeding the DMP (TD2.1, IHE ITI-41 Provide and Register Document
+//! Set-b), and the registry's answer.
+//!
+//! - [`DocumentEntry::from_cda`] derives a document's metadata **from its CDA header**, so
+//!   that the two can never disagree (times converted to UTC, XCN/XON/CX renderings, codes
+//!   from the nomenclature tables).
+//! - [`SubmissionSet`], [`SignatureEntry`] (the XAdES signature's own entry with the DMP's
+//!   fixed codes) and [`Replacement`] (RPLC of an earlier version) complete the submission.
+//! - [`ProvideAndRegister`] checks the submission as a whole and writes the
+//!   `xdsb:ProvideAndRegisterDocumentSetRequest` element that goes into the SOAP Body, with one
+//!   `xop:Include` per MIME part ([`ProvideAndRegister::to_xml`]);
+//!   [`ProvideAndRegister::metadata`] gives the same content as ebRIM objects.
+//! - [`RegistryResponse::parse`] reads the answer (status and every `RegistryError`, verbatim).
+//!
+//! Every id is an input (entry ids, uniqueIds, Content-IDs, times): nothing here draws a
+//! random number or reads the clock. The fixed URNs, UUIDs and slot names are in
+//! [`vocabulary`], each defined once with its source (`docs/dmp-interface.md` §2–§3).
+//!
+//! Deliberate differences from the official TD2.1 example request: no CX.7 date after the INS
+//! (`…^NH^^20100907`), an empty `nodeRepresentation` on author classifications (IHE), and the
+//! `xdsb:Document/@id` equal to its entry's id (the example's `documentME2` does not match its
+//! `DocumentME2`).
+//!
+//! Integration tests: xds.
+
+mod metadata;
+mod request;
+mod response;
+pub mod vocabulary;
+
+pub use metadata::{Code, DocumentEntry, Replacement, SignatureEntry, SubmissionSet, XdsAuthor};
+pub use request::{
+    Classification, ExternalIdentifier, ObjectKind, ProvideAndRegister, RegistryObject, Slot,
+};
+pub use response::{RegistryError, RegistryResponse, ResponseStatus};
