@@ -889,6 +889,61 @@ fn replacement_association() {
     assert_eq!(members, [DOC_ID, DOC2_ID, SIG_ID]);
 }
 
+#[test]
+fn unsigned_metadata_has_no_signature_entry_nor_signs() {
+    let mut r = dlu_request();
+    r.signature = None;
+    let objects = r.metadata().unwrap();
+    assert_eq!(objects.len(), 3, "SubmissionSet, document, one HasMember");
+    assert!(objects
+        .iter()
+        .all(|o| o.attribute("associationType") != Some(ASSOC_SIGNS)));
+    let xml = String::from_utf8(r.to_xml().unwrap()).unwrap();
+    assert_eq!(xml.matches("<xdsb:Document ").count(), 1);
+}
+
+/// The ids of the official example: symbolic, replaced by UUIDs by the registry.
+fn symbolic_request() -> ProvideAndRegister {
+    let (h, c) = case(DLU);
+    let e = DocumentEntry::from_cda(&h, &c, &visible(), "DocumentME2", None).unwrap();
+    let mut ss = submission_set(&e);
+    ss.entry_uuid = "SubmissionSet01".into();
+    let sig = SignatureEntry::new(
+        &ss,
+        &e,
+        "Signature01",
+        oid("1.2.250.1.999.1.1.7898.4.1"),
+        ss.submission_time,
+    )
+    .unwrap();
+    ProvideAndRegister {
+        submission_set: ss,
+        entries: vec![(e, "WS_DMP_TD2.1-DocumentME2.xml".into())],
+        signature: Some((sig, "WS_DMP_TD2.1-SignatureXades.xml".into())),
+        replacements: vec![],
+    }
+}
+
+#[test]
+fn symbolic_ids_as_in_the_official_example() {
+    let objects = symbolic_request().metadata().unwrap();
+    let ids: Vec<&str> = objects.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "SubmissionSet01",
+            "DocumentME2",
+            "Signature01",
+            "assoc1",
+            "assoc2",
+            "assoc3"
+        ]
+    );
+    let doc = object(&objects, "DocumentME2");
+    assert_eq!(doc.classifications[0].id, "cla4");
+    assert_eq!(doc.external_identifiers[0].id, "ei4");
+}
+
 // ------------------------------------------------------------------------------------------
 // Errors.
 // ------------------------------------------------------------------------------------------
@@ -1132,7 +1187,11 @@ fn requests_validate_against_the_dmp_xsd() {
     let dir = std::env::temp_dir().join(format!("dmp-xds-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
-    for (name, r) in [("dlu", dlu_request()), ("projet", projet_request())] {
+    for (name, r) in [
+        ("dlu", dlu_request()),
+        ("projet", projet_request()),
+        ("symbolic", symbolic_request()),
+    ] {
         let mut env = b"<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\">\n<soap:Body>\n".to_vec();
         env.extend(r.to_xml().unwrap());
         env.extend(b"</soap:Body>\n</soap:Envelope>\n");
@@ -1158,7 +1217,7 @@ fn requests_validate_against_the_dmp_xsd() {
         "validate-xds: {report}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(report.matches("valid against").count(), 2, "{report}");
+    assert_eq!(report.matches("valid against").count(), 3, "{report}");
 }
 
 // ------------------------------------------------------------------------------------------
