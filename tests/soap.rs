@@ -238,6 +238,36 @@ fn header_values_are_checked() {
     );
 }
 
+/// The exclusive canonical form of the assertion (what its signature covers) is the same
+/// standalone and inside our envelope, for the `InclusiveNamespaces PrefixList`s in use
+/// (`#default` included): the envelope declares no default namespace and none of those
+/// prefixes. (A list naming the envelope's own prefixes, `soap wsa wsse`, would pull their
+/// declarations in: the signature layer must not use one.)
+#[test]
+fn assertion_canonical_form_is_unchanged_by_the_envelope() {
+    use dmp_core::xml::c14n::{canonicalize, C14nMethod, EXC_C14N};
+    let env = envelope();
+    let outer = Tree::parse(&env, &Limits::default()).unwrap();
+    let inner = Tree::parse(VIHF_INDIRECTE, &Limits::default()).unwrap();
+    let assertion = outer
+        .elements()
+        .find(|e| e.local_name() == "Assertion")
+        .unwrap()
+        .id();
+    for list in [
+        None,
+        Some("ds saml #default xsi"),
+        Some("#default saml2 xsi xs hl7 ds"),
+    ] {
+        let m = C14nMethod::from_uri(EXC_C14N, list).unwrap();
+        assert_eq!(
+            canonicalize(&outer, Some(assertion), None, &m).unwrap(),
+            canonicalize(&inner, None, None, &m).unwrap(),
+            "{list:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // MTOM
 
@@ -442,6 +472,7 @@ fn endpoints_of_the_actions() {
 #[test]
 fn official_td21_request() {
     let m = mtom::parse_message(TD21_REQUEST).unwrap();
+    assert_eq!(mtom::parse("", TD21_REQUEST).unwrap(), m);
     assert_eq!(m.boundary, "----=_Part_9_20030738.1554380517598");
     assert_eq!(m.root.content_id.as_deref(), Some("rootpart@soapui.org"));
     assert_eq!(m.root.header("content-transfer-encoding"), Some("8bit"));

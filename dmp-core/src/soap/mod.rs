@@ -36,7 +36,9 @@
 //!
 //! No default namespace is declared on any element we write, and only the three prefixes
 //! above, so that the VIHF's exclusive-C14N signature (whose `InclusiveNamespaces` may list
-//! `#default`, `saml`, `ds`, `xsi`) sees no inherited declaration.
+//! `#default`, `saml`, `ds`, `xsi`) sees no inherited declaration: its canonical form is the
+//! same standalone and in the envelope. The one thing that would break this is a `PrefixList`
+//! naming `soap`, `wsa` or `wsse`.
 //!
 //! # Fragments
 //!

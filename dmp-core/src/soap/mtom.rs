@@ -546,8 +546,13 @@ impl Multipart<'_> {
     }
 }
 
-/// Parses a `multipart/*` body given its `Content-Type` header value.
+/// Parses a `multipart/*` body given its `Content-Type` header value. A blank
+/// `content_type` means "no header at hand": `body` is then read as a whole message by
+/// [`parse_message`] (HTTP headers in front, or starting with the first delimiter).
 pub fn parse<'a>(content_type: &str, body: &'a [u8]) -> Result<Multipart<'a>> {
+    if content_type.trim().is_empty() {
+        return parse_message(body);
+    }
     let ct = ContentType::parse(content_type)?;
     if !ct.media_type.starts_with("multipart/") {
         return Err(mime_error(format!(
