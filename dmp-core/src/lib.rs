@@ -21,6 +21,10 @@
 //!   SubmissionSet, signature entry, replacement) and the registry's response.
 //! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
 //!   signing identities and the `Signer` trait used by the XML signatures.
+//! - [`vihf`]: the VIHF SAML 2.0 assertion (unsigned) naming user, structure, patient, access
+//!   mode and software, for the three authentication modes.
+//! - [`soap`]: SOAP 1.2 envelopes (WS-Addressing, `wsse:Security`), MTOM/XOP multipart
+//!   requests and their parsing, SOAP faults, the DMP endpoint paths.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -34,6 +38,8 @@ pub mod habilitation;
 pub mod ids;
 pub mod json;
 pub mod model;
+pub mod soap;
+pub mod vihf;
 pub mod xds;
 pub mod xml;
 

@@ -1,0 +1,927 @@
+//! MTOM/XOP: the `multipart/related` HTTP request that carries a SOAP 1.2 envelope and its
+//! binary parts (ITI-41 feeding), and the parsing of such messages (ITI-43 responses, or a
+//! built request checked again).
+//!
+//! # What [`build`] writes
+//!
+//! HTTP header (one):
+//!
+//! ```text
+//! Content-Type: multipart/related; boundary="<boundary>"; type="application/xop+xml"; start="<root.message@dmp>"; start-info="application/soap+xml"; action="<action>"
+//! ```
+//!
+//! Body (CRLF line ends, no preamble, no epilogue after the closing delimiter's CRLF):
+//!
+//! ```text
+//! --<boundary>
+//! Content-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"; action="<action>"
+//! Content-Transfer-Encoding: binary
+//! Content-ID: <root.message@dmp>
+//!
+//! <envelope bytes>
+//! --<boundary>
+//! Content-Type: <part content type>
+//! Content-Transfer-Encoding: binary
+//! Content-ID: <<part content id>>
+//!
+//! <part bytes>
+//! --<boundary>--
+//! ```
+//!
+//! The parameter set is the one of docs/dmp-interface.md §5 and of the official TD2.1 request
+//! (whose root part carries `action="DocumentRepository_ProvideAndRegisterDocumentSet-b"`, the
+//! WSDL operation name soapUI writes; we write the WS-Addressing action there too). Every
+//! parameter value is quoted. The boundary is an input (deterministic output); it must not
+//! occur, as `--<boundary>`, in the envelope or any part ([`build`] checks and fails).
+//!
+//! # Parsing
+//!
+//! [`parse`] takes the `Content-Type` header and the body; [`parse_message`] takes a whole
+//! message, either with its HTTP headers in front (and optionally a request or status line)
+//! or starting directly with the first delimiter, as the official TD2.1 sample file does
+//! (the boundary is then read from that line). CRLF and bare LF line ends are both accepted.
+//! Parts are borrowed from the input when their transfer encoding is `binary`, `8bit` or
+//! `7bit` (zero copy), decoded when `base64`; `quoted-printable` is refused. Limits: 16 KiB of
+//! headers per part, 100 headers per part, 10 000 parts; a truncated message (no closing
+//! delimiter) is an error. Errors are [`Error::Data`] with source `"mime"`.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+
+use super::{check_uri, endpoint, parse_envelope, SoapVersion, XOP_NS};
+use crate::error::{Error, Result};
+use crate::xml::reader::Limits;
+use crate::xml::tree::Tree;
+use crate::xml::writer::encode_base64_into;
+
+/// The Content-ID of the root (SOAP envelope) part that [`build`] writes.
+pub const ROOT_CONTENT_ID: &str = "root.message@dmp";
+
+const MAX_PART_HEADER_BYTES: usize = 16 << 10;
+const MAX_PART_HEADERS: usize = 100;
+const MAX_PARTS: usize = 10_000;
+const MAX_HTTP_HEADER_BYTES: usize = 64 << 10;
+const MAX_CONTENT_ID: usize = 250;
+
+/// One attachment: its Content-ID (without angle brackets), Content-Type and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part<'a> {
+    /// Content-ID without `<>`, as the `xop:Include href="cid:…"` names it
+    /// (percent-encoded there: [`cid_href`]).
+    pub content_id: String,
+    /// Content-Type (e.g. `text/xml`, `application/pdf`).
+    pub content_type: String,
+    /// The bytes, sent as they are (`Content-Transfer-Encoding: binary`).
+    pub bytes: Cow<'a, [u8]>,
+}
+
+impl<'a> Part<'a> {
+    /// A part from its parts.
+    pub fn new(
+        content_id: impl Into<String>,
+        content_type: impl Into<String>,
+        bytes: impl Into<Cow<'a, [u8]>>,
+    ) -> Part<'a> {
+        Part {
+            content_id: content_id.into(),
+            content_type: content_type.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+/// An HTTP request as a value: the transport adds the base URL (and `Content-Length`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Path of the service (an [`endpoint`] constant), e.g.
+    /// `/si-dmp-server/v2/services/repository`.
+    pub path: String,
+    /// Headers, in order (`Content-Type`).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The message as a file: `Name: value` header lines, a blank line, the body (CRLF line
+    /// ends). [`parse_message`] reads it back.
+    pub fn to_message(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.body.len() + 512);
+        for (n, v) in &self.headers {
+            out.extend_from_slice(n.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(v.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&self.body);
+        out
+    }
+}
+
+/// `cid:` + the Content-ID percent-encoded as RFC 2392 requires (every byte outside the URL
+/// `pchar` set), for `xop:Include/@href`.
+pub fn cid_href(content_id: &str) -> String {
+    let mut s = String::with_capacity(content_id.len() + 4);
+    s.push_str("cid:");
+    for b in content_id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            s.push(char::from(b));
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+/// Builds the MTOM request of `envelope` (a SOAP 1.2 envelope whose `xop:Include`s name the
+/// parts) to the service of `action` ([`endpoint::for_action`]); see the
+/// [module documentation](self).
+pub fn build(
+    envelope: &[u8],
+    parts: &[Part<'_>],
+    boundary: &str,
+    action: &str,
+) -> Result<HttpRequest> {
+    let path = endpoint::for_action(action).ok_or_else(|| {
+        Error::invalid(
+            "action",
+            "no DMP endpoint is known for this action (use build_to with the path)",
+            action,
+        )
+    })?;
+    build_to(path, envelope, parts, boundary, action)
+}
+
+/// [`build`] with an explicit service path.
+pub fn build_to(
+    path: &str,
+    envelope: &[u8],
+    parts: &[Part<'_>],
+    boundary: &str,
+    action: &str,
+) -> Result<HttpRequest> {
+    check_boundary(boundary)?;
+    check_uri("action", action, false)?;
+    if !path.starts_with('/') || path.bytes().any(|b| !b.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "path",
+            "must start with / and hold printable ASCII only",
+            path,
+        ));
+    }
+    let info = parse_envelope(envelope)
+        .map_err(|e| Error::invalid("envelope", format!("must be a SOAP envelope: {e}"), ""))?;
+    if info.version != SoapVersion::Soap12 {
+        return Err(Error::invalid(
+            "envelope",
+            "must be a SOAP 1.2 envelope (application/soap+xml)",
+            SoapVersion::Soap11.namespace(),
+        ));
+    }
+    for (i, p) in parts.iter().enumerate() {
+        check_part(p, &parts[..i]).map_err(|e| e.at(&format!("parts[{i}]")))?;
+    }
+    check_includes(envelope, parts)?;
+
+    let delimiter = format!("--{boundary}");
+    let root_headers = format!(
+        "Content-Type: application/xop+xml; charset=UTF-8; type=\"application/soap+xml\"; \
+         action=\"{action}\"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: \
+         <{ROOT_CONTENT_ID}>\r\n"
+    );
+    let part_headers: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            format!(
+                "Content-Type: {}\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <{}>\r\n",
+                p.content_type, p.content_id
+            )
+        })
+        .collect();
+    let collision = |what: String, bytes: &[u8]| -> Result<()> {
+        if find(bytes, delimiter.as_bytes(), 0).is_some() {
+            return Err(Error::invalid(
+                "boundary",
+                format!("occurs in {what}: choose another boundary"),
+                boundary,
+            ));
+        }
+        Ok(())
+    };
+    collision("the envelope".into(), envelope)?;
+    collision("the root part headers".into(), root_headers.as_bytes())?;
+    for (i, (p, h)) in parts.iter().zip(&part_headers).enumerate() {
+        collision(format!("part {i} ({})", p.content_id), &p.bytes)?;
+        collision(format!("the headers of part {i}"), h.as_bytes())?;
+    }
+
+    let total = parts
+        .iter()
+        .zip(&part_headers)
+        .map(|(p, h)| p.bytes.len() + h.len() + delimiter.len() + 8)
+        .sum::<usize>()
+        + envelope.len()
+        + root_headers.len()
+        + 2 * delimiter.len()
+        + 16;
+    let mut body = Vec::new();
+    body.try_reserve_exact(total).map_err(|_| {
+        Error::invalid(
+            "parts",
+            "not enough memory for the request",
+            format!("{total} bytes"),
+        )
+    })?;
+    let mut put_part = |headers: &str, bytes: &[u8]| {
+        body.extend_from_slice(delimiter.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(headers.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    };
+    put_part(&root_headers, envelope);
+    for (p, h) in parts.iter().zip(&part_headers) {
+        put_part(h, &p.bytes);
+    }
+    body.extend_from_slice(delimiter.as_bytes());
+    body.extend_from_slice(b"--\r\n");
+
+    let content_type = format!(
+        "multipart/related; boundary=\"{boundary}\"; type=\"application/xop+xml\"; \
+         start=\"<{ROOT_CONTENT_ID}>\"; start-info=\"application/soap+xml\"; action=\"{action}\""
+    );
+    Ok(HttpRequest {
+        path: path.to_owned(),
+        headers: vec![("Content-Type".to_owned(), content_type)],
+        body,
+    })
+}
+
+/// RFC 2046 boundary: 1 to 70 characters among `0-9 A-Z a-z ' ( ) + _ , - . / : = ?` (the
+/// space, allowed by the RFC inside a boundary, is refused here).
+fn check_boundary(b: &str) -> Result<()> {
+    let ok = !b.is_empty()
+        && b.len() <= 70
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"'()+_,-./:=?".contains(&c));
+    if !ok {
+        return Err(Error::invalid(
+            "boundary",
+            "must be 1 to 70 characters among letters, digits and ' ( ) + _ , - . / : = ?",
+            b,
+        ));
+    }
+    Ok(())
+}
+
+fn check_part(p: &Part<'_>, before: &[Part<'_>]) -> Result<()> {
+    let cid = &p.content_id;
+    if cid.is_empty()
+        || cid.len() > MAX_CONTENT_ID
+        || cid
+            .chars()
+            .any(|c| !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\\'))
+    {
+        return Err(Error::invalid(
+            "content_id",
+            "must be 1 to 250 printable ASCII characters without space, < > \" or \\ \
+             (e.g. doc1@dmp)",
+            cid,
+        ));
+    }
+    if cid == ROOT_CONTENT_ID || before.iter().any(|q| &q.content_id == cid) {
+        return Err(Error::invalid(
+            "content_id",
+            "must be unique in the message (and differ from the root part's)",
+            cid,
+        ));
+    }
+    let ct = &p.content_type;
+    let well_formed = ct.len() <= 256
+        && ct.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+        && ContentType::parse(ct).is_ok_and(|t| t.media_type.contains('/'));
+    if !well_formed {
+        return Err(Error::invalid(
+            "content_type",
+            "must be a MIME type such as text/xml or application/pdf (printable ASCII, at most \
+             256 characters)",
+            ct,
+        ));
+    }
+    Ok(())
+}
+
+/// Every `xop:Include` of the envelope names one of `parts`.
+fn check_includes(envelope: &[u8], parts: &[Part<'_>]) -> Result<()> {
+    let tree = Tree::parse(envelope, &Limits::default())?;
+    for e in tree.elements().filter(|e| e.is(XOP_NS, "Include")) {
+        let href = e.attr("href").unwrap_or_default();
+        let cid = href_cid(href);
+        if !parts.iter().any(|p| p.content_id == cid) {
+            return Err(Error::invalid(
+                "envelope",
+                "an xop:Include names no part of the message",
+                href,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The Content-ID an `href` names: `cid:` removed (any case), percent-decoded.
+fn href_cid(href: &str) -> String {
+    let rest = match href.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case("cid:") => href.get(4..).unwrap_or_default(),
+        _ => href,
+    };
+    percent_decode(rest)
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+            (Some(b'%'), Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let v = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(u8::try_from(v).unwrap_or(b'?'));
+                i += 3;
+            }
+            (Some(&c), _, _) => {
+                out.push(c);
+                i += 1;
+            }
+            (None, _, _) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing.
+// ---------------------------------------------------------------------------------------------
+
+/// A parsed `Content-Type` header: media type (lower-cased) and parameters (names lower-cased,
+/// values unquoted), in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentType {
+    /// `type/subtype`, lower-cased.
+    pub media_type: String,
+    /// Parameters in order: name lower-cased, value unquoted (backslash escapes resolved).
+    pub params: Vec<(String, String)>,
+}
+
+impl ContentType {
+    /// Parses `type/subtype; name=value; name="quoted value"`.
+    pub fn parse(header: &str) -> Result<ContentType> {
+        let mut rest = header.trim();
+        let end = rest.find(';').unwrap_or(rest.len());
+        let media_type = rest
+            .get(..end)
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if media_type.is_empty() || !media_type.bytes().all(is_token_char_or_slash) {
+            return Err(mime_error(format!("malformed Content-Type {header:?}")));
+        }
+        rest = rest.get(end..).unwrap_or_default();
+        let mut params = Vec::new();
+        while let Some(r) = rest.strip_prefix(';') {
+            let r = r.trim_start();
+            if r.is_empty() {
+                rest = r; // a trailing ';'
+                break;
+            }
+            let eq = r
+                .find('=')
+                .ok_or_else(|| mime_error(format!("parameter without '=' in {header:?}")))?;
+            let name = r.get(..eq).unwrap_or_default().trim().to_ascii_lowercase();
+            if name.is_empty() || !name.bytes().all(is_token_char) {
+                return Err(mime_error(format!(
+                    "malformed parameter name in {header:?}"
+                )));
+            }
+            let r = r.get(eq + 1..).unwrap_or_default().trim_start();
+            let (value, after) = if let Some(q) = r.strip_prefix('"') {
+                let mut value = String::new();
+                let mut chars = q.char_indices();
+                let mut close = None;
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            if let Some((_, n)) = chars.next() {
+                                value.push(n);
+                            }
+                        }
+                        '"' => {
+                            close = Some(i);
+                            break;
+                        }
+                        c => value.push(c),
+                    }
+                }
+                let close = close.ok_or_else(|| {
+                    mime_error(format!("unterminated quoted string in {header:?}"))
+                })?;
+                (value, q.get(close + 1..).unwrap_or_default())
+            } else {
+                let end = r.find(';').unwrap_or(r.len());
+                (
+                    r.get(..end).unwrap_or_default().trim().to_owned(),
+                    r.get(end..).unwrap_or_default(),
+                )
+            };
+            params.push((name, value));
+            rest = after.trim_start();
+            if !rest.is_empty() && !rest.starts_with(';') {
+                return Err(mime_error(format!(
+                    "unexpected text after a parameter in {header:?}"
+                )));
+            }
+        }
+        if !rest.trim().is_empty() {
+            return Err(mime_error(format!("malformed Content-Type {header:?}")));
+        }
+        Ok(ContentType { media_type, params })
+    }
+
+    /// The value of parameter `name` (case-insensitive).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b)
+}
+
+fn is_token_char_or_slash(b: u8) -> bool {
+    b == b'/' || is_token_char(b)
+}
+
+/// One part of a parsed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MimePart<'a> {
+    /// Every header, in order: name as written, value unfolded and trimmed.
+    pub headers: Vec<(String, String)>,
+    /// `Content-ID` without `<>`.
+    pub content_id: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// The content (decoded when the transfer encoding was base64).
+    pub bytes: Cow<'a, [u8]>,
+}
+
+impl MimePart<'_> {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A copy that owns its bytes.
+    pub fn into_owned(self) -> MimePart<'static> {
+        MimePart {
+            headers: self.headers,
+            content_id: self.content_id,
+            content_type: self.content_type,
+            bytes: Cow::Owned(self.bytes.into_owned()),
+        }
+    }
+}
+
+/// A parsed `multipart/related` message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Multipart<'a> {
+    /// The message's Content-Type (synthesised `multipart/related; boundary=…` when the
+    /// message had no headers).
+    pub content_type: ContentType,
+    /// The boundary.
+    pub boundary: String,
+    /// The root part: the one the `start` parameter names, else the first.
+    pub root: MimePart<'a>,
+    /// The other parts, in order.
+    pub parts: Vec<MimePart<'a>>,
+}
+
+impl Multipart<'_> {
+    /// The part with this Content-ID (the root included).
+    pub fn part(&self, content_id: &str) -> Option<&MimePart<'_>> {
+        std::iter::once(&self.root)
+            .chain(&self.parts)
+            .find(|p| p.content_id.as_deref() == Some(content_id))
+    }
+
+    /// [`resolve_xop`] on this message's root and parts.
+    pub fn resolve_xop(&self) -> Result<Vec<u8>> {
+        resolve_xop(&self.root.bytes, &self.parts)
+    }
+
+    /// A copy that owns its bytes.
+    pub fn into_owned(self) -> Multipart<'static> {
+        Multipart {
+            content_type: self.content_type,
+            boundary: self.boundary,
+            root: self.root.into_owned(),
+            parts: self.parts.into_iter().map(MimePart::into_owned).collect(),
+        }
+    }
+}
+
+/// Parses a `multipart/*` body given its `Content-Type` header value. A blank
+/// `content_type` means "no header at hand": `body` is then read as a whole message by
+/// [`parse_message`] (HTTP headers in front, or starting with the first delimiter).
+pub fn parse<'a>(content_type: &str, body: &'a [u8]) -> Result<Multipart<'a>> {
+    if content_type.trim().is_empty() {
+        return parse_message(body);
+    }
+    let ct = ContentType::parse(content_type)?;
+    if !ct.media_type.starts_with("multipart/") {
+        return Err(mime_error(format!(
+            "Content-Type is {}, not multipart",
+            ct.media_type
+        )));
+    }
+    let boundary = ct
+        .param("boundary")
+        .ok_or_else(|| mime_error("the Content-Type has no boundary parameter"))?
+        .to_owned();
+    if boundary.is_empty() || boundary.len() > 200 {
+        return Err(mime_error("the boundary is empty or longer than 200 bytes"));
+    }
+    let mut parts = parse_body(&boundary, body)?;
+    let root_index = match ct.param("start") {
+        Some(start) => {
+            let start = strip_angle(start);
+            parts
+                .iter()
+                .position(|p| p.content_id.as_deref() == Some(start))
+                .ok_or_else(|| mime_error(format!("no part has the start Content-ID <{start}>")))?
+        }
+        None => 0,
+    };
+    let root = parts.remove(root_index);
+    Ok(Multipart {
+        content_type: ct,
+        boundary,
+        root,
+        parts,
+    })
+}
+
+/// Parses a whole message: HTTP headers (optionally after a request or status line), a blank
+/// line, the multipart body; or a body that starts with its first delimiter line (the
+/// boundary is then read from it), as the official TD2.1 sample.
+pub fn parse_message(message: &[u8]) -> Result<Multipart<'_>> {
+    let message = message.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(message);
+    let start = message
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(message.len());
+    let message = message.get(start..).unwrap_or_default();
+    if message.starts_with(b"--") {
+        let line_end = message
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| mime_error("truncated: the first delimiter line does not end"))?;
+        let line = message.get(2..line_end).unwrap_or_default();
+        let boundary = std::str::from_utf8(line)
+            .map_err(|_| mime_error("the first delimiter line is not UTF-8"))?
+            .trim_end();
+        if boundary.is_empty() || boundary.len() > 200 {
+            return Err(mime_error("the first delimiter line holds no boundary"));
+        }
+        let ct = format!(
+            "multipart/related; boundary=\"{}\"",
+            boundary.replace('"', "\\\"")
+        );
+        return parse(&ct, message);
+    }
+    let (head, body) = split_headers(message, MAX_HTTP_HEADER_BYTES)
+        .ok_or_else(|| mime_error("no blank line after the HTTP headers (or headers too large)"))?;
+    let mut lines = head_lines(head)?;
+    if let Some(first) = lines.first() {
+        if is_start_line(first) {
+            lines.remove(0);
+        }
+    }
+    let headers = fold_headers(&lines, usize::MAX)?;
+    let ct = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| mime_error("the HTTP headers have no Content-Type"))?;
+    parse(&ct, body)
+}
+
+/// The XOP infoset of `root` as text: each `xop:Include` element (XOP namespace) replaced by
+/// the base64 of the part its `href` names (`cid:`, percent-decoded), all other bytes kept.
+/// An `href` that names no part is an error.
+pub fn resolve_xop(root: &[u8], parts: &[MimePart<'_>]) -> Result<Vec<u8>> {
+    let tree = Tree::parse(root, &Limits::default())?;
+    let mut out = Vec::with_capacity(root.len());
+    let mut at = 0;
+    for e in tree.elements().filter(|e| e.is(XOP_NS, "Include")) {
+        let span = e.span();
+        if span.start < at {
+            continue; // nested inside an include already replaced
+        }
+        let href = e
+            .attr("href")
+            .ok_or_else(|| mime_error("an xop:Include has no href"))?;
+        let cid = href_cid(href);
+        let part = parts
+            .iter()
+            .find(|p| p.content_id.as_deref() == Some(cid.as_str()))
+            .ok_or_else(|| mime_error(format!("xop:Include href={href:?} names no MIME part")))?;
+        out.extend_from_slice(root.get(at..span.start).unwrap_or_default());
+        encode_base64_into(&mut out, &part.bytes)?;
+        at = span.end;
+    }
+    out.extend_from_slice(root.get(at..).unwrap_or_default());
+    Ok(out)
+}
+
+fn strip_angle(s: &str) -> &str {
+    let s = s.trim();
+    s.strip_prefix('<')
+        .and_then(|s| s.strip_suffix('>'))
+        .unwrap_or(s)
+        .trim()
+}
+
+fn is_start_line(line: &str) -> bool {
+    let colon_first = line
+        .find(':')
+        .is_some_and(|c| line.get(..c).is_some_and(|n| n.bytes().all(is_token_char)));
+    !colon_first || line.starts_with("HTTP/") || line.contains(" HTTP/")
+}
+
+/// Splits at the first blank line (CRLF CRLF or LF LF, or a blank first line); the head must
+/// be within `max` bytes.
+fn split_headers(data: &[u8], max: usize) -> Option<(&[u8], &[u8])> {
+    if let Some(rest) = data.strip_prefix(b"\r\n") {
+        return Some((&[], rest));
+    }
+    if let Some(rest) = data.strip_prefix(b"\n") {
+        return Some((&[], rest));
+    }
+    let window = data.get(..data.len().min(max.saturating_add(4)))?;
+    let mut i = 0;
+    while let Some(off) = window.get(i..)?.iter().position(|&b| b == b'\n') {
+        let nl = i + off;
+        let next = window.get(nl + 1..).unwrap_or_default();
+        let blank = if next.starts_with(b"\r\n") {
+            Some(2)
+        } else if next.starts_with(b"\n") {
+            Some(1)
+        } else {
+            None
+        };
+        if let Some(n) = blank {
+            let head_end = if nl > 0 && window.get(nl - 1) == Some(&b'\r') {
+                nl - 1
+            } else {
+                nl
+            };
+            if head_end > max {
+                return None;
+            }
+            return Some((data.get(..head_end)?, data.get(nl + 1 + n..)?));
+        }
+        i = nl + 1;
+    }
+    None
+}
+
+fn head_lines(head: &[u8]) -> Result<Vec<&str>> {
+    let text = std::str::from_utf8(head).map_err(|_| mime_error("headers are not valid UTF-8"))?;
+    Ok(text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect())
+}
+
+/// `Name: value` lines, continuation lines (starting with space or tab) unfolded.
+fn fold_headers(lines: &[&str], max: usize) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        if line.starts_with([' ', '\t']) {
+            let last = out
+                .last_mut()
+                .ok_or_else(|| mime_error("a header continuation line comes first"))?;
+            last.1.push(' ');
+            last.1.push_str(line.trim());
+            continue;
+        }
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| mime_error(format!("malformed header line {:?}", truncate(line))))?;
+        if name.is_empty() || !name.bytes().all(is_token_char) {
+            return Err(mime_error(format!(
+                "malformed header name {:?}",
+                truncate(name)
+            )));
+        }
+        if out.len() >= max {
+            return Err(mime_error(format!("more than {max} headers in a part")));
+        }
+        out.push((name.to_owned(), value.trim().to_owned()));
+    }
+    Ok(out)
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn parse_body<'a>(boundary: &str, body: &'a [u8]) -> Result<Vec<MimePart<'a>>> {
+    let delim = format!("--{boundary}");
+    let delim = delim.as_bytes();
+    // Finds the next delimiter line at or after `from`: returns (start of the delimiter,
+    // position after its line, whether it is the closing one).
+    let next = |from: usize| -> Result<Option<(usize, usize, bool)>> {
+        let mut i = from;
+        while let Some(p) = find(body, delim, i) {
+            let at_line_start = p == 0 || body.get(p - 1) == Some(&b'\n');
+            let after = p + delim.len();
+            if at_line_start {
+                let rest = body.get(after..).unwrap_or_default();
+                if rest.starts_with(b"--") {
+                    return Ok(Some((p, after + 2, true)));
+                }
+                let pad = rest
+                    .iter()
+                    .position(|&b| b != b' ' && b != b'\t')
+                    .unwrap_or(rest.len());
+                let tail = rest.get(pad..).unwrap_or_default();
+                if tail.starts_with(b"\r\n") {
+                    return Ok(Some((p, after + pad + 2, false)));
+                }
+                if tail.starts_with(b"\n") {
+                    return Ok(Some((p, after + pad + 1, false)));
+                }
+                if tail.is_empty() {
+                    return Err(mime_error("truncated: the message ends on a delimiter"));
+                }
+            }
+            i = p + 1;
+        }
+        Ok(None)
+    };
+    let (_, mut content_start, closing) =
+        next(0)?.ok_or_else(|| mime_error("no delimiter line: wrong boundary or not multipart"))?;
+    if closing {
+        return Err(mime_error("the message has no part"));
+    }
+    let mut parts = Vec::new();
+    loop {
+        let (delim_at, after, closing) =
+            next(content_start)?.ok_or_else(|| mime_error("truncated: no closing delimiter"))?;
+        // The line break before the delimiter belongs to the delimiter.
+        let mut end = delim_at.saturating_sub(1);
+        if end > 0 && body.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        let end = end.max(content_start);
+        let raw = body.get(content_start..end).unwrap_or_default();
+        if parts.len() >= MAX_PARTS {
+            return Err(mime_error(format!("more than {MAX_PARTS} parts")));
+        }
+        parts.push(read_part(raw, parts.len())?);
+        if closing {
+            break;
+        }
+        content_start = after;
+    }
+    Ok(parts)
+}
+
+fn read_part(raw: &[u8], index: usize) -> Result<MimePart<'_>> {
+    let (head, content) = split_headers(raw, MAX_PART_HEADER_BYTES).ok_or_else(|| {
+        mime_error(format!(
+            "part {index}: no blank line after the headers (or more than {MAX_PART_HEADER_BYTES} \
+             bytes of headers)"
+        ))
+    })?;
+    let lines = head_lines(head).map_err(|e| mime_error(format!("part {index}: {e}")))?;
+    let headers = fold_headers(&lines, MAX_PART_HEADERS)
+        .map_err(|e| mime_error(format!("part {index}: {e}")))?;
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let encoding = get("content-transfer-encoding").map(|e| e.to_ascii_lowercase());
+    let bytes = match encoding.as_deref() {
+        None | Some("binary" | "8bit" | "7bit") => Cow::Borrowed(content),
+        Some("base64") => {
+            let clean: Vec<u8> = content
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            Cow::Owned(
+                base64::engine::general_purpose::STANDARD
+                    .decode(clean)
+                    .map_err(|e| mime_error(format!("part {index}: bad base64: {e}")))?,
+            )
+        }
+        Some(other) => {
+            return Err(mime_error(format!(
+                "part {index}: unsupported Content-Transfer-Encoding {other}"
+            )))
+        }
+    };
+    Ok(MimePart {
+        content_id: get("content-id").map(|c| strip_angle(&c).to_owned()),
+        content_type: get("content-type"),
+        headers,
+        bytes,
+    })
+}
+
+/// First occurrence of `needle` in `hay` at or after `from`.
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let mut i = from;
+    while let Some(off) = hay.get(i..)?.iter().position(|&b| b == first) {
+        let p = i + off;
+        if hay.get(p + 1..p + needle.len()) == Some(rest) {
+            return Some(p);
+        }
+        i = p + 1;
+    }
+    None
+}
+
+fn mime_error(message: impl Into<String>) -> Error {
+    Error::data("mime", 0, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_parameters() {
+        let ct = ContentType::parse(
+            "Multipart/Related; boundary=\"a\\\"b\"; type=application/xop+xml;start=\"<x@y>\";",
+        )
+        .unwrap();
+        assert_eq!(ct.media_type, "multipart/related");
+        assert_eq!(ct.param("BOUNDARY"), Some("a\"b"));
+        assert_eq!(ct.param("type"), Some("application/xop+xml"));
+        assert_eq!(ct.param("start"), Some("<x@y>"));
+        assert!(ContentType::parse("multipart/related; boundary=\"open").is_err());
+        assert!(ContentType::parse("").is_err());
+        assert!(ContentType::parse("a/b; novalue").is_err());
+    }
+
+    #[test]
+    fn find_and_percent() {
+        assert_eq!(find(b"abcabd", b"abd", 0), Some(3));
+        assert_eq!(find(b"ab", b"abc", 0), None);
+        assert_eq!(find(b"ab", b"", 0), None);
+        assert_eq!(href_cid("cid:a%40urn%3Aihe"), "a@urn:ihe");
+        assert_eq!(href_cid("CID:x%4"), "x%4");
+        assert_eq!(cid_href("a b@c/d"), "cid:a%20b@c%2Fd");
+    }
+
+    #[test]
+    fn split_headers_variants() {
+        assert_eq!(
+            split_headers(b"A: 1\r\n\r\nbody", 100),
+            Some((&b"A: 1"[..], &b"body"[..]))
+        );
+        assert_eq!(
+            split_headers(b"A: 1\n\nbody", 100),
+            Some((&b"A: 1"[..], &b"body"[..]))
+        );
+        assert_eq!(
+            split_headers(b"\r\nbody", 100),
+            Some((&b""[..], &b"body"[..]))
+        );
+        assert_eq!(split_headers(b"A: 1\r\nB", 100), None);
+        assert_eq!(split_headers(b"AAAAAAAAAA: 1\r\n\r\nb", 4), None);
+    }
+}
