@@ -19,6 +19,9 @@
 //! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
 //! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
 //!   signing identities and the `Signer` trait used by the XML signatures.
+//! - [`xmldsig`]: XML-DSig enveloped signing (the VIHF) and the verifier of every XML
+//!   signature (VIHF, XAdES, whole SOAP/MTOM messages), with anti-wrapping checks.
+//! - [`xades`]: the enveloping XAdES signature of a submission set over an IHE manifest.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -32,7 +35,9 @@ pub mod habilitation;
 pub mod ids;
 pub mod json;
 pub mod model;
+pub mod xades;
 pub mod xml;
+pub mod xmldsig;
 
 pub use error::{Error, Invalid, Result};
 
