@@ -415,9 +415,11 @@ fn check_signature<'t>(
             element: None,
             digest_ok: false,
         };
-        let outcome = same_document_reference(ctx, sig, *r, &mut rr);
+        let mut target_id = None;
+        let outcome = same_document_reference(ctx, sig, *r, &mut rr, &mut target_id);
         let type_uri = rr.type_uri.clone();
         report.references.push(rr);
+        resolved.extend(target_id);
         let target = match outcome {
             Ok(t) => t,
             Err(f) => {
@@ -426,7 +428,6 @@ fn check_signature<'t>(
             }
         };
         let e = target.unwrap_or_else(|| ctx.tree.root());
-        resolved.push(e.id());
         let inside = e != sig && sig.contains(e.id());
         if e.is(XADES_NS, "SignedProperties") {
             if !inside {
@@ -812,6 +813,7 @@ fn same_document_reference<'t>(
     sig: Element<'t>,
     r: Element<'t>,
     rr: &mut ReferenceReport,
+    resolved: &mut Option<ElementId>,
 ) -> Result<Option<Element<'t>>, Failure> {
     let spec = parse_reference(r)?;
     let uri = spec.uri.as_str();
@@ -829,6 +831,7 @@ fn same_document_reference<'t>(
     };
     let elem = target.unwrap_or_else(|| ctx.tree.root());
     rr.element = Some(signed_element(elem));
+    *resolved = Some(elem.id());
     let exclude = if spec.enveloped() {
         if !elem.contains(sig.id()) {
             return Err(Failure::Wrapping(format!(
@@ -898,7 +901,7 @@ fn manifest_reference(ctx: &Ctx<'_>, sig: Element<'_>, r: Element<'_>) -> Manife
             element: None,
             digest_ok: false,
         };
-        return match same_document_reference(ctx, sig, r, &mut rr) {
+        return match same_document_reference(ctx, sig, r, &mut rr, &mut None) {
             Ok(_) => status(ManifestStatus::Ok),
             Err(Failure::DigestMismatch { .. }) => status(ManifestStatus::DigestMismatch),
             Err(f) => status(ManifestStatus::Error(f.to_string())),
