@@ -309,6 +309,18 @@ fn tampering_fails_the_right_way() {
     ));
 }
 
+/// The DMP layout signs the manifest and the signed properties, not the purpose property.
+#[test]
+fn purpose_property_is_not_signed() {
+    let signed = sign(XadesStyle::Standard);
+    let t = replace(
+        &signed,
+        ">1.2.840.10065.1.12.1.14<",
+        ">1.2.840.10065.1.12.1.1<",
+    );
+    assert!(one(&t, &trusted()).is_valid());
+}
+
 #[test]
 fn official_sample_verifies_at_the_signed_info_level() {
     let r = one(SAMPLE, &VerifyOptions::new(now()));
@@ -371,4 +383,50 @@ fn sign_errors() {
     let text = String::from_utf8(signed.clone()).unwrap();
     assert!(text.contains("xmldsig-more#rsa-sha256") && text.contains("xmlenc#sha256"));
     assert!(one(&signed, &trusted()).is_valid());
+}
+
+mod mutations {
+    use super::*;
+    use proptest::prelude::*;
+
+    thread_local! {
+        static SIGNED: Vec<u8> = sign(XadesStyle::Standard);
+        static TRUST: VerifyOptions = trusted();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// A one-byte change of a signed XAdES document neither panics nor verifies (white
+        /// space inside a tag turned into other white space is no change, and is skipped, as
+        /// is the `purposeOfSignature` property, which the DMP layout leaves unsigned).
+        #[test]
+        fn never_verify(pos in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let signed = SIGNED.with(|s| s.clone());
+            let i = pos.index(signed.len());
+            let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+            prop_assume!(signed[i] != byte && !(ws(signed[i]) && ws(byte)));
+            // The purpose SignatureProperty is not signed (neither in the official sample).
+            let text = String::from_utf8_lossy(&signed).into_owned();
+            let unsigned = text.find("<SignatureProperties").unwrap_or(0)
+                ..text.find("</SignatureProperties>").unwrap_or(0);
+            prop_assume!(!unsigned.contains(&i));
+            let mut doc = signed;
+            doc[i] = byte;
+            if let Ok(reports) = xmldsig::verify(&doc, &TRUST.with(|t| t.clone())) {
+                prop_assert!(!reports.iter().any(|r| r.is_valid()), "byte {i} -> {byte} near {:?}", String::from_utf8_lossy(&SIGNED.with(|s| s.clone())[i.saturating_sub(40)..(i + 20).min(doc.len())]));
+            }
+        }
+
+        /// Arbitrary MIME-looking input never panics.
+        #[test]
+        fn mime_garbage(body in prop::collection::vec(any::<u8>(), 0..400), cut in any::<prop::sample::Index>()) {
+            let mut msg = b"--b\r\nContent-ID: <r>\r\n\r\n".to_vec();
+            msg.extend_from_slice(&body);
+            msg.extend_from_slice(b"\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\nPGEvPg==\r\n--b--\r\n");
+            let n = cut.index(msg.len() + 1);
+            let _ = xmldsig::verify(&msg[..n], &VerifyOptions::new(now()));
+            let _ = xmldsig::verify(&msg, &VerifyOptions::new(now()));
+        }
+    }
 }

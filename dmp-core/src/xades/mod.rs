@@ -42,6 +42,10 @@
 //!   manifest reference whose part is canonicalised carries the C14N-with-comments
 //!   transform, as the sample's document reference.
 //! - `KeyInfo` holds the signer's certificate only, as the sample.
+//!
+//! As in the sample, `SignedInfo` references the manifest and the signed properties only:
+//! the `purposeOfSignature` property is **not** covered by the signature (`KeyInfo` is not
+//! either, but `SigningCertificate` pins the certificate); the verifier does not rely on it.
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 

@@ -586,6 +586,14 @@ fn key_info_certificates(key_info: Option<Element<'_>>) -> Result<Vec<Certificat
         for c in data.children().filter(|e| e.is(DSIG_NS, "X509Certificate")) {
             let der =
                 decode_b64(&c.text()).ok_or_else(|| malformed("X509Certificate is not base64"))?;
+            // x509-parser tolerates another outer tag than SEQUENCE; KeyInfo is not signed,
+            // so insist on DER here.
+            if der.first() != Some(&0x30) {
+                return Err(malformed(format!(
+                    "X509Certificate (line {}) is not a DER certificate",
+                    c.line()
+                )));
+            }
             let cert = Certificate::from_der(&der).map_err(|e| {
                 malformed(format!(
                     "X509Certificate (line {}): {}",
