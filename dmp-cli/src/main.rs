@@ -6,12 +6,14 @@ use std::process::ExitCode;
 use std::path::Path;
 
 use dmp_core::cda::{self, Case};
+use dmp_core::crypto::Certificate;
 use dmp_core::habilitation::{
     AccessMode, Actor, Authentication, Matrix, MatrixInfo, Reader, Rights, Settings, StaffList,
     StaffReport,
 };
 use dmp_core::ids::{Adeli, Finess, IdNatPs, Ins, Oid, Rpps};
 use dmp_core::model::{FonctionEssms, Profession, ProfessionSystem};
+use dmp_core::xmldsig::{self, ChainStatus, ManifestStatus, VerifyOptions};
 
 const USAGE: &str = "\
 dmp — DMP connector for ESSMS software (version VERSION)
@@ -34,6 +36,14 @@ USAGE:
   dmp cda show DOC.xml [--json] [--content OUT]
       Read a CDA: its header as written, whether it passes the model's rules, and (with
       --content) the N1 body extracted to OUT.
+  dmp verify FILE [--trust CERTS.pem]... [--part URN=FILE]... [--at RFC3339]
+      Verify every XML signature of FILE (a VIHF/SAML assertion, a XAdES signature, a SOAP
+      envelope or a whole MTOM message): VALID or INVALID with the reason, the signer, the
+      signing time, each signed element and manifest reference. --trust: PEM certificates;
+      self-signed ones are the trusted roots, the others serve as intermediates (without
+      --trust the chain is not checked). --part: the bytes of a manifest reference. --at:
+      when to check the certificates (default: now). Exit 0 only if every signature found
+      is valid.
   dmp version
 
 --matrix FILE loads a replacement habilitation matrix: JSON (dmp-habilitation-matrix/1) if the
@@ -77,6 +87,7 @@ fn run(args: &[String]) -> Result<String, Fail> {
         "matrix" => matrix(rest),
         "rights" => rights(rest),
         "cda" => cda(rest),
+        "verify" => verify(rest),
         "version" | "--version" => Ok(format!("dmp {}\n", dmp_core::VERSION)),
         "help" | "--help" | "-h" => {
             Ok(format!("{}\n", USAGE.replace("VERSION", dmp_core::VERSION)))
@@ -425,4 +436,109 @@ fn cda_show(args: &[String]) -> Result<String, Fail> {
         Err(e) => format!("model check: {e}\n"),
     };
     Ok(out)
+}
+
+fn verify(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(args, &[], &["--trust", "--part", "--at"])?;
+    let [path] = o.positional.as_slice() else {
+        return Err(usage("verify takes one FILE"));
+    };
+    let at = match o.value("--at") {
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+            .map_err(|e| usage(format!("--at {t}: not an RFC 3339 time ({e})")))?
+            .with_timezone(&chrono::Utc),
+        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()),
+    };
+    let mut options = VerifyOptions::new(at);
+    let mut roots = Vec::new();
+    for file in o.all("--trust") {
+        for cert in Certificate::chain_from_pem(&read_file(file)?)? {
+            if cert.subject().der() == cert.issuer().der() {
+                roots.push(cert);
+            } else {
+                options.intermediates.push(cert);
+            }
+        }
+    }
+    if o.value("--trust").is_some() {
+        if roots.is_empty() {
+            return Err(Fail(
+                "--trust: no self-signed (root) certificate in the given files".into(),
+                1,
+            ));
+        }
+        options.trust = Some(roots);
+    }
+    for p in o.all("--part") {
+        let (urn, file) = p
+            .split_once('=')
+            .ok_or_else(|| usage("--part takes URN=FILE"))?;
+        let bytes = std::fs::read(file).map_err(|e| Fail(format!("cannot read {file}: {e}"), 1))?;
+        options.parts.insert(urn.to_owned(), bytes);
+    }
+    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
+    let reports = xmldsig::verify(&bytes, &options)?;
+    if reports.is_empty() {
+        return Err(Fail(format!("{path}: no XML signature found"), 1));
+    }
+    let mut out = String::new();
+    for (i, r) in reports.iter().enumerate() {
+        let place = match &r.part {
+            Some(part) => format!("part <{part}>, line {}", r.line),
+            None => format!("line {}", r.line),
+        };
+        out += &format!("signature {} ({place}): ", i + 1);
+        out += &match &r.failure {
+            None => "VALID\n".to_owned(),
+            Some(f) => format!("INVALID: {f}\n"),
+        };
+        if let Some(alg) = r.algorithm {
+            out += &format!("  algorithm: {alg}\n");
+        }
+        out += &format!(
+            "  signer: {}\n",
+            r.signer_subject().as_deref().unwrap_or("(unknown)")
+        );
+        out += &format!(
+            "  signing time: {}\n",
+            r.signing_time.as_deref().unwrap_or("(none)")
+        );
+        out += &match &r.chain {
+            ChainStatus::NotChecked => "  chain: not checked (no --trust)\n".to_owned(),
+            ChainStatus::Trusted(path) => format!("  chain: trusted ({})\n", path.join(" <- ")),
+            ChainStatus::Failed(m) => format!("  chain: FAILED: {m}\n"),
+        };
+        for rr in &r.references {
+            let target = rr.element.as_ref().map_or("(unresolved)".to_owned(), |e| {
+                format!(
+                    "<{}> at line {}, bytes {}..{}",
+                    e.qname, e.line, e.span.start, e.span.end
+                )
+            });
+            let uri = if rr.uri.is_empty() { "\"\"" } else { &rr.uri };
+            out += &format!(
+                "  reference {uri} -> {target}: {}\n",
+                if rr.digest_ok {
+                    "digest ok"
+                } else {
+                    "not verified"
+                }
+            );
+        }
+        for m in &r.manifest {
+            let status = match &m.status {
+                ManifestStatus::PartMissing => "not checked (no --part)".to_owned(),
+                other => other.to_string(),
+            };
+            out += &format!("  manifest {}: {status}\n", m.uri);
+        }
+    }
+    let valid = reports.iter().filter(|r| r.is_valid()).count();
+    out += &format!("{valid} of {} signature(s) valid\n", reports.len());
+    if valid == reports.len() {
+        Ok(out)
+    } else {
+        print!("{out}");
+        Err(Fail(format!("{path}: invalid signature"), 1))
+    }
 }

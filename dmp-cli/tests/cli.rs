@@ -194,3 +194,227 @@ fn cda_build_and_show() {
     assert!(!out2.exists());
     std::fs::remove_dir_all(dir).ok();
 }
+
+mod verify {
+    use super::dmp;
+    use dmp_core::crypto::{SignatureAlgorithm, SigningIdentity, UsagePolicy};
+    use dmp_core::xades::{self, DigestSource, ManifestReference, XadesOptions};
+    use dmp_core::xmldsig::{self, EnvelopedOptions};
+
+    const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/pki/root.pem");
+    const ORG_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/pki/org-ca.pem");
+    const VIHF_SAMPLE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/c14n/dmp/VIHF_INDIRECTE_signed.xml"
+    );
+    const XADES_SAMPLE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/c14n/dmp/TD2.1-SignatureXades.xml"
+    );
+    const TEMPLATE: &[u8] = include_bytes!("../../tests/fixtures/xmldsig/vihf-template.xml");
+    const P12: &[u8] = include_bytes!("../../examples/pki/org-sign.p12");
+    const PART: &str = "urn:oid:1.2.250.1.999.1.1.7898.4.2";
+
+    struct Files {
+        dir: std::path::PathBuf,
+    }
+
+    impl Files {
+        fn new(name: &str) -> Files {
+            let dir =
+                std::env::temp_dir().join(format!("dmp-cli-verify-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Files { dir }
+        }
+        fn write(&self, name: &str, bytes: &[u8]) -> String {
+            let p = self.dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p.to_str().unwrap().to_owned()
+        }
+    }
+
+    impl Drop for Files {
+        fn drop(&mut self) {
+            std::fs::remove_dir_all(&self.dir).ok();
+        }
+    }
+
+    fn signer() -> impl dmp_core::crypto::Signer {
+        SigningIdentity::from_pkcs12(P12, "dmp-test")
+            .unwrap()
+            .with_algorithm(SignatureAlgorithm::RsaSha1)
+            .unwrap()
+            .signer_at(
+                "2026-01-15T10:00:00Z".parse().unwrap(),
+                UsagePolicy::DmpSignature,
+            )
+            .unwrap()
+    }
+
+    fn vihf() -> Vec<u8> {
+        xmldsig::sign_enveloped(
+            TEMPLATE,
+            "_4f3c2a1e-8b7d-4e2f-9a10-5c6d7e8f9a0b",
+            &EnvelopedOptions::vihf(),
+            &signer(),
+        )
+        .unwrap()
+    }
+
+    fn xades() -> Vec<u8> {
+        let refs = [
+            ManifestReference {
+                uri: "urn:oid:1.2.250.1.999.1.1.7898.5.1".into(),
+                digest: DigestSource::dmp_dummy(),
+            },
+            ManifestReference {
+                uri: PART.into(),
+                digest: DigestSource::Raw(b"part bytes"),
+            },
+        ];
+        let options = XadesOptions::new("sig-1", "2026-01-15T11:00:00+01:00".parse().unwrap());
+        xades::sign_manifest(&refs, &options, &signer()).unwrap()
+    }
+
+    #[test]
+    fn valid_signatures() {
+        let f = Files::new("valid");
+        let file = f.write("vihf.xml", &vihf());
+        let (code, out, err) = dmp(&["verify", &file, "--trust", ROOT, "--trust", ORG_CA]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("signature 1 (line 3): VALID"), "{out}");
+        assert!(
+            out.contains("signer: CN=EHPAD Les Tilleuls - cachet,OU=1690800123"),
+            "{out}"
+        );
+        assert!(
+            out.contains("signing time: 2026-01-15T10:00:00.000Z"),
+            "{out}"
+        );
+        assert!(out.contains("chain: trusted"), "{out}");
+        assert!(out.contains("-> <saml2:Assertion> at line 2"), "{out}");
+        let (code, out, _) = dmp(&["verify", &file]);
+        assert_eq!(code, 0);
+        assert!(out.contains("chain: not checked (no --trust)"), "{out}");
+
+        let sig = f.write("xades.xml", &xades());
+        let part = f.write("part.bin", b"part bytes");
+        let arg = format!("{PART}={part}");
+        let (code, out, err) = dmp(&[
+            "verify", &sig, "--trust", ROOT, "--trust", ORG_CA, "--part", &arg,
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains("signing time: 2026-01-15T11:00:00.000+01:00"),
+            "{out}"
+        );
+        assert!(out.contains("not checkable (dummy digest)"), "{out}");
+        assert!(
+            out.contains(&format!("manifest {PART}: digest ok")),
+            "{out}"
+        );
+        let (code, out, _) = dmp(&["verify", &sig]);
+        assert_eq!(code, 0);
+        assert!(
+            out.contains(&format!("manifest {PART}: not checked (no --part)")),
+            "{out}"
+        );
+
+        // A multipart (MTOM) message with both.
+        let mut mime =
+            b"--bnd\r\nContent-ID: <root>\r\n\r\n<e:Envelope xmlns:e=\"urn:e\">".to_vec();
+        let v = vihf();
+        mime.extend_from_slice(&v[v.iter().position(|&b| b == b'\n').unwrap() + 1..]);
+        mime.extend_from_slice(b"</e:Envelope>\r\n--bnd\r\nContent-ID: <sig>\r\n\r\n");
+        mime.extend_from_slice(&xades());
+        mime.extend_from_slice(b"\r\n--bnd--\r\n");
+        let msg = f.write("message.mime", &mime);
+        let (code, out, err) = dmp(&["verify", &msg, "--trust", ROOT, "--trust", ORG_CA]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains("signature 1 (part <root>, line 2): VALID"),
+            "{out}"
+        );
+        assert!(
+            out.contains("signature 2 (part <sig>, line 1): VALID"),
+            "{out}"
+        );
+        assert!(out.contains("2 of 2 signature(s) valid"), "{out}");
+    }
+
+    #[test]
+    fn invalid_signatures() {
+        let f = Files::new("invalid");
+        let flipped = String::from_utf8(vihf())
+            .unwrap()
+            .replace(">INDIRECTE<", ">INDIRECTF<");
+        let file = f.write("flipped.xml", flipped.as_bytes());
+        let (code, out, err) = dmp(&["verify", &file]);
+        assert_eq!(code, 1);
+        assert!(
+            out.contains(
+                "INVALID: digest mismatch on reference #_4f3c2a1e-8b7d-4e2f-9a10-5c6d7e8f9a0b"
+            ),
+            "{out}"
+        );
+        assert!(err.contains("invalid signature"), "{err}");
+
+        let good = f.write("vihf.xml", &vihf());
+        let (code, out, _) = dmp(&[
+            "verify",
+            &good,
+            "--trust",
+            ROOT,
+            "--trust",
+            ORG_CA,
+            "--at",
+            "2050-01-01T00:00:00Z",
+        ]);
+        assert_eq!(code, 1);
+        assert!(
+            out.contains("INVALID: untrusted or expired certificate"),
+            "{out}"
+        );
+        let (code, out, _) = dmp(&["verify", &good, "--trust", ROOT]);
+        assert_eq!(code, 1);
+        assert!(
+            out.contains("INVALID: untrusted or expired certificate"),
+            "{out}"
+        );
+
+        let sig = f.write("xades.xml", &xades());
+        let part = f.write("part.bin", b"other bytes");
+        let (code, out, _) = dmp(&["verify", &sig, "--part", &format!("{PART}={part}")]);
+        assert_eq!(code, 1);
+        assert!(
+            out.contains(&format!(
+                "INVALID: manifest digest mismatch on reference {PART}"
+            )),
+            "{out}"
+        );
+
+        let (code, out, _) = dmp(&["verify", VIHF_SAMPLE]);
+        assert_eq!(code, 1);
+        assert!(
+            out.contains("INVALID: digest mismatch on reference #_65db4fa8"),
+            "{out}"
+        );
+        let (code, out, _) = dmp(&["verify", XADES_SAMPLE]);
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains("signer: GN=MAX+SN=LIBRE+CN=899900063480,T=Médecin,C=FR"),
+            "{out}"
+        );
+
+        let plain = f.write("plain.xml", b"<a/>");
+        let (code, _, err) = dmp(&["verify", &plain]);
+        assert_eq!(code, 1);
+        assert!(err.contains("no XML signature found"), "{err}");
+        let (code, _, _) = dmp(&["verify", &good, "--part", "nofile"]);
+        assert_eq!(code, 2);
+        let (code, _, _) = dmp(&["verify", &good, "--at", "yesterday"]);
+        assert_eq!(code, 2);
+        let (code, _, _) = dmp(&["verify"]);
+        assert_eq!(code, 2);
+    }
+}

@@ -25,6 +25,9 @@
 //!   mode and software, for the three authentication modes.
 //! - [`soap`]: SOAP 1.2 envelopes (WS-Addressing, `wsse:Security`), MTOM/XOP multipart
 //!   requests and their parsing, SOAP faults, the DMP endpoint paths.
+//! - [`xmldsig`]: XML-DSig enveloped signing (the VIHF) and the verifier of every XML
+//!   signature (VIHF, XAdES, whole SOAP/MTOM messages), with anti-wrapping checks.
+//! - [`xades`]: the enveloping XAdES signature of a submission set over an IHE manifest.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -40,8 +43,10 @@ pub mod json;
 pub mod model;
 pub mod soap;
 pub mod vihf;
+pub mod xades;
 pub mod xds;
 pub mod xml;
+pub mod xmldsig;
 
 pub use error::{Error, Invalid, Result};
 

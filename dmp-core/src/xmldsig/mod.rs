@@ -1,0 +1,348 @@
+//! XML-DSig: the enveloped signature of the VIHF (SAML assertion) and the verifier of every
+//! XML signature the DMP exchanges (VIHF, XAdES submission-set signature, whole SOAP/MTOM
+//! messages).
+//!
+//! # Signing: bytes in, bytes out
+//!
+//! [`sign_enveloped`] takes the document **bytes**, finds the element carrying the ID, and
+//! splices a `ds:Signature` into those bytes (right after `saml2:Issuer` for a VIHF, see
+//! [`EnvelopedOptions::vihf`]). The document is never re-serialised: every byte outside the
+//! inserted `ds:Signature` is the caller's. The result is a pure function of (bytes, signer,
+//! options): RSA PKCS#1 v1.5 is deterministic, so the same inputs give the same bytes.
+//!
+//! The reference digest is the exclusive canonical form of the signed element. At signing time
+//! the `enveloped-signature` transform has nothing to remove, and inserting the signature
+//! changes no other node (no white space is added around it), so the digest of the element
+//! before insertion equals the verifier's digest of the element minus the signature. The
+//! signer does not rely on that argument alone: it inserts the signature, parses the result,
+//! recomputes the digest the way [`verify`] does and canonicalises `SignedInfo` **in the
+//! final document** before signing it.
+//!
+//! # Verifying
+//!
+//! [`verify`] finds every `ds:Signature` in its input and returns one [`SignatureReport`] per
+//! signature: [`SignatureReport::failure`] is `None` when the signature is valid, or the
+//! first reason it is not ([`Failure`]: digest mismatch on reference X, bad signature value,
+//! untrusted or expired certificate, wrapping…). Only input that is not XML at all (or a
+//! broken MIME message) is an `Err`.
+//!
+//! For each signature, in this order:
+//! 1. every `SignedInfo/Reference`: same-document only (`URI=""` or `URI="#id"`, IDs in the
+//!    attributes `ID`, `Id`, `id`, `wsu:Id`, `xml:id`), transforms `enveloped-signature`,
+//!    exclusive C14N (with its `PrefixList`) and C14N 1.0, with or without comments (a
+//!    same-document reference selects no comments, XML-DSig §4.3.3.3), digests SHA-1 and
+//!    SHA-256. Anything else is refused with [`Failure::Unsupported`] naming it.
+//! 2. the key: the `KeyInfo/X509Data/X509Certificate`; for a XAdES signature, the one that
+//!    matches the **signed** `SigningCertificate` (`CertDigest` and `IssuerSerial`), else
+//!    [`Failure::CertificateMismatch`].
+//! 3. `SignatureValue` over `SignedInfo` canonicalised with its `CanonicalizationMethod`.
+//! 4. the chain, at [`VerifyOptions::at`], when [`VerifyOptions::trust`] is given; without
+//!    roots it is not checked and [`SignatureReport::chain`] says so.
+//! 5. (separately) each `Reference` of a **signed** `ds:Manifest` against the bytes the
+//!    caller gives under its URI ([`VerifyOptions::parts`]): [`ManifestStatus`] per reference.
+//!    The DMP's dummy digest of the submission set (`AA==`) is reported as not checkable, not
+//!    as an error. A supplied part whose digest differs makes the signature invalid
+//!    ([`Failure::ManifestDigestMismatch`]); a part not supplied does not.
+//!
+//! # Signature wrapping
+//!
+//! A verifier that says "valid" must also say *what* is signed. Each [`ReferenceReport`]
+//! carries the element its reference resolved to ([`SignedElement::span`], byte range in the
+//! verified bytes): check that the element you read is that one
+//! ([`SignatureReport::covers`]). The verifier refuses ([`Failure::Wrapping`]):
+//! - a referenced ID carried by more than one element (in any of the ID attribute forms), and
+//!   any value of `ID`, `Id`, `wsu:Id` or `xml:id` carried by two elements anywhere in the
+//!   document (the lowercase `id` is exempt unless referenced: XDS.b gives a document's
+//!   `ExtrinsicObject` and its `xds:Document` the same `id` on purpose);
+//! - an `enveloped-signature` reference to an element that does not contain the signature;
+//! - two signatures whose references resolve to the same element;
+//! - a `ds:Manifest` or XAdES `SignedProperties` that is not inside the signature that
+//!   references it. Only signed content is used: the signing time and the signing
+//!   certificate come from the `SignedProperties` whose digest was checked, the manifest
+//!   references from the `Manifest` whose digest was checked.
+//!
+//! # MIME (SOAP with MTOM attachments)
+//!
+//! [`verify`] accepts a whole MTOM message: when the input starts with a MIME boundary line
+//! (`--…`) or with MIME headers (`Content-Type: multipart/related; boundary=…`), it is split
+//! ([`split_multipart`]) and every part that is XML is searched for signatures
+//! ([`SignatureReport::part`] names the part by its `Content-ID`). For an XDS.b
+//! *ProvideAndRegisterDocumentSet* the documents carried as attachments are also made
+//! available to the manifest check under `urn:oid:<XDSDocumentEntry.uniqueId>` (from the
+//! message's own metadata), unless the caller supplies that URI in [`VerifyOptions::parts`].
+//! Only the `binary`, `8bit`, `7bit` and `base64` transfer encodings are read.
+
+mod mime;
+mod sign;
+mod verify;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+
+use chrono::{DateTime, Utc};
+
+use crate::crypto::{Certificate, DigestAlgorithm, SignatureAlgorithm};
+use crate::xml::reader::Limits;
+
+pub use mime::{split_multipart, MimePart, Multipart};
+pub use sign::{sign_enveloped, EnvelopedOptions};
+pub use verify::verify;
+
+pub(crate) use sign::{b64, escape_attr, escape_text};
+pub(crate) use verify::digest_c14n;
+
+/// The XML-DSig namespace.
+pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// The `enveloped-signature` transform.
+pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+/// The namespace of the exclusive C14N `InclusiveNamespaces` element.
+pub const EXC_C14N_NS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/// The `Type` of a reference to a `ds:Manifest`.
+pub const MANIFEST_TYPE: &str = "http://www.w3.org/2000/09/xmldsig#Manifest";
+/// XAdES 1.1.1 namespace (the one of the DMP sample).
+pub const XADES_NS: &str = "http://uri.etsi.org/01903/v1.1.1#";
+/// The `Type` of a reference to XAdES 1.1.1 `SignedProperties`.
+pub const SIGNED_PROPERTIES_TYPE: &str = "http://uri.etsi.org/01903/v1.1.1#SignedProperties";
+/// SAML 2.0 assertion namespace.
+pub const SAML2_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+/// WS-Security utility namespace (`wsu:Id`).
+pub const WSU_NS: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+
+/// What [`verify`] needs besides the bytes.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Trusted roots. `None`: the certificate chain is not checked (and each report says so
+    /// in [`SignatureReport::chain`]). The other certificates of `KeyInfo` serve as
+    /// intermediates.
+    pub trust: Option<Vec<Certificate>>,
+    /// Untrusted CA certificates that may complete the chain (as `xmlsec1 --untrusted-pem`),
+    /// besides the other certificates of `KeyInfo`.
+    pub intermediates: Vec<Certificate>,
+    /// The time at which the chain is checked (certificate validity).
+    pub at: DateTime<Utc>,
+    /// The bytes of the `ds:Manifest` references, by URI (`urn:oid:…`).
+    pub parts: HashMap<String, Vec<u8>>,
+    /// Limits of the XML parser (default: [`Limits::default`]).
+    pub limits: Limits,
+}
+
+impl VerifyOptions {
+    /// No trusted roots (chain not checked), no parts, default limits; checks at `at`.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        VerifyOptions {
+            trust: None,
+            intermediates: Vec::new(),
+            at,
+            parts: HashMap::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// With these trusted roots.
+    #[must_use]
+    pub fn with_trust(mut self, roots: Vec<Certificate>) -> Self {
+        self.trust = Some(roots);
+        self
+    }
+
+    /// With the bytes of one manifest reference.
+    #[must_use]
+    pub fn with_part(mut self, uri: impl Into<String>, bytes: Vec<u8>) -> Self {
+        self.parts.insert(uri.into(), bytes);
+        self
+    }
+}
+
+/// Why a signature is not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The signature is not well-formed XML-DSig (missing `SignedInfo`, bad base64…).
+    Malformed(String),
+    /// An algorithm, transform or reference form this verifier does not support.
+    Unsupported(String),
+    /// A signature-wrapping pattern (duplicate ID, reference outside the signed subtree…).
+    Wrapping(String),
+    /// A reference whose target is not in the document.
+    ReferenceNotFound {
+        /// The reference URI.
+        uri: String,
+    },
+    /// The digest of a `SignedInfo` reference does not match: the signed content changed.
+    DigestMismatch {
+        /// The reference URI.
+        uri: String,
+    },
+    /// The XAdES `SigningCertificate` does not designate the certificate of `KeyInfo`.
+    CertificateMismatch(String),
+    /// `SignatureValue` does not verify over `SignedInfo` with the certificate's key.
+    BadSignatureValue(String),
+    /// The certificate chain failed (untrusted root, expired or not yet valid certificate,
+    /// bad link).
+    Certificate(String),
+    /// A supplied manifest part does not match its reference's digest.
+    ManifestDigestMismatch {
+        /// The manifest reference URI.
+        uri: String,
+    },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Malformed(m) => write!(f, "malformed signature: {m}"),
+            Failure::Unsupported(m) => write!(f, "unsupported: {m}"),
+            Failure::Wrapping(m) => write!(f, "signature wrapping refused: {m}"),
+            Failure::ReferenceNotFound { uri } => write!(f, "reference {uri} not found"),
+            Failure::DigestMismatch { uri } => write!(f, "digest mismatch on reference {uri}"),
+            Failure::CertificateMismatch(m) => write!(f, "signing certificate mismatch: {m}"),
+            Failure::BadSignatureValue(m) => write!(f, "bad signature value: {m}"),
+            Failure::Certificate(m) => write!(f, "untrusted or expired certificate: {m}"),
+            Failure::ManifestDigestMismatch { uri } => {
+                write!(f, "manifest digest mismatch on reference {uri}")
+            }
+        }
+    }
+}
+
+/// The element a same-document reference resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedElement {
+    /// Qualified name as written (`saml2:Assertion`).
+    pub qname: String,
+    /// Namespace URI.
+    pub namespace: Option<String>,
+    /// Byte range of the element in the verified bytes (of its MIME part, for a multipart
+    /// input).
+    pub span: Range<usize>,
+    /// 1-based line of its start tag.
+    pub line: usize,
+}
+
+/// One `SignedInfo/Reference`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceReport {
+    /// The `URI` attribute (`#id`, or empty for the whole document).
+    pub uri: String,
+    /// The `Type` attribute.
+    pub type_uri: Option<String>,
+    /// What it resolved to (`None` when it could not be resolved).
+    pub element: Option<SignedElement>,
+    /// Whether the digest matched.
+    pub digest_ok: bool,
+}
+
+/// The outcome of one manifest reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestStatus {
+    /// The digest of the supplied part matches.
+    Ok,
+    /// The digest of the supplied part does not match.
+    DigestMismatch,
+    /// No part was supplied under this URI: not checked.
+    PartMissing,
+    /// The reference carries the DMP's dummy digest (`AA==`, the submission set): not
+    /// checkable.
+    Dummy,
+    /// The part could not be processed (not XML for a canonicalisation transform,
+    /// unsupported transform…).
+    Error(String),
+}
+
+impl fmt::Display for ManifestStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestStatus::Ok => f.write_str("digest ok"),
+            ManifestStatus::DigestMismatch => f.write_str("DIGEST MISMATCH"),
+            ManifestStatus::PartMissing => f.write_str("not checked (part not supplied)"),
+            ManifestStatus::Dummy => f.write_str("not checkable (dummy digest)"),
+            ManifestStatus::Error(m) => write!(f, "error: {m}"),
+        }
+    }
+}
+
+/// One reference of a signed `ds:Manifest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestEntry {
+    /// The reference URI (`urn:oid:…`).
+    pub uri: String,
+    /// Its digest algorithm, when recognised.
+    pub digest: Option<DigestAlgorithm>,
+    /// The outcome.
+    pub status: ManifestStatus,
+}
+
+/// Whether the certificate chain was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainStatus {
+    /// No trusted roots were given ([`VerifyOptions::trust`] is `None`).
+    NotChecked,
+    /// The chain reaches a trusted root: subjects (RFC 2253), signer first, root last.
+    Trusted(Vec<String>),
+    /// The chain failed; the reason.
+    Failed(String),
+}
+
+/// The verdict on one `ds:Signature`.
+#[derive(Debug, Clone)]
+pub struct SignatureReport {
+    /// The MIME part (its `Content-ID`) for a multipart input; `None` for plain XML.
+    pub part: Option<String>,
+    /// Byte range of the `ds:Signature` element (in its part).
+    pub span: Range<usize>,
+    /// 1-based line of the `ds:Signature` start tag.
+    pub line: usize,
+    /// The `Id` attribute of the signature.
+    pub id: Option<String>,
+    /// The `SignatureMethod`, when recognised.
+    pub algorithm: Option<SignatureAlgorithm>,
+    /// The certificate whose key the signature was checked with.
+    pub signer: Option<Certificate>,
+    /// The signing time as written: XAdES `SigningTime`, or the `IssueInstant` of the signed
+    /// element (SAML assertion).
+    pub signing_time: Option<String>,
+    /// The `SignedInfo` references.
+    pub references: Vec<ReferenceReport>,
+    /// The references of the signed manifests.
+    pub manifest: Vec<ManifestEntry>,
+    /// The certificate chain.
+    pub chain: ChainStatus,
+    /// `None` when the signature is valid, else the first reason it is not.
+    pub failure: Option<Failure>,
+}
+
+impl SignatureReport {
+    /// Whether the signature is valid (see the module documentation for what it covers).
+    pub fn is_valid(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The signer's subject DN (RFC 2253, DMP style).
+    pub fn signer_subject(&self) -> Option<String> {
+        self.signer.as_ref().map(Certificate::subject_rfc2253)
+    }
+
+    /// Whether the signature is valid and one of its references resolved to exactly the
+    /// element at `span` (byte range in the verified bytes, as [`crate::xml::tree::Element::span`]
+    /// gives it): the anti-wrapping check "the element I read is the signed one".
+    pub fn covers(&self, span: &Range<usize>) -> bool {
+        self.is_valid()
+            && self
+                .references
+                .iter()
+                .any(|r| r.digest_ok && r.element.as_ref().is_some_and(|e| &e.span == span))
+    }
+}
+
+/// Decodes base64 with XML white space inside (line-wrapped values).
+pub(crate) fn decode_b64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
+}

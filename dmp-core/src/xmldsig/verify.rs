@@ -1,0 +1,951 @@
+//! The verifier (see the module documentation of [`crate::xmldsig`]).
+
+use std::collections::HashMap;
+
+use super::mime::{split_multipart, Multipart};
+use super::{
+    decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, ReferenceReport,
+    SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS,
+    MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, WSU_NS, XADES_NS,
+};
+use crate::crypto::{verify_chain, Certificate, DigestAlgorithm, DnStyle, SignatureAlgorithm};
+use crate::error::{Error, Result};
+use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
+use crate::xml::tree::{Element, ElementId, Tree, XML_NS};
+
+/// A running digest.
+pub(crate) struct Hasher(ring::digest::Context);
+
+impl Hasher {
+    pub(crate) fn new(alg: DigestAlgorithm) -> Self {
+        Hasher(ring::digest::Context::new(match alg {
+            DigestAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            DigestAlgorithm::Sha256 => &ring::digest::SHA256,
+        }))
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    pub(crate) fn finish(self) -> Vec<u8> {
+        self.0.finish().as_ref().to_vec()
+    }
+}
+
+/// The digest of the canonical form of `apex` (`None`: the whole document) minus `exclude`.
+pub(crate) fn digest_c14n(
+    tree: &Tree,
+    apex: Option<ElementId>,
+    exclude: Option<ElementId>,
+    method: &C14nMethod,
+    alg: DigestAlgorithm,
+) -> Result<Vec<u8>> {
+    let mut h = Hasher::new(alg);
+    canonicalize_with(tree, apex, exclude, method, &mut |chunk| h.update(chunk))?;
+    Ok(h.finish())
+}
+
+/// As [`digest_c14n`] for an element minus an optional signature element.
+pub(crate) fn digest_reference_subtree(
+    tree: &Tree,
+    elem: Element<'_>,
+    exclude: Option<Element<'_>>,
+    method: &C14nMethod,
+    alg: DigestAlgorithm,
+) -> Result<Vec<u8>> {
+    digest_c14n(tree, Some(elem.id()), exclude.map(|e| e.id()), method, alg)
+}
+
+/// Every value of an ID attribute (`ID`, `Id`, `id`, `wsu:Id`, `xml:id`) with the elements
+/// carrying it.
+pub(crate) struct IdIndex {
+    /// value → (element, whether one of the "strong" forms: all but lowercase `id`).
+    map: HashMap<String, Vec<(ElementId, bool)>>,
+}
+
+impl IdIndex {
+    pub(crate) fn build(tree: &Tree) -> Self {
+        let mut map: HashMap<String, Vec<(ElementId, bool)>> = HashMap::new();
+        for e in tree.elements() {
+            for a in e.attributes() {
+                let strong = match (a.namespace, a.local_name) {
+                    (None, "ID" | "Id") => true,
+                    (None, "id") => false,
+                    (Some(WSU_NS), "Id") | (Some(XML_NS), "id") => true,
+                    _ => continue,
+                };
+                let entry = map.entry(a.value.to_owned()).or_default();
+                match entry.iter_mut().find(|(id, _)| *id == e.id()) {
+                    Some(found) => found.1 |= strong,
+                    None => entry.push((e.id(), strong)),
+                }
+            }
+        }
+        IdIndex { map }
+    }
+
+    /// How many elements carry `value`.
+    pub(crate) fn count(&self, value: &str) -> usize {
+        self.map.get(value).map_or(0, Vec::len)
+    }
+
+    fn get(&self, value: &str) -> &[(ElementId, bool)] {
+        self.map.get(value).map_or(&[], Vec::as_slice)
+    }
+
+    /// The smallest value carried by several elements, one of them in a strong form.
+    pub(crate) fn strong_duplicate(&self) -> Option<&str> {
+        self.map
+            .iter()
+            .filter(|(_, v)| v.len() > 1 && v.iter().any(|(_, s)| *s))
+            .map(|(k, _)| k.as_str())
+            .min()
+    }
+}
+
+fn lines(tree: &Tree, ids: &[(ElementId, bool)]) -> String {
+    ids.iter()
+        .filter_map(|(id, _)| tree.element(*id))
+        .map(|e| e.line().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parts for manifest references: the caller's first, then those found in the message.
+struct Parts<'a> {
+    caller: &'a HashMap<String, Vec<u8>>,
+    found: HashMap<String, &'a [u8]>,
+}
+
+impl Parts<'_> {
+    fn get(&self, uri: &str) -> Option<&[u8]> {
+        self.caller
+            .get(uri)
+            .map(Vec::as_slice)
+            .or_else(|| self.found.get(uri).copied())
+    }
+}
+
+/// Verifies every XML signature of `input`: an XML document (SAML assertion, standalone
+/// XAdES signature, SOAP envelope) or a MIME multipart message (SOAP with MTOM
+/// attachments). See the module documentation for what is checked and reported.
+///
+/// Returns one report per `ds:Signature`, in document order (parts in message order); an
+/// empty list when there is none. Errors: the input (or the root part of a multipart
+/// message) is not well-formed UTF-8 XML, or the MIME structure is broken.
+pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureReport>> {
+    let Some(message) = split_multipart(input)? else {
+        let tree = Tree::parse(input, &options.limits)?;
+        let parts = Parts {
+            caller: &options.parts,
+            found: HashMap::new(),
+        };
+        return Ok(verify_tree(&tree, None, options, &parts));
+    };
+    let root = message
+        .parts
+        .get(message.root)
+        .ok_or_else(|| Error::data("mime", 0, "no root part"))?;
+    let root_tree = Tree::parse(&root.body, &options.limits)?;
+    let parts = Parts {
+        caller: &options.parts,
+        found: xds_documents(&root_tree, &message),
+    };
+    let mut reports = Vec::new();
+    for (i, part) in message.parts.iter().enumerate() {
+        let name = part
+            .content_id
+            .clone()
+            .unwrap_or_else(|| format!("part {}", i + 1));
+        if i == message.root {
+            reports.extend(verify_tree(&root_tree, Some(name), options, &parts));
+        } else if looks_like_xml(&part.body) {
+            // An attachment that is not well-formed XML carries no signature we can check.
+            if let Ok(tree) = Tree::parse(&part.body, &options.limits) {
+                reports.extend(verify_tree(&tree, Some(name), options, &parts));
+            }
+        }
+    }
+    Ok(reports)
+}
+
+fn looks_like_xml(body: &[u8]) -> bool {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
+}
+
+const XDS_NS: &str = "urn:ihe:iti:xds-b:2007";
+const RIM_NS: &str = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0";
+const XOP_NS: &str = "http://www.w3.org/2004/08/xop/include";
+/// `XDSDocumentEntry.uniqueId` identification scheme.
+const DOC_UNIQUE_ID: &str = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab";
+
+/// The documents of an XDS.b ProvideAndRegisterDocumentSet carried as MTOM attachments, under
+/// `urn:oid:<uniqueId>`.
+fn xds_documents<'m>(tree: &Tree, message: &'m Multipart) -> HashMap<String, &'m [u8]> {
+    let mut unique_ids: HashMap<&str, &str> = HashMap::new();
+    for eo in tree.elements().filter(|e| e.is(RIM_NS, "ExtrinsicObject")) {
+        let Some(id) = eo.attr("id") else { continue };
+        for ei in eo.children().filter(|e| e.is(RIM_NS, "ExternalIdentifier")) {
+            if ei.attr("identificationScheme") == Some(DOC_UNIQUE_ID) {
+                if let Some(v) = ei.attr("value") {
+                    unique_ids.insert(id, v);
+                }
+            }
+        }
+    }
+    let mut found = HashMap::new();
+    for doc in tree.elements().filter(|e| e.is(XDS_NS, "Document")) {
+        let Some(unique) = doc.attr("id").and_then(|id| unique_ids.get(id)) else {
+            continue;
+        };
+        let Some(cid) = doc
+            .child(XOP_NS, "Include")
+            .and_then(|inc| inc.attr("href"))
+            .and_then(|h| h.strip_prefix("cid:"))
+        else {
+            continue;
+        };
+        let cid = percent_decode(cid);
+        if let Some(part) = message
+            .parts
+            .iter()
+            .find(|p| p.content_id.as_deref() == Some(cid.as_str()))
+        {
+            let uri = if unique.starts_with("urn:") {
+                (*unique).to_owned()
+            } else {
+                format!("urn:oid:{unique}")
+            };
+            found.insert(uri, part.body.as_slice());
+        }
+    }
+    found
+}
+
+/// Decodes `%XX` escapes of a `cid:` URL (RFC 2392).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct Ctx<'a> {
+    tree: &'a Tree,
+    index: &'a IdIndex,
+    options: &'a VerifyOptions,
+    parts: &'a Parts<'a>,
+}
+
+fn verify_tree(
+    tree: &Tree,
+    part: Option<String>,
+    options: &VerifyOptions,
+    parts: &Parts<'_>,
+) -> Vec<SignatureReport> {
+    let index = IdIndex::build(tree);
+    let ctx = Ctx {
+        tree,
+        index: &index,
+        options,
+        parts,
+    };
+    let doc_failure = index.strong_duplicate().map(|v| {
+        Failure::Wrapping(format!(
+            "the ID \"{v}\" is carried by {} elements (lines {})",
+            index.count(v),
+            lines(tree, index.get(v))
+        ))
+    });
+    let mut reports = Vec::new();
+    let mut claims: HashMap<ElementId, usize> = HashMap::new();
+    let mut clashes: Vec<(usize, usize, String)> = Vec::new();
+    for sig in tree.elements().filter(|e| e.is(DSIG_NS, "Signature")) {
+        let n = reports.len();
+        let (mut report, resolved) = verify_signature(&ctx, sig, part.clone());
+        for id in resolved {
+            match claims.get(&id) {
+                Some(&other) if other != n => {
+                    let what = tree
+                        .element(id)
+                        .map(|e| format!("<{}> (line {})", e.qname(), e.line()))
+                        .unwrap_or_default();
+                    clashes.push((other, n, what));
+                }
+                _ => {
+                    claims.insert(id, n);
+                }
+            }
+        }
+        if let Some(f) = &doc_failure {
+            report.failure = Some(f.clone());
+        }
+        reports.push(report);
+    }
+    for (a, b, what) in clashes {
+        let lines = (
+            reports.get(a).map_or(0, |r| r.line),
+            reports.get(b).map_or(0, |r| r.line),
+        );
+        for i in [a, b] {
+            if let Some(r) = reports.get_mut(i) {
+                r.failure = Some(Failure::Wrapping(format!(
+                    "the signatures at lines {} and {} both sign {what}",
+                    lines.0, lines.1
+                )));
+            }
+        }
+    }
+    reports
+}
+
+fn signed_element(e: Element<'_>) -> SignedElement {
+    SignedElement {
+        qname: e.qname().to_owned(),
+        namespace: e.namespace().map(str::to_owned),
+        span: e.span(),
+        line: e.line(),
+    }
+}
+
+/// Verifies one signature; also returns the elements its references resolved to.
+fn verify_signature(
+    ctx: &Ctx<'_>,
+    sig: Element<'_>,
+    part: Option<String>,
+) -> (SignatureReport, Vec<ElementId>) {
+    let mut report = SignatureReport {
+        part,
+        span: sig.span(),
+        line: sig.line(),
+        id: sig.attr("Id").map(str::to_owned),
+        algorithm: None,
+        signer: None,
+        signing_time: None,
+        references: Vec::new(),
+        manifest: Vec::new(),
+        chain: ChainStatus::NotChecked,
+        failure: None,
+    };
+    let mut resolved = Vec::new();
+    if let Err(f) = check_signature(ctx, sig, &mut report, &mut resolved) {
+        report.failure.get_or_insert(f);
+    }
+    (report, resolved)
+}
+
+fn malformed(m: impl Into<String>) -> Failure {
+    Failure::Malformed(m.into())
+}
+
+/// Records `f` as the failure unless there is one already.
+fn note(report: &mut SignatureReport, f: Failure) {
+    report.failure.get_or_insert(f);
+}
+
+fn check_signature<'t>(
+    ctx: &Ctx<'t>,
+    sig: Element<'t>,
+    report: &mut SignatureReport,
+    resolved: &mut Vec<ElementId>,
+) -> Result<(), Failure> {
+    let mut children = sig.children();
+    let si = children
+        .next()
+        .filter(|e| e.is(DSIG_NS, "SignedInfo"))
+        .ok_or_else(|| malformed("the first child of Signature must be SignedInfo"))?;
+    let sv = children
+        .next()
+        .filter(|e| e.is(DSIG_NS, "SignatureValue"))
+        .ok_or_else(|| malformed("SignatureValue must follow SignedInfo"))?;
+    let key_info = children.find(|e| e.is(DSIG_NS, "KeyInfo"));
+
+    let mut si_children = si.children();
+    let cm = si_children
+        .next()
+        .filter(|e| e.is(DSIG_NS, "CanonicalizationMethod"))
+        .ok_or_else(|| malformed("SignedInfo must start with CanonicalizationMethod"))?;
+    let si_method = c14n_method(cm)?;
+    let sm = si_children
+        .next()
+        .filter(|e| e.is(DSIG_NS, "SignatureMethod"))
+        .ok_or_else(|| malformed("SignatureMethod must follow CanonicalizationMethod"))?;
+    let sm_uri = sm.attr("Algorithm").unwrap_or("");
+    let alg = SignatureAlgorithm::from_uri(sm_uri)
+        .map_err(|_| Failure::Unsupported(format!("signature method {sm_uri:?}")))?;
+    report.algorithm = Some(alg);
+    let refs: Vec<Element<'t>> = si_children.collect();
+    if refs.is_empty() {
+        return Err(malformed("SignedInfo has no Reference"));
+    }
+    if let Some(other) = refs.iter().find(|e| !e.is(DSIG_NS, "Reference")) {
+        return Err(malformed(format!(
+            "unexpected <{}> in SignedInfo",
+            other.qname()
+        )));
+    }
+
+    // 1. SignedInfo references.
+    let mut signed_properties = None;
+    let mut manifests = Vec::new();
+    for r in &refs {
+        let mut rr = ReferenceReport {
+            uri: r.attr("URI").unwrap_or("").to_owned(),
+            type_uri: r.attr("Type").map(str::to_owned),
+            element: None,
+            digest_ok: false,
+        };
+        let mut target_id = None;
+        let outcome = same_document_reference(ctx, sig, *r, &mut rr, &mut target_id);
+        let type_uri = rr.type_uri.clone();
+        report.references.push(rr);
+        resolved.extend(target_id);
+        let target = match outcome {
+            Ok(t) => t,
+            Err(f) => {
+                note(report, f);
+                continue;
+            }
+        };
+        let e = target.unwrap_or_else(|| ctx.tree.root());
+        let inside = e != sig && sig.contains(e.id());
+        if e.is(XADES_NS, "SignedProperties") {
+            if !inside {
+                note(
+                    report,
+                    Failure::Wrapping(format!(
+                    "the SignedProperties referenced by #{} (line {}) is not inside the signature",
+                    e.attr("Id").unwrap_or(""),
+                    e.line()
+                )),
+                );
+                continue;
+            }
+            signed_properties = Some(e);
+        } else if e.is(DSIG_NS, "Manifest") {
+            if !inside {
+                note(
+                    report,
+                    Failure::Wrapping(format!(
+                        "the Manifest referenced by #{} (line {}) is not inside the signature",
+                        e.attr("Id").unwrap_or(""),
+                        e.line()
+                    )),
+                );
+                continue;
+            }
+            manifests.push(e);
+        } else if type_uri.as_deref() == Some(MANIFEST_TYPE)
+            || type_uri.as_deref() == Some(SIGNED_PROPERTIES_TYPE)
+        {
+            note(
+                report,
+                malformed(format!(
+                    "a reference of Type {} resolves to <{}> (line {})",
+                    type_uri.unwrap_or_default(),
+                    e.qname(),
+                    e.line()
+                )),
+            );
+        }
+        if report.signing_time.is_none() {
+            report.signing_time = e.attr("IssueInstant").map(str::to_owned);
+        }
+    }
+
+    // 2. The key.
+    let certs = key_info_certificates(key_info)?;
+    let first = certs
+        .first()
+        .cloned()
+        .ok_or_else(|| malformed("no X509Certificate in KeyInfo: the signer is unknown"))?;
+    let mut signer = first;
+    if let Some(sp) = signed_properties {
+        let ssp = sp.child(XADES_NS, "SignedSignatureProperties");
+        if let Some(t) = ssp.and_then(|s| s.child(XADES_NS, "SigningTime")) {
+            report.signing_time = Some(t.text().trim().to_owned());
+        }
+        let target = sp
+            .parent()
+            .filter(|q| q.is(XADES_NS, "QualifyingProperties"))
+            .and_then(|q| q.attr("Target"));
+        if let (Some(target), Some(id)) = (target, sig.attr("Id")) {
+            if target.strip_prefix('#') != Some(id) {
+                note(
+                    report,
+                    Failure::Wrapping(format!(
+                        "QualifyingProperties Target=\"{target}\" does not name this signature \
+                         (Id=\"{id}\")"
+                    )),
+                );
+            }
+        }
+        if let Some(sc) = ssp.and_then(|s| s.child(XADES_NS, "SigningCertificate")) {
+            match certs.iter().find(|c| signing_certificate_lists(sc, c)) {
+                Some(c) => signer = c.clone(),
+                None => note(
+                    report,
+                    Failure::CertificateMismatch(format!(
+                        "no certificate of KeyInfo matches the signed SigningCertificate \
+                         (CertDigest and IssuerSerial); KeyInfo has '{}'",
+                        signer.subject_rfc2253()
+                    )),
+                ),
+            }
+        }
+    }
+    report.signer = Some(signer.clone());
+
+    // 3. The signature value.
+    let value = decode_b64(&sv.text()).ok_or_else(|| malformed("SignatureValue is not base64"))?;
+    let si_bytes = canonicalize(ctx.tree, Some(si.id()), None, &si_method)
+        .map_err(|e| malformed(format!("SignedInfo cannot be canonicalised: {e}")))?;
+    if let Err(e) = signer.verify_signature(alg, &si_bytes, &value) {
+        note(report, Failure::BadSignatureValue(error_message(&e)));
+    }
+
+    // 4. The chain.
+    if let Some(roots) = &ctx.options.trust {
+        let intermediates: Vec<Certificate> = certs
+            .iter()
+            .filter(|c| **c != signer)
+            .chain(&ctx.options.intermediates)
+            .cloned()
+            .collect();
+        match verify_chain(&signer, &intermediates, roots, ctx.options.at) {
+            Ok(path) => {
+                report.chain =
+                    ChainStatus::Trusted(path.iter().map(Certificate::subject_rfc2253).collect())
+            }
+            Err(e) => {
+                let m = error_message(&e);
+                report.chain = ChainStatus::Failed(m.clone());
+                note(report, Failure::Certificate(m));
+            }
+        }
+    }
+
+    // 5. The manifests.
+    for m in manifests {
+        for r in m.children() {
+            if !r.is(DSIG_NS, "Reference") {
+                note(
+                    report,
+                    malformed(format!("unexpected <{}> in Manifest", r.qname())),
+                );
+                continue;
+            }
+            let entry = manifest_reference(ctx, sig, r);
+            if entry.status == ManifestStatus::DigestMismatch {
+                note(
+                    report,
+                    Failure::ManifestDigestMismatch {
+                        uri: entry.uri.clone(),
+                    },
+                );
+            }
+            report.manifest.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn error_message(e: &Error) -> String {
+    match e {
+        Error::Crypto { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn key_info_certificates(key_info: Option<Element<'_>>) -> Result<Vec<Certificate>, Failure> {
+    let mut certs = Vec::new();
+    let Some(ki) = key_info else {
+        return Ok(certs);
+    };
+    for data in ki.children().filter(|e| e.is(DSIG_NS, "X509Data")) {
+        for c in data.children().filter(|e| e.is(DSIG_NS, "X509Certificate")) {
+            let der =
+                decode_b64(&c.text()).ok_or_else(|| malformed("X509Certificate is not base64"))?;
+            // x509-parser tolerates another outer tag than SEQUENCE; KeyInfo is not signed,
+            // so insist on DER here.
+            if der.first() != Some(&0x30) {
+                return Err(malformed(format!(
+                    "X509Certificate (line {}) is not a DER certificate",
+                    c.line()
+                )));
+            }
+            let cert = Certificate::from_der(&der).map_err(|e| {
+                malformed(format!(
+                    "X509Certificate (line {}): {}",
+                    c.line(),
+                    error_message(&e)
+                ))
+            })?;
+            certs.push(cert);
+        }
+    }
+    Ok(certs)
+}
+
+/// Whether a XAdES `SigningCertificate` lists `cert` (a `Cert` whose `CertDigest` and
+/// `IssuerSerial` both match). `DigestMethod`/`DigestValue` are accepted in the XML-DSig
+/// namespace (the schema) and in the XAdES one (the DMP sample).
+fn child_any_ns<'t>(e: Element<'t>, name: &str) -> Option<Element<'t>> {
+    e.children()
+        .find(|c| c.local_name() == name && matches!(c.namespace(), Some(DSIG_NS) | Some(XADES_NS)))
+}
+
+fn signing_certificate_lists(sc: Element<'_>, cert: &Certificate) -> bool {
+    let local = child_any_ns;
+    sc.children().filter(|c| c.is(XADES_NS, "Cert")).any(|c| {
+        let digest_ok = local(c, "CertDigest").is_some_and(|cd| {
+            let alg = local(cd, "DigestMethod")
+                .and_then(|m| m.attr("Algorithm"))
+                .and_then(|u| DigestAlgorithm::from_uri(u).ok());
+            let value = local(cd, "DigestValue").and_then(|v| decode_b64(&v.text()));
+            matches!((alg, value), (Some(a), Some(v)) if cert.digest(a) == v)
+        });
+        let serial_ok = local(c, "IssuerSerial").is_some_and(|is| {
+            let name = local(is, "X509IssuerName").map(|n| n.text());
+            let serial = local(is, "X509SerialNumber").map(|n| n.text());
+            let name_ok = name.is_some_and(|n| {
+                let n = normalize_dn(&n);
+                [DnStyle::Dmp, DnStyle::Java]
+                    .into_iter()
+                    .any(|s| normalize_dn(&cert.issuer().to_rfc2253_with(s)) == n)
+            });
+            let serial_ok = serial.is_some_and(|s| {
+                s.trim().trim_start_matches('0') == cert.serial_decimal().trim_start_matches('0')
+            });
+            name_ok && serial_ok
+        });
+        digest_ok && serial_ok
+    })
+}
+
+/// A DN string without the blanks around `,`, `+` and `=` (S2 strips them, others keep
+/// them), attribute names upper-cased.
+fn normalize_dn(dn: &str) -> String {
+    let mut out = String::with_capacity(dn.len());
+    let mut in_value = false;
+    let mut chars = dn.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            ',' | '+' => {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push(c);
+                while chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+                in_value = false;
+            }
+            '=' if !in_value => {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push(c);
+                while chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+                in_value = true;
+            }
+            c if !in_value => out.extend(c.to_uppercase()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn c14n_method(e: Element<'_>) -> Result<C14nMethod, Failure> {
+    let uri = e.attr("Algorithm").unwrap_or("");
+    let prefixes = e
+        .child(EXC_C14N_NS, "InclusiveNamespaces")
+        .map(|i| i.attr("PrefixList").unwrap_or(""));
+    C14nMethod::from_uri(uri, prefixes).map_err(|err| {
+        Failure::Unsupported(format!("canonicalisation {uri:?}: {}", error_message(&err)))
+    })
+}
+
+enum Transform {
+    Enveloped,
+    C14n(C14nMethod),
+}
+
+struct RefSpec {
+    uri: String,
+    transforms: Vec<Transform>,
+    digest: DigestAlgorithm,
+    value: Vec<u8>,
+}
+
+fn parse_reference(r: Element<'_>) -> Result<RefSpec, Failure> {
+    let uri = r
+        .attr("URI")
+        .ok_or_else(|| Failure::Unsupported("a Reference without URI".to_owned()))?
+        .to_owned();
+    let mut children = r.children().peekable();
+    let mut transforms = Vec::new();
+    if let Some(ts) = children.next_if(|e| e.is(DSIG_NS, "Transforms")) {
+        for t in ts.children() {
+            if !t.is(DSIG_NS, "Transform") {
+                return Err(malformed(format!(
+                    "unexpected <{}> in Transforms",
+                    t.qname()
+                )));
+            }
+            let alg = t.attr("Algorithm").unwrap_or("");
+            if alg == ENVELOPED_SIGNATURE {
+                transforms.push(Transform::Enveloped);
+            } else if alg.contains("c14n") {
+                transforms.push(Transform::C14n(c14n_method(t)?));
+            } else {
+                return Err(Failure::Unsupported(format!(
+                    "transform {alg:?} on reference {uri}"
+                )));
+            }
+        }
+    }
+    let dm = children
+        .next()
+        .filter(|e| e.is(DSIG_NS, "DigestMethod"))
+        .ok_or_else(|| malformed(format!("reference {uri} has no DigestMethod")))?;
+    let dm_uri = dm.attr("Algorithm").unwrap_or("");
+    let digest = DigestAlgorithm::from_uri(dm_uri).map_err(|_| {
+        Failure::Unsupported(format!("digest method {dm_uri:?} on reference {uri}"))
+    })?;
+    let dv = children
+        .next()
+        .filter(|e| e.is(DSIG_NS, "DigestValue"))
+        .ok_or_else(|| malformed(format!("reference {uri} has no DigestValue")))?;
+    let value = decode_b64(&dv.text())
+        .ok_or_else(|| malformed(format!("the DigestValue of reference {uri} is not base64")))?;
+    if children.next().is_some() {
+        return Err(malformed(format!("reference {uri}: unexpected content")));
+    }
+    let c14n_at = transforms
+        .iter()
+        .position(|t| matches!(t, Transform::C14n(_)));
+    let enveloped_at = transforms
+        .iter()
+        .rposition(|t| matches!(t, Transform::Enveloped));
+    let c14n_count = transforms
+        .iter()
+        .filter(|t| matches!(t, Transform::C14n(_)))
+        .count();
+    if c14n_count > 1 {
+        return Err(Failure::Unsupported(format!(
+            "more than one canonicalisation transform on reference {uri}"
+        )));
+    }
+    if let (Some(c), Some(e)) = (c14n_at, enveloped_at) {
+        if e > c {
+            return Err(Failure::Unsupported(format!(
+                "enveloped-signature after canonicalisation on reference {uri}"
+            )));
+        }
+    }
+    Ok(RefSpec {
+        uri,
+        transforms,
+        digest,
+        value,
+    })
+}
+
+impl RefSpec {
+    fn method(&self) -> Option<&C14nMethod> {
+        self.transforms.iter().find_map(|t| match t {
+            Transform::C14n(m) => Some(m),
+            Transform::Enveloped => None,
+        })
+    }
+
+    fn enveloped(&self) -> bool {
+        self.transforms
+            .iter()
+            .any(|t| matches!(t, Transform::Enveloped))
+    }
+}
+
+/// Resolves `#id` to its one element.
+fn resolve<'t>(ctx: &Ctx<'t>, uri: &str, id: &str) -> Result<Element<'t>, Failure> {
+    match ctx.index.get(id) {
+        [] => Err(Failure::ReferenceNotFound {
+            uri: uri.to_owned(),
+        }),
+        [(one, _)] => ctx
+            .tree
+            .element(*one)
+            .ok_or_else(|| Failure::ReferenceNotFound {
+                uri: uri.to_owned(),
+            }),
+        many => Err(Failure::Wrapping(format!(
+            "the ID \"{id}\" of reference {uri} is carried by {} elements (lines {})",
+            many.len(),
+            lines(ctx.tree, many)
+        ))),
+    }
+}
+
+/// Checks a same-document reference; returns its target (`None`: the whole document).
+fn same_document_reference<'t>(
+    ctx: &Ctx<'t>,
+    sig: Element<'t>,
+    r: Element<'t>,
+    rr: &mut ReferenceReport,
+    resolved: &mut Option<ElementId>,
+) -> Result<Option<Element<'t>>, Failure> {
+    let spec = parse_reference(r)?;
+    let uri = spec.uri.as_str();
+    let target = if uri.is_empty() {
+        None
+    } else if let Some(id) = uri.strip_prefix('#') {
+        if id.starts_with("xpointer(") {
+            return Err(Failure::Unsupported(format!("XPointer reference {uri}")));
+        }
+        Some(resolve(ctx, uri, id)?)
+    } else {
+        return Err(Failure::Unsupported(format!(
+            "reference {uri}: only same-document references (#id) are supported in SignedInfo"
+        )));
+    };
+    let elem = target.unwrap_or_else(|| ctx.tree.root());
+    rr.element = Some(signed_element(elem));
+    *resolved = Some(elem.id());
+    let exclude = if spec.enveloped() {
+        if !elem.contains(sig.id()) {
+            return Err(Failure::Wrapping(format!(
+                "reference {uri} has the enveloped-signature transform but resolves to <{}> \
+                 (line {}), which does not contain the signature",
+                elem.qname(),
+                elem.line()
+            )));
+        }
+        Some(sig.id())
+    } else {
+        None
+    };
+    // A same-document reference selects no comments (XML-DSig §4.3.3.3).
+    let method = match spec.method() {
+        Some(C14nMethod::Exclusive {
+            inclusive_prefixes, ..
+        }) => C14nMethod::Exclusive {
+            comments: false,
+            inclusive_prefixes: inclusive_prefixes.clone(),
+        },
+        _ => C14nMethod::Inclusive { comments: false },
+    };
+    let digest = digest_c14n(
+        ctx.tree,
+        target.map(|t| t.id()),
+        exclude,
+        &method,
+        spec.digest,
+    )
+    .map_err(|e| malformed(format!("reference {uri} cannot be canonicalised: {e}")))?;
+    rr.digest_ok = digest == spec.value;
+    if rr.digest_ok {
+        Ok(target)
+    } else {
+        Err(Failure::DigestMismatch {
+            uri: uri.to_owned(),
+        })
+    }
+}
+
+/// The DMP's placeholder digest of the submission set (`AA==`).
+const DUMMY_DIGEST: &[u8] = &[0];
+
+fn manifest_reference(ctx: &Ctx<'_>, sig: Element<'_>, r: Element<'_>) -> ManifestEntry {
+    let uri = r.attr("URI").unwrap_or("").to_owned();
+    let spec = match parse_reference(r) {
+        Ok(s) => s,
+        Err(f) => {
+            return ManifestEntry {
+                uri,
+                digest: None,
+                status: ManifestStatus::Error(f.to_string()),
+            }
+        }
+    };
+    let digest = Some(spec.digest);
+    let status = |status| ManifestEntry {
+        uri: uri.clone(),
+        digest,
+        status,
+    };
+    if uri.is_empty() || uri.starts_with('#') {
+        let mut rr = ReferenceReport {
+            uri: uri.clone(),
+            type_uri: None,
+            element: None,
+            digest_ok: false,
+        };
+        return match same_document_reference(ctx, sig, r, &mut rr, &mut None) {
+            Ok(_) => status(ManifestStatus::Ok),
+            Err(Failure::DigestMismatch { .. }) => status(ManifestStatus::DigestMismatch),
+            Err(f) => status(ManifestStatus::Error(f.to_string())),
+        };
+    }
+    if spec.value == DUMMY_DIGEST {
+        return status(ManifestStatus::Dummy);
+    }
+    let Some(bytes) = ctx.parts.get(&uri) else {
+        return status(ManifestStatus::PartMissing);
+    };
+    if spec.enveloped() {
+        return status(ManifestStatus::Error(
+            "enveloped-signature transform on an external part".to_owned(),
+        ));
+    }
+    let computed = match spec.method() {
+        None => spec.digest.digest(bytes),
+        Some(method) => {
+            let tree = match Tree::parse(bytes, &ctx.options.limits) {
+                Ok(t) => t,
+                Err(e) => {
+                    return status(ManifestStatus::Error(format!(
+                        "the part is not XML that can be canonicalised: {e}"
+                    )))
+                }
+            };
+            match digest_c14n(&tree, None, None, method, spec.digest) {
+                Ok(d) => d,
+                Err(e) => return status(ManifestStatus::Error(e.to_string())),
+            }
+        }
+    };
+    if computed == spec.value {
+        status(ManifestStatus::Ok)
+    } else {
+        status(ManifestStatus::DigestMismatch)
+    }
+}
