@@ -1,7 +1,11 @@
 //! Integration tests: reading CDA documents (official CI-SIS examples, a hand-made minimal
 //! document) with the hardened XML reader, and converting the header into the validated model.
+//! The larger CI-SIS examples and the CDA of the official DMP sample messages are read from
+//! `../shared` (the latter not copied here, for licensing reasons); without it those tests
+//! print a `skipped:` note.
 
-use std::path::Path;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
@@ -17,18 +21,9 @@ use proptest::prelude::*;
 const N1: &[u8] = include_bytes!("fixtures/cisis/DOC_NON_STRUCTURE_CDA-R2-N1.xml");
 const LDL: &[u8] = include_bytes!("fixtures/cisis/LDL-EES_2022.01.xml");
 const VSM: &[u8] = include_bytes!("fixtures/cisis/VSM_1.4_2022.01.xml");
-const TD21: &[u8] = include_bytes!("fixtures/cisis/TD2.1-DocumentME2.xml");
 
 fn shared_example(name: &str) -> Option<Vec<u8>> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/cisis/examples"
-    ));
-    if !dir.is_dir() {
-        eprintln!("note: {} absent, skipping {name}", dir.display());
-        return None;
-    }
-    Some(std::fs::read(dir.join(name)).expect("example readable"))
+    common::cisis_example(name)
 }
 
 fn t(s: &str) -> DateTime<FixedOffset> {
@@ -354,8 +349,11 @@ fn official_structured_examples_read() {
 #[test]
 fn dmp_sample_document_reads() {
     // UTF-8 BOM, no XML declaration, no setId, a text/plain body.
-    assert!(TD21.starts_with(b"\xEF\xBB\xBF"));
-    let doc = read(TD21).unwrap();
+    let Some(td21) = common::official_message("TD2.1-DocumentME2.xml") else {
+        return;
+    };
+    assert!(td21.starts_with(b"\xEF\xBB\xBF"));
+    let doc = read(&td21).unwrap();
     let h = &doc.header;
     assert_eq!(h.set_id, None);
     assert_eq!(h.code.as_ref().unwrap().code.as_deref(), Some("27899-4"));

@@ -1,6 +1,10 @@
 //! The crypto module against the checked-in test PKI (`examples/pki/`, made by
-//! `make-pki.sh` with openssl) and the certificates of the official DMP sample messages
-//! (`tests/fixtures/dmp-*-cert.pem`). No openssl needed: everything is `include_bytes!`.
+//! `make-pki.sh` with openssl) and the certificates of the official DMP sample messages (their
+//! `KeyInfo`, read from `../shared/reference/dmp-messages` at test time: not copied here, for
+//! licensing reasons; those checks print a `skipped:` note without `../shared`). No openssl
+//! needed.
+
+mod common;
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
@@ -36,10 +40,11 @@ const SIGNED_DATA: &[u8] = include_bytes!("../examples/pki/signed-data.txt");
 const OPENSSL_SHA1_SIG: &[u8] = include_bytes!("../examples/pki/org-sign-sha1.sig");
 const OPENSSL_SHA256_SIG: &[u8] = include_bytes!("../examples/pki/org-sign-sha256.sig");
 
-const DMP_XADES_CERT: &str = include_str!("fixtures/dmp-xades-cert.pem");
-const DMP_VIHF_DIRECTE_CERT: &str = include_str!("fixtures/dmp-vihf-directe-cert.pem");
-const DMP_VIHF_INDIRECTE_CERT: &str = include_str!("fixtures/dmp-vihf-indirecte-cert.pem");
-const DMP_VIHF_AIR_CERT: &str = include_str!("fixtures/dmp-vihf-air-cert.pem");
+/// Official samples whose signer certificate (first `X509Certificate`) the tests read.
+const DMP_XADES_SAMPLE: &str = "TD2.1-SignatureXades.xml";
+const DMP_VIHF_DIRECTE_SAMPLE: &str = "vihf/VIHF_DIRECTE_signed.xml";
+const DMP_VIHF_INDIRECTE_SAMPLE: &str = "vihf/VIHF_INDIRECTE_signed.xml";
+const DMP_VIHF_AIR_SAMPLE: &str = "vihf/VIHF_INDIRECTE_RENFORCEE_signed.xml";
 
 const CA_O: &str = "O=DMP-RS TEST PKI - NE PAS UTILISER EN PRODUCTION,C=FR";
 const ORG_TAIL: &str = "OU=1690800123,O=EHPAD Les Tilleuls,L=Lyon,ST=Rhône (69),C=FR";
@@ -58,6 +63,11 @@ fn now() -> DateTime<Utc> {
 
 fn cert(pem: &str) -> Certificate {
     Certificate::from_pem(pem).unwrap()
+}
+
+/// The signer certificate of an official sample, when `../shared` is there.
+fn official_cert(sample: &str) -> Option<Certificate> {
+    common::official_certificate(sample).map(|der| Certificate::from_der(&der).unwrap())
 }
 
 fn crypto_error(e: Error) -> (String, String) {
@@ -617,16 +627,18 @@ fn untrusted_roots_and_bad_signatures_are_named() {
         "{message}"
     );
     // The official IGC-Santé test root is not ours.
-    let (_, message) = crypto_error(
-        verify_chain(
-            &cert(DMP_VIHF_INDIRECTE_CERT),
-            &[cert(ORG_CA_PEM)],
-            &[cert(ROOT_PEM)],
-            at(2019, 6, 1),
-        )
-        .unwrap_err(),
-    );
-    assert!(message.starts_with("untrusted root"), "{message}");
+    if let Some(official) = official_cert(DMP_VIHF_INDIRECTE_SAMPLE) {
+        let (_, message) = crypto_error(
+            verify_chain(
+                &official,
+                &[cert(ORG_CA_PEM)],
+                &[cert(ROOT_PEM)],
+                at(2019, 6, 1),
+            )
+            .unwrap_err(),
+        );
+        assert!(message.starts_with("untrusted root"), "{message}");
+    }
 
     // A leaf whose signature was tampered with: bad signature on link 0.
     let mut der = leaf.der().to_vec();
@@ -841,7 +853,9 @@ fn callback_signer_checks_what_the_callback_returns() {
 /// The certificate of TD2.1-SignatureXades.xml: what its `SigningCertificate/Cert` prints.
 #[test]
 fn official_xades_sample_certificate() {
-    let c = cert(DMP_XADES_CERT);
+    let Some(c) = official_cert(DMP_XADES_SAMPLE) else {
+        return;
+    };
     assert_eq!(
         c.issuer_rfc2253(),
         "CN=TEST AC IGC-SANTE ELEMENTAIRE PERSONNES,OU=IGC-SANTE TEST,OU=0002 187512751,O=ASIP-SANTE,C=FR"
@@ -874,8 +888,12 @@ fn official_xades_sample_certificate() {
 /// The certificates of the signed VIHF samples: our subject DN equals their `saml2:Issuer`.
 #[test]
 fn official_vihf_sample_issuers() {
+    if common::official_dir().is_none() {
+        common::skipped("official VIHF samples");
+        return;
+    }
     // Indirect mode, IGC-Santé ORG_SIGN-like (digitalSignature + nonRepudiation).
-    let indirecte = cert(DMP_VIHF_INDIRECTE_CERT);
+    let indirecte = official_cert(DMP_VIHF_INDIRECTE_SAMPLE).unwrap();
     let issuer =
         "CN=serviceps.sesam-vitale.fr,OU=339172288100052,O=GIE SESAM VITALE,ST=Sarthe (72),C=FR";
     assert_eq!(indirecte.subject_rfc2253(), issuer);
@@ -887,7 +905,7 @@ fn official_vihf_sample_issuers() {
 
     // AIR mode: the sample is signed with an authentication certificate (digitalSignature +
     // clientAuth), which the default policy refuses.
-    let air = cert(DMP_VIHF_AIR_CERT);
+    let air = official_cert(DMP_VIHF_AIR_SAMPLE).unwrap();
     assert_eq!(
         air.subject_rfc2253(),
         "CN=Certificat Wizard DMP 2019-R2,OU=10B0127189,O=CENTRE DE SANTE RPPS12718,ST=Rhône (69),C=FR"
@@ -902,7 +920,7 @@ fn official_vihf_sample_issuers() {
     // Direct mode, old IGC-CPS card certificate: the sample's Issuer is Java's RFC 2253
     // (SN and GN as OID=#hex). The sample file shows `M?decin`: the é (a T61String, Latin-1)
     // was lost when the sample was saved.
-    let directe = cert(DMP_VIHF_DIRECTE_CERT);
+    let directe = official_cert(DMP_VIHF_DIRECTE_SAMPLE).unwrap();
     let sample =
         "CN=899900038839+2.5.4.4=#14045452414c+2.5.4.42=#14064144454d4953,OU=M?decin,O=TEST,C=FR";
     assert_eq!(

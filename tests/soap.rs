@@ -4,14 +4,20 @@
 //!   body, fragment checks, no default namespace;
 //! - MTOM: round trip (build then parse gives back the same bytes), Content-Type parameters,
 //!   boundary checks, `xop:Include` resolution;
-//! - the official TD2.1 request (MTOM without HTTP headers, SOAP 1.1 namespace) and responses;
-//! - SOAP 1.2 and 1.1 faults;
+//! - the official TD2.1 request (MTOM without HTTP headers, SOAP 1.1 namespace) and responses,
+//!   read from `../shared/reference/dmp-messages` (not copied here, for licensing reasons;
+//!   skipped with a note without `../shared`);
+//! - SOAP 1.2 and 1.1 faults (hand-made fixtures);
 //! - hostile MIME: errors, never panics (proptest);
 //! - with `xmllint` and `../shared`: `validate-xds` on a whole MTOM request built here.
+//!
+//! The security token of the envelopes is a VIHF built and signed here (test PKI).
+
+mod common;
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use dmp_core::soap::mtom::{self, cid_href, ContentType, Part, ROOT_CONTENT_ID};
 use dmp_core::soap::{
@@ -23,11 +29,9 @@ use dmp_core::xml::tree::Tree;
 use dmp_core::Error;
 use proptest::prelude::*;
 
-const TD21_REQUEST: &[u8] = include_bytes!("fixtures/soap/TD2.1-Alimentation.request.xml");
-const TD21_RESPONSE: &[u8] = include_bytes!("fixtures/soap/TD2.1-Alimentation.response.xml");
-const TD32_RESPONSE: &[u8] =
-    include_bytes!("fixtures/soap/TD3.2-Consultation_d_un_document.response.xml");
-const VIHF_INDIRECTE: &[u8] = include_bytes!("fixtures/soap/VIHF_INDIRECTE_signed.xml");
+const TD21_REQUEST: &str = "TD2.1-Alimentation.request.xml";
+const TD21_RESPONSE: &str = "TD2.1-Alimentation.response.xml";
+const TD32_RESPONSE: &str = "TD3.2-Consultation_d_un_document.response.xml";
 const FAULT12: &[u8] = include_bytes!("fixtures/soap/fault-soap12.xml");
 const FAULT11: &[u8] = include_bytes!("fixtures/soap/fault-soap11.xml");
 
@@ -36,6 +40,73 @@ const BOUNDARY: &str = "MIMEBoundary_dmp_0123456789abcdef";
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// An indirect-mode VIHF of the project's sample EHPAD, built by `dmp_core::vihf` and signed
+/// with the test ORG_SIGN of `examples/pki/` (TEST ONLY): a signed `saml2:Assertion` without
+/// XML declaration, as the envelope receives it. Built once.
+fn vihf() -> &'static [u8] {
+    use chrono::{TimeZone, Utc};
+    use dmp_core::crypto::{SigningIdentity, UsagePolicy};
+    use dmp_core::habilitation::AccessMode;
+    use dmp_core::ids::Ins;
+    use dmp_core::vihf::{
+        AuthnClass, LocalAuthentication, Lps, Vihf, VihfCode, VihfMode, VihfProfile, VihfUser,
+    };
+    use dmp_core::xmldsig::{sign_enveloped, EnvelopedOptions};
+    static VIHF: OnceLock<Vec<u8>> = OnceLock::new();
+    VIHF.get_or_init(|| {
+        let now = Utc.with_ymd_and_hms(2026, 1, 15, 10, 0, 0).unwrap();
+        let id = "_7c0e5d2a-1f3b-4a6c-9d8e-2b4f6a8c0e1d";
+        let v = Vihf {
+            mode: VihfMode::Indirecte,
+            assertion_id: id.to_owned(),
+            issue_instant: now,
+            validity: None,
+            issuer: "CN=EHPAD Les Tilleuls - cachet,OU=1690800123,O=EHPAD Les Tilleuls,\
+                     L=Lyon,ST=Rhône (69),C=FR"
+                .to_owned(),
+            user: VihfUser {
+                idnat: "899900100019".parse().unwrap(),
+                family_name: "MARTIN".to_owned(),
+                given_name: "Claire".to_owned(),
+                subject_id: None,
+                roles: VihfCode::roles_from_author_specialty("G15_10/SM26").unwrap(),
+            },
+            authentication: LocalAuthentication {
+                instant: now,
+                class: AuthnClass::PasswordProtectedTransport,
+                decl: None,
+            },
+            structure_id: "1690800123".to_owned(),
+            secteur_activite: "SA17".to_owned(),
+            patient: Ins::parse("245036912304502", "1.2.250.1.213.1.4.10").unwrap(),
+            purpose_of_use: AccessMode::Normal,
+            hide_from_legal_representatives: false,
+            lps: Lps {
+                id: None,
+                nom: "dmp-rs tests".to_owned(),
+                version: "0.1.0".to_owned(),
+                homologation: "TEST".to_owned(),
+            },
+            profile: VihfProfile::default(),
+        };
+        let xml = v.to_xml().unwrap();
+        let signer = SigningIdentity::from_pkcs12(
+            include_bytes!("../examples/pki/org-sign.p12"),
+            include_str!("../examples/pki/PASSWORD").trim(),
+        )
+        .unwrap()
+        .signer_at(now, UsagePolicy::DmpSignature)
+        .unwrap();
+        let mut signed = sign_enveloped(&xml, id, &EnvelopedOptions::vihf(), &signer).unwrap();
+        assert!(signed.starts_with(b"<saml2:Assertion "));
+        while signed.last().is_some_and(u8::is_ascii_whitespace) {
+            signed.pop();
+        }
+        assert!(contains(&signed, b"<ds:SignatureValue>"));
+        signed
+    })
 }
 
 fn body_xml() -> Vec<u8> {
@@ -51,7 +122,7 @@ fn envelope() -> Vec<u8> {
         action::PROVIDE_AND_REGISTER,
         MSG_ID,
         "",
-        VIHF_INDIRECTE,
+        vihf(),
         &body_xml(),
     )
     .unwrap()
@@ -82,7 +153,7 @@ fn invalid_field(e: &Error) -> &str {
 #[test]
 fn envelope_headers_and_verbatim_fragments() {
     let mut security = b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".to_vec();
-    security.extend_from_slice(VIHF_INDIRECTE);
+    security.extend_from_slice(vihf());
     security.extend_from_slice(b"\n\n");
     let body = body_xml();
     let env = build_envelope(
@@ -94,7 +165,7 @@ fn envelope_headers_and_verbatim_fragments() {
     )
     .unwrap();
     // Verbatim: the signed assertion and the body appear byte for byte.
-    assert!(contains(&env, VIHF_INDIRECTE));
+    assert!(contains(&env, vihf()));
     assert!(contains(&env, &body));
     assert!(!contains(&env, b"<?xml"));
     assert!(!contains(&env, b"\xEF\xBB\xBF"));
@@ -160,15 +231,8 @@ fn envelope_declares_no_default_namespace() {
 #[test]
 fn fragments_must_be_one_self_contained_element() {
     let ok_body = body_xml();
-    let try_body = |body: &[u8]| {
-        build_envelope(
-            action::PROVIDE_AND_REGISTER,
-            MSG_ID,
-            "",
-            VIHF_INDIRECTE,
-            body,
-        )
-    };
+    let try_body =
+        |body: &[u8]| build_envelope(action::PROVIDE_AND_REGISTER, MSG_ID, "", vihf(), body);
     for bad in [
         &b""[..],
         b"   ",
@@ -211,7 +275,7 @@ fn fragments_must_be_one_self_contained_element() {
 #[test]
 fn header_values_are_checked() {
     let body = body_xml();
-    let b = |a: &str, m: &str, t: &str| build_envelope(a, m, t, VIHF_INDIRECTE, &body);
+    let b = |a: &str, m: &str, t: &str| build_envelope(a, m, t, vihf(), &body);
     assert_eq!(invalid_field(&b("", MSG_ID, "").unwrap_err()), "action");
     assert_eq!(
         invalid_field(&b("urn:a b", MSG_ID, "").unwrap_err()),
@@ -248,7 +312,7 @@ fn assertion_canonical_form_is_unchanged_by_the_envelope() {
     use dmp_core::xml::c14n::{canonicalize, C14nMethod, EXC_C14N};
     let env = envelope();
     let outer = Tree::parse(&env, &Limits::default()).unwrap();
-    let inner = Tree::parse(VIHF_INDIRECTE, &Limits::default()).unwrap();
+    let inner = Tree::parse(vihf(), &Limits::default()).unwrap();
     let assertion = outer
         .elements()
         .find(|e| e.local_name() == "Assertion")
@@ -368,7 +432,7 @@ fn mtom_build_refusals() {
         action::PROVIDE_AND_REGISTER,
         MSG_ID,
         "",
-        VIHF_INDIRECTE,
+        vihf(),
         b"<r>text\n--collide</r>",
     )
     .unwrap();
@@ -411,10 +475,17 @@ fn mtom_build_refusals() {
         invalid_field(&build(BOUNDARY, &parts[..1]).unwrap_err()),
         "envelope"
     );
-    // A SOAP 1.1 envelope, an unknown action.
-    let m = mtom::parse_message(TD21_REQUEST).unwrap();
-    let e = mtom::build(&m.root.bytes, &[], BOUNDARY, action::PROVIDE_AND_REGISTER).unwrap_err();
+    // A SOAP 1.1 envelope (made here, and the official TD2.1 one), an unknown action.
+    let soap11 = b"<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+        <soapenv:Header/><soapenv:Body><r/></soapenv:Body></soapenv:Envelope>";
+    let e = mtom::build(soap11, &[], BOUNDARY, action::PROVIDE_AND_REGISTER).unwrap_err();
     assert_eq!(invalid_field(&e), "envelope");
+    if let Some(td21) = common::official_message(TD21_REQUEST) {
+        let m = mtom::parse_message(&td21).unwrap();
+        let e =
+            mtom::build(&m.root.bytes, &[], BOUNDARY, action::PROVIDE_AND_REGISTER).unwrap_err();
+        assert_eq!(invalid_field(&e), "envelope");
+    }
     let e = mtom::build(&env, &parts, BOUNDARY, "urn:unknown").unwrap_err();
     assert_eq!(invalid_field(&e), "action");
     let req = mtom::build_to("/x/y", &env, &parts, BOUNDARY, "urn:unknown").unwrap();
@@ -471,8 +542,11 @@ fn endpoints_of_the_actions() {
 
 #[test]
 fn official_td21_request() {
-    let m = mtom::parse_message(TD21_REQUEST).unwrap();
-    assert_eq!(mtom::parse("", TD21_REQUEST).unwrap(), m);
+    let Some(td21) = common::official_message(TD21_REQUEST) else {
+        return;
+    };
+    let m = mtom::parse_message(&td21).unwrap();
+    assert_eq!(mtom::parse("", &td21).unwrap(), m);
     assert_eq!(m.boundary, "----=_Part_9_20030738.1554380517598");
     assert_eq!(m.root.content_id.as_deref(), Some("rootpart@soapui.org"));
     assert_eq!(m.root.header("content-transfer-encoding"), Some("8bit"));
@@ -512,7 +586,7 @@ fn official_td21_request() {
     assert!(!contains(&resolved, b"xop:Include"));
     Tree::parse(&resolved, &Limits::default()).unwrap();
     // With the HTTP headers in front (as a transport would hand it over), and with CRLFs.
-    let crlf: Vec<u8> = TD21_REQUEST
+    let crlf: Vec<u8> = td21
         .split(|&b| b == b'\n')
         .collect::<Vec<_>>()
         .join(&b"\r\n"[..]);
@@ -533,7 +607,10 @@ fn official_td21_request() {
 
 #[test]
 fn official_responses() {
-    let info = parse_envelope(TD21_RESPONSE).unwrap();
+    let Some([td21, td32]) = common::official_messages([TD21_RESPONSE, TD32_RESPONSE]) else {
+        return;
+    };
+    let info = parse_envelope(&td21).unwrap();
     assert_eq!(info.version, SoapVersion::Soap12);
     assert_eq!(
         info.action.as_deref(),
@@ -544,9 +621,9 @@ fn official_responses() {
         info.to.as_deref(),
         Some("http://www.w3.org/2005/08/addressing/anonymous")
     );
-    let span = body_child(TD21_RESPONSE).unwrap();
-    assert!(TD21_RESPONSE[span].starts_with(b"<ns2:RegistryResponse"));
-    assert_eq!(Fault::parse(TD21_RESPONSE).unwrap(), None);
+    let span = body_child(&td21).unwrap();
+    assert!(td21[span].starts_with(b"<ns2:RegistryResponse"));
+    assert_eq!(Fault::parse(&td21).unwrap(), None);
 
     // An ITI-43 root part: the href is percent-encoded, the Content-ID is not.
     let part = mtom::MimePart {
@@ -555,10 +632,10 @@ fn official_responses() {
         content_type: Some("text/xml".into()),
         bytes: Cow::Borrowed(b"<doc/>"),
     };
-    let resolved = mtom::resolve_xop(TD32_RESPONSE, std::slice::from_ref(&part)).unwrap();
+    let resolved = mtom::resolve_xop(&td32, std::slice::from_ref(&part)).unwrap();
     assert!(contains(&resolved, b"PGRvYy8+"));
     assert!(!contains(&resolved, b"xop:Include"));
-    let e = mtom::resolve_xop(TD32_RESPONSE, &[]).unwrap_err();
+    let e = mtom::resolve_xop(&td32, &[]).unwrap_err();
     assert!(e.to_string().contains("names no MIME part"), "{e}");
 }
 
@@ -814,34 +891,28 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // validate-xds on a whole MTOM request built here (needs ../shared and xmllint)
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
 #[test]
 fn validate_xds_accepts_our_mtom_request() {
-    let tool = shared().join("tools/validate-xds");
+    let Some(tool) = common::shared_path("tools/validate-xds") else {
+        return;
+    };
+    let Some(td21) = common::official_message(TD21_REQUEST) else {
+        return;
+    };
     let xmllint = Command::new("xmllint")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !tool.is_file() || !xmllint {
-        eprintln!("note: validate-xds or xmllint absent, skipping");
+    if !xmllint {
+        eprintln!("note: xmllint absent, skipping");
         return;
     }
     // The official body (a real ProvideAndRegisterDocumentSetRequest), its parts, in our
     // SOAP 1.2 envelope and MTOM packaging.
-    let m = mtom::parse_message(TD21_REQUEST).unwrap();
+    let m = mtom::parse_message(&td21).unwrap();
     let span = body_child(&m.root.bytes).unwrap();
     let body = &m.root.bytes[span];
-    let env = build_envelope(
-        action::PROVIDE_AND_REGISTER,
-        MSG_ID,
-        "",
-        VIHF_INDIRECTE,
-        body,
-    )
-    .unwrap();
+    let env = build_envelope(action::PROVIDE_AND_REGISTER, MSG_ID, "", vihf(), body).unwrap();
     let parts: Vec<Part<'_>> = m
         .parts
         .iter()

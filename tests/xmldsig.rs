@@ -1,7 +1,10 @@
 //! Enveloped XML-DSig (the VIHF) and the verifier: what we sign verifies; byte flips,
 //! swapped certificates, wrapping attacks, expired and untrusted certificates fail the right
-//! way; the official signed VIHF samples are rejected with a digest mismatch. xmlsec1 checks
-//! the same signatures in `.ci/signature-checks`.
+//! way; the official signed VIHF samples are rejected with a digest mismatch (read from
+//! `../shared`, not copied here; skipped without it). xmlsec1 checks the same signatures in
+//! `.ci/signature-checks`.
+
+mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dmp_core::crypto::{Certificate, SignatureAlgorithm, SigningIdentity, UsagePolicy};
@@ -20,14 +23,11 @@ const EXPIRED_P12: &[u8] = include_bytes!("../examples/pki/expired-org-sign.p12"
 const ROOT_PEM: &str = include_str!("../examples/pki/root.pem");
 const ORG_CA_PEM: &str = include_str!("../examples/pki/org-ca.pem");
 const CPS_SIGN_PEM: &str = include_str!("../examples/pki/cps-sign.pem");
-const DMP_XADES_CERT: &str = include_str!("fixtures/dmp-xades-cert.pem");
+/// Self-signed, outside our test hierarchy: trusted as a root, it must not validate our chain.
+const FOREIGN_ROOT_PEM: &str = include_str!("../examples/pki/weak-rsa1024.pem");
 const TEMPLATE: &[u8] = include_bytes!("fixtures/xmldsig/vihf-template.xml");
 const ID: &str = "_4f3c2a1e-8b7d-4e2f-9a10-5c6d7e8f9a0b";
 const URI: &str = "#_4f3c2a1e-8b7d-4e2f-9a10-5c6d7e8f9a0b";
-
-const VIHF_INDIRECTE: &[u8] = include_bytes!("fixtures/c14n/dmp/VIHF_INDIRECTE_signed.xml");
-const VIHF_AIR: &[u8] = include_bytes!("fixtures/c14n/dmp/VIHF_INDIRECTE_RENFORCEE_signed.xml");
-const VIHF_DIRECTE: &[u8] = include_bytes!("fixtures/c14n/broken/VIHF_DIRECTE_signed.xml");
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 15, 10, 0, 0).unwrap()
@@ -273,10 +273,17 @@ fn expired_certificate_fails_the_chain_at_the_given_time() {
 #[test]
 fn untrusted_root_fails_the_chain() {
     let signed = sign(SignatureAlgorithm::RsaSha256);
-    let other_root = Certificate::from_pem(DMP_XADES_CERT).unwrap();
+    let other_root = Certificate::from_pem(FOREIGN_ROOT_PEM).unwrap();
     let options = VerifyOptions::new(now()).with_trust(vec![other_root]);
     let r = one(&signed, &options);
     assert!(matches!(r.failure, Some(Failure::Certificate(_))), "{r:?}");
+    // The official XAdES sample's signer (IGC-Santé test hierarchy), when ../shared is there.
+    if let Some(der) = common::official_certificate("TD2.1-SignatureXades.xml") {
+        let options =
+            VerifyOptions::new(now()).with_trust(vec![Certificate::from_der(&der).unwrap()]);
+        let r = one(&signed, &options);
+        assert!(matches!(r.failure, Some(Failure::Certificate(_))), "{r:?}");
+    }
     // The intermediate alone is not a root.
     let r = one(
         &signed,
@@ -287,9 +294,16 @@ fn untrusted_root_fails_the_chain() {
 
 #[test]
 fn official_vihf_samples_are_rejected_with_a_digest_mismatch() {
+    let Some([indirecte, air, directe]) = common::official_messages([
+        "vihf/VIHF_INDIRECTE_signed.xml",
+        "vihf/VIHF_INDIRECTE_RENFORCEE_signed.xml",
+        "vihf/VIHF_DIRECTE_signed.xml",
+    ]) else {
+        return;
+    };
     for (sample, id) in [
-        (VIHF_INDIRECTE, "#_65db4fa8-b44a-4c11-adc5-135dcc327b24"),
-        (VIHF_AIR, "#_232075b3-174d-4f82-a871-76afd7ac6b67"),
+        (&indirecte, "#_65db4fa8-b44a-4c11-adc5-135dcc327b24"),
+        (&air, "#_232075b3-174d-4f82-a871-76afd7ac6b67"),
     ] {
         let r = one(sample, &VerifyOptions::new(now()));
         assert_eq!(r.failure, Some(Failure::DigestMismatch { uri: id.into() }));
@@ -298,7 +312,7 @@ fn official_vihf_samples_are_rejected_with_a_digest_mismatch() {
     }
     // ISO-8859-1 without a declaration: not XML we accept.
     assert!(matches!(
-        xmldsig::verify(VIHF_DIRECTE, &VerifyOptions::new(now())),
+        xmldsig::verify(&directe, &VerifyOptions::new(now())),
         Err(Error::Data { .. })
     ));
 }

@@ -1,4 +1,8 @@
-//! The `dmp` binary on the shipped sample data.
+//! The `dmp` binary on the shipped sample data (and, for `dmp verify`, the official DMP
+//! samples in `../shared` when present).
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
 
 use std::process::Command;
 
@@ -196,6 +200,7 @@ fn cda_build_and_show() {
 }
 
 mod verify {
+    use super::common;
     use super::dmp;
     use dmp_core::crypto::{SignatureAlgorithm, SigningIdentity, UsagePolicy};
     use dmp_core::xades::{self, DigestSource, ManifestReference, XadesOptions};
@@ -203,14 +208,9 @@ mod verify {
 
     const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/pki/root.pem");
     const ORG_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/pki/org-ca.pem");
-    const VIHF_SAMPLE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/c14n/dmp/VIHF_INDIRECTE_signed.xml"
-    );
-    const XADES_SAMPLE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/c14n/dmp/TD2.1-SignatureXades.xml"
-    );
+    /// Official samples, read from ../shared (not copied here, for licensing reasons).
+    const VIHF_SAMPLE: &str = "vihf/VIHF_INDIRECTE_signed.xml";
+    const XADES_SAMPLE: &str = "TD2.1-SignatureXades.xml";
     const TEMPLATE: &[u8] = include_bytes!("../../tests/fixtures/xmldsig/vihf-template.xml");
     const P12: &[u8] = include_bytes!("../../examples/pki/org-sign.p12");
     const PART: &str = "urn:oid:1.2.250.1.999.1.1.7898.4.2";
@@ -393,18 +393,24 @@ mod verify {
             "{out}"
         );
 
-        let (code, out, _) = dmp(&["verify", VIHF_SAMPLE]);
-        assert_eq!(code, 1);
-        assert!(
-            out.contains("INVALID: digest mismatch on reference #_65db4fa8"),
-            "{out}"
-        );
-        let (code, out, _) = dmp(&["verify", XADES_SAMPLE]);
-        assert_eq!(code, 0, "{out}");
-        assert!(
-            out.contains("signer: GN=MAX+SN=LIBRE+CN=899900063480,T=Médecin,C=FR"),
-            "{out}"
-        );
+        if common::official_dir().is_none() {
+            common::skipped("official samples for dmp verify");
+        } else {
+            let vihf_sample = common::official_path(VIHF_SAMPLE).unwrap();
+            let xades_sample = common::official_path(XADES_SAMPLE).unwrap();
+            let (code, out, _) = dmp(&["verify", vihf_sample.to_str().unwrap()]);
+            assert_eq!(code, 1);
+            assert!(
+                out.contains("INVALID: digest mismatch on reference #_65db4fa8"),
+                "{out}"
+            );
+            let (code, out, _) = dmp(&["verify", xades_sample.to_str().unwrap()]);
+            assert_eq!(code, 0, "{out}");
+            assert!(
+                out.contains("signer: GN=MAX+SN=LIBRE+CN=899900063480,T=Médecin,C=FR"),
+                "{out}"
+            );
+        }
 
         let plain = f.write("plain.xml", b"<a/>");
         let (code, _, err) = dmp(&["verify", &plain]);

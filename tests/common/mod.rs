@@ -1,0 +1,141 @@
+//! Helpers shared by the integration tests (`mod common;`; dmp-cli's tests include this file
+//! with `#[path]`): access to the reference folder `../shared` beside the repository.
+//!
+//! The official DMP sample messages (GIE SESAM-Vitale / ANS "DMP_LPS_Exemple de messages",
+//! `shared/reference/dmp-messages/`), the DMP WSDL/schema annex and the tools are **not**
+//! copied into this repository (licensing: see `docs/dmp-interface.md` §0 in `../shared`).
+//! Tests that need them read them from `../shared` at run time; without it they print a
+//! one-line `skipped: ../shared not present` note and skip that part.
+//!
+//! `DMP_NO_SHARED=1` makes the tests behave as if `../shared` were absent (to check that the
+//! suite passes without it).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// `../shared` beside the repository, unless absent or hidden by `DMP_NO_SHARED`.
+pub fn shared_dir() -> Option<PathBuf> {
+    let hidden = std::env::var_os("DMP_NO_SHARED").is_some_and(|v| !v.is_empty() && v != "0");
+    if hidden {
+        return None;
+    }
+    // CARGO_MANIFEST_DIR is `dmp-core/` (or `dmp-cli/`): the workspace root is one level up,
+    // `shared` sits beside the workspace.
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"));
+    dir.is_dir().then(|| dir.to_path_buf())
+}
+
+/// Prints the one-line note of a skipped check.
+pub fn skipped(what: &str) {
+    eprintln!("skipped: ../shared not present ({what})");
+}
+
+/// A path under `../shared` (file or folder) when `../shared` is there; `None` (and a note)
+/// otherwise. A missing path inside a present `../shared` is also `None` with a note.
+pub fn shared_path(rel: &str) -> Option<PathBuf> {
+    let Some(dir) = shared_dir() else {
+        skipped(rel);
+        return None;
+    };
+    let p = dir.join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} absent", p.display());
+        None
+    }
+}
+
+/// The folder of the official DMP sample messages (`shared/reference/dmp-messages`).
+pub fn official_dir() -> Option<PathBuf> {
+    let dir = shared_dir()?.join("reference/dmp-messages");
+    dir.is_dir().then_some(dir)
+}
+
+/// Path of an official DMP sample message, e.g. `TD2.1-SignatureXades.xml` or
+/// `vihf/VIHF_INDIRECTE_signed.xml`. `None` (with a note) without `../shared`; a file missing
+/// from a present folder is a test failure (a misspelt name must not pass as a skip).
+pub fn official_path(name: &str) -> Option<PathBuf> {
+    let Some(dir) = official_dir() else {
+        skipped(&format!("official sample {name}"));
+        return None;
+    };
+    let p = dir.join(name);
+    assert!(p.is_file(), "{} missing from ../shared", p.display());
+    Some(p)
+}
+
+/// The bytes of an official DMP sample message (see [`official_path`]).
+pub fn official_message(name: &str) -> Option<Vec<u8>> {
+    official_path(name).map(|p| std::fs::read(&p).expect("official sample readable"))
+}
+
+/// Several official DMP sample messages, all or none (one note when skipped).
+pub fn official_messages<const N: usize>(names: [&str; N]) -> Option<[Vec<u8>; N]> {
+    if official_dir().is_none() {
+        skipped(&format!("official samples {}", names.join(", ")));
+        return None;
+    }
+    Some(names.map(|n| official_message(n).unwrap()))
+}
+
+/// The DER of the first `X509Certificate` of an official DMP sample message (its signer's
+/// certificate, in `KeyInfo`). Byte search: the DIRECTE samples are not UTF-8.
+pub fn official_certificate(name: &str) -> Option<Vec<u8>> {
+    let xml = official_message(name)?;
+    let find = |from: usize, needle: &[u8]| {
+        xml[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| from + p)
+    };
+    let mut from = 0;
+    loop {
+        let at = find(from, b"X509Certificate>").expect("an X509Certificate element");
+        let open = xml[..at].iter().rposition(|&b| b == b'<').unwrap();
+        from = at + b"X509Certificate>".len();
+        if xml[open + 1] != b'/' {
+            break;
+        }
+    }
+    let end = find(from, b"<").unwrap();
+    let text: Vec<u8> = xml[from..end]
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    Some(base64_decode(&text))
+}
+
+/// Standard base64 (padding optional, no white space); panics on anything else. Here so that
+/// the crates including this file need no base64 dependency.
+fn base64_decode(text: &[u8]) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {:?}", char::from(c)),
+        }
+    };
+    let text = text
+        .strip_suffix(b"==")
+        .or_else(|| text.strip_suffix(b"="))
+        .unwrap_or(text);
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for chunk in text.chunks(4) {
+        let n = chunk.iter().fold(0u32, |n, &c| n << 6 | value(c)) << (6 * (4 - chunk.len()));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+/// An official CI-SIS example document (`shared/data/cisis/examples/`), for the ones too
+/// large to keep in `tests/fixtures/cisis/`.
+pub fn cisis_example(name: &str) -> Option<Vec<u8>> {
+    let p = shared_path(&format!("data/cisis/examples/{name}"))?;
+    Some(std::fs::read(p).expect("example readable"))
+}
