@@ -50,9 +50,16 @@ fn main() -> Result<(), Error> {
     }
     println!();
     println!("MessageID:        {}", built.message_id);
-    println!("SubmissionSet:    urn:oid:{}", built.submission_set_unique_id);
+    println!(
+        "SubmissionSet:    urn:oid:{}",
+        built.submission_set_unique_id
+    );
     println!("body:             {} bytes", built.http.body.len());
-    println!("  envelope:       {} bytes (VIHF {} bytes)", built.envelope.len(), built.vihf.len());
+    println!(
+        "  envelope:       {} bytes (VIHF {} bytes)",
+        built.envelope.len(),
+        built.vihf.len()
+    );
     for (uri, bytes) in &built.cdas {
         println!("  CDA part:       {uri}, {} bytes", bytes.len());
     }

@@ -9,7 +9,9 @@ use crate::soap::{self, action, mtom, SoapVersion};
 use crate::xds::vocabulary::{
     ASSOC_RPLC, DE_CONFIDENTIALITY_CODE, DE_OBJECT_TYPE, NS_RIM, NS_XDSB, NS_XOP,
 };
-use crate::xds::{Code, DocumentEntry, ProvideAndRegister, RegistryObject, Replacement, SubmissionSet};
+use crate::xds::{
+    Code, DocumentEntry, ProvideAndRegister, RegistryObject, Replacement, SubmissionSet,
+};
 use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, Tree};
 use crate::xmldsig::{self, ManifestStatus, SignatureReport, VerifyOptions};
@@ -217,7 +219,8 @@ fn lines_of_object(o: &RegistryObject) -> Vec<String> {
 fn visibility_of(e: Element<'_>) -> Confidentiality {
     let mut v = Confidentiality::default();
     for c in e.children().filter(|c| {
-        c.is(NS_RIM, "Classification") && c.attr("classificationScheme") == Some(DE_CONFIDENTIALITY_CODE)
+        c.is(NS_RIM, "Classification")
+            && c.attr("classificationScheme") == Some(DE_CONFIDENTIALITY_CODE)
     }) {
         match c.attr("nodeRepresentation").unwrap_or("") {
             "R" => v.level = ConfidentialityLevel::R,
@@ -281,13 +284,19 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
     let rplc: Vec<(String, String)> = all
         .iter()
         .filter(|e| e.is(NS_RIM, "Association") && e.attr("associationType") == Some(ASSOC_RPLC))
-        .filter_map(|a| Some((a.attr("sourceObject")?.to_owned(), a.attr("targetObject")?.to_owned())))
+        .filter_map(|a| {
+            Some((
+                a.attr("sourceObject")?.to_owned(),
+                a.attr("targetObject")?.to_owned(),
+            ))
+        })
         .collect();
 
     let mut documents = Vec::new();
-    for eo in all.iter().filter(|e| {
-        e.is(NS_RIM, "ExtrinsicObject") && e.attr("objectType") == Some(DE_OBJECT_TYPE)
-    }) {
+    for eo in all
+        .iter()
+        .filter(|e| e.is(NS_RIM, "ExtrinsicObject") && e.attr("objectType") == Some(DE_OBJECT_TYPE))
+    {
         let id = eo.attr("id").unwrap_or("").to_owned();
         let Some((_, cid)) = includes.iter().find(|(d, _)| *d == id) else {
             problems.push(format!("entry {id}: no xdsb:Document carries it"));
@@ -328,7 +337,9 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
                     .any(|e| e.uri == uri && e.status == ManifestStatus::Ok);
                 dc.uri = uri;
             }
-            Err(e) => dc.differences.push(format!("cannot re-derive from the CDA: {e}")),
+            Err(e) => dc
+                .differences
+                .push(format!("cannot re-derive from the CDA: {e}")),
         }
         documents.push(dc);
     }

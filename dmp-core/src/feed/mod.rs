@@ -348,9 +348,8 @@ impl FeedRequest {
                 let bytes = load(&path).map_err(|why| {
                     Error::invalid(format!("{at}.case"), format!("cannot read: {why}"), &path)
                 })?;
-                let text = std::str::from_utf8(&bytes).map_err(|_| {
-                    Error::invalid(format!("{at}.case"), "is not UTF-8", &path)
-                })?;
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| Error::invalid(format!("{at}.case"), "is not UTF-8", &path))?;
                 let mut case: Case = crate::json::from_str(text).map_err(|e| match e {
                     Error::Json { message, .. } | Error::Data { message, .. } => {
                         Error::invalid(format!("{at}.case"), message, &path)
@@ -542,7 +541,9 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
     for (i, d) in request.documents.iter().enumerate() {
         let at = format!("documents[{i}]");
         let (header, body) = d.parts().map_err(|e| e.at(&at))?;
-        header.validate().map_err(|e| e.at(&format!("{at}.header")))?;
+        header
+            .validate()
+            .map_err(|e| e.at(&format!("{at}.header")))?;
         let bytes = cda::build(header, &body).map_err(|e| e.at(&format!("{at}.header")))?;
         if bytes.len() > MAX_DOCUMENT_BYTES {
             return Err(invalid(at, RULE_DOCUMENT_SIZE, bytes.len().to_string()));
@@ -691,13 +692,8 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         .as_deref()
         .unwrap_or_else(|| request.environment.default_base_url());
     let to = format!("{}{}", base.trim_end_matches('/'), endpoint::REPOSITORY);
-    let envelope = soap::build_envelope(
-        action::PROVIDE_AND_REGISTER,
-        &message_id,
-        &to,
-        &vihf,
-        &body,
-    )?;
+    let envelope =
+        soap::build_envelope(action::PROVIDE_AND_REGISTER, &message_id, &to, &vihf, &body)?;
     let boundary = format!("MIMEBoundary_{}", ids.hex());
     let mut parts: Vec<mtom::Part<'_>> = par
         .entries
