@@ -50,13 +50,22 @@ fn build_then_check() {
     let (code, stdout, stderr) = build("dlu", &out, &["--at", AT, "--seed", "7", "--dump", &dump]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("seed 7"), "{stdout}");
-    for f in ["envelope.xml", "document-1.xml", "signature.xml", "vihf.xml"] {
+    for f in [
+        "envelope.xml",
+        "document-1.xml",
+        "signature.xml",
+        "vihf.xml",
+    ] {
         assert!(std::path::Path::new(&dump).join(f).is_file(), "{f}");
     }
     let first = std::fs::read(&out).unwrap();
     let (code, ..) = build("dlu", &out, &["--at", AT, "--seed", "7"]);
     assert_eq!(code, 0);
-    assert_eq!(first, std::fs::read(&out).unwrap(), "same --at and --seed, same bytes");
+    assert_eq!(
+        first,
+        std::fs::read(&out).unwrap(),
+        "same --at and --seed, same bytes"
+    );
 
     let (code, stdout, stderr) = dmp(&[
         "feed",
@@ -79,7 +88,10 @@ fn random_seed_is_printed_and_air_is_refused() {
     let out = tmp("air.mime");
     let (code, stdout, stderr) = build("dlu", &out, &["--at", AT, "--mode", "air"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
-    assert!(stderr.contains("mode") && stderr.contains("TD2.1"), "{stderr}");
+    assert!(
+        stderr.contains("mode") && stderr.contains("TD2.1"),
+        "{stderr}"
+    );
     let (code, stdout, _) = build("replacement", &tmp("r.mime"), &["--at", AT]);
     assert_eq!(code, 0);
     assert!(stdout.contains("(random)"), "{stdout}");
