@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::path::Path;
 
 use dmp_core::cda::{self, Case};
-use dmp_core::crypto::Certificate;
+use dmp_core::crypto::{Certificate, SignatureAlgorithm, SigningIdentity, UsagePolicy};
+use dmp_core::feed::{self, FeedContext, FeedMode, FeedRequest, IdGenerator};
 use dmp_core::habilitation::{
     AccessMode, Actor, Authentication, Matrix, MatrixInfo, Reader, Rights, Settings, StaffList,
     StaffReport,
@@ -44,6 +45,18 @@ USAGE:
       --trust the chain is not checked). --part: the bytes of a manifest reference. --at:
       when to check the certificates (default: now). Exit 0 only if every signature found
       is valid.
+  dmp feed build CASE.json --p12 FILE --password-env VAR [--mode indirecte|directe|air]
+                 -o REQUEST.mime [--dump DIR] [--at RFC3339] [--seed N]
+      Build the signed TD2.1 (feeding) request of a feed case (docs/schema/feed-case.schema.json,
+      samples in examples/data/feed/): pre-send checks, CDA documents, XDS metadata, XAdES
+      signature, signed VIHF, SOAP 1.2 + MTOM. Writes the HTTP headers and the MIME body to
+      REQUEST.mime; --dump DIR also writes envelope.xml, document-N.xml, signature.xml,
+      vihf.xml and metadata.txt. --at and --seed fix the clock and the ids (same bytes);
+      without them: now and a random seed (printed).
+  dmp feed check REQUEST.mime [--trust CERTS.pem]... [--at RFC3339]
+      Re-read a built request: every signature (VIHF, XAdES with each manifest digest
+      recomputed from the MIME parts) and each document's metadata against its CDA. Exit 0
+      only if all is well.
   dmp version
 
 --matrix FILE loads a replacement habilitation matrix: JSON (dmp-habilitation-matrix/1) if the
@@ -88,6 +101,7 @@ fn run(args: &[String]) -> Result<String, Fail> {
         "rights" => rights(rest),
         "cda" => cda(rest),
         "verify" => verify(rest),
+        "feed" => feed(rest),
         "version" | "--version" => Ok(format!("dmp {}\n", dmp_core::VERSION)),
         "help" | "--help" | "-h" => {
             Ok(format!("{}\n", USAGE.replace("VERSION", dmp_core::VERSION)))
@@ -443,32 +457,7 @@ fn verify(args: &[String]) -> Result<String, Fail> {
     let [path] = o.positional.as_slice() else {
         return Err(usage("verify takes one FILE"));
     };
-    let at = match o.value("--at") {
-        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
-            .map_err(|e| usage(format!("--at {t}: not an RFC 3339 time ({e})")))?
-            .with_timezone(&chrono::Utc),
-        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()),
-    };
-    let mut options = VerifyOptions::new(at);
-    let mut roots = Vec::new();
-    for file in o.all("--trust") {
-        for cert in Certificate::chain_from_pem(&read_file(file)?)? {
-            if cert.subject().der() == cert.issuer().der() {
-                roots.push(cert);
-            } else {
-                options.intermediates.push(cert);
-            }
-        }
-    }
-    if o.value("--trust").is_some() {
-        if roots.is_empty() {
-            return Err(Fail(
-                "--trust: no self-signed (root) certificate in the given files".into(),
-                1,
-            ));
-        }
-        options.trust = Some(roots);
-    }
+    let mut options = verify_options(&o)?;
     for p in o.all("--part") {
         let (urn, file) = p
             .split_once('=')
@@ -540,5 +529,157 @@ fn verify(args: &[String]) -> Result<String, Fail> {
     } else {
         print!("{out}");
         Err(Fail(format!("{path}: invalid signature"), 1))
+    }
+}
+
+/// `--at` (default: now) and `--trust` as verification options.
+fn verify_options(o: &Opts) -> Result<VerifyOptions, Fail> {
+    let at = match o.value("--at") {
+        Some(t) => parse_time(t)?.with_timezone(&chrono::Utc),
+        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()),
+    };
+    let mut options = VerifyOptions::new(at);
+    let mut roots = Vec::new();
+    for file in o.all("--trust") {
+        for cert in Certificate::chain_from_pem(&read_file(file)?)? {
+            if cert.subject().der() == cert.issuer().der() {
+                roots.push(cert);
+            } else {
+                options.intermediates.push(cert);
+            }
+        }
+    }
+    if o.value("--trust").is_some() {
+        if roots.is_empty() {
+            return Err(Fail(
+                "--trust: no self-signed (root) certificate in the given files".into(),
+                1,
+            ));
+        }
+        options.trust = Some(roots);
+    }
+    Ok(options)
+}
+
+fn parse_time(t: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Fail> {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map_err(|e| usage(format!("--at {t}: not an RFC 3339 time ({e})")))
+}
+
+fn feed(args: &[String]) -> Result<String, Fail> {
+    let (sub, rest) = args
+        .split_first()
+        .ok_or_else(|| usage("feed needs a subcommand: build or check"))?;
+    match sub.as_str() {
+        "build" => feed_build(rest),
+        "check" => feed_check(rest),
+        other => Err(usage(format!("unknown feed subcommand `{other}`"))),
+    }
+}
+
+fn feed_build(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(
+        args,
+        &[],
+        &[
+            "--p12",
+            "--password-env",
+            "--mode",
+            "-o",
+            "--output",
+            "--dump",
+            "--at",
+            "--seed",
+        ],
+    )?;
+    let [case_path] = o.positional.as_slice() else {
+        return Err(usage("feed build takes one CASE.json file"));
+    };
+    let out = o
+        .value("-o")
+        .or_else(|| o.value("--output"))
+        .ok_or_else(|| usage("feed build needs -o REQUEST.mime"))?;
+    let p12_path = o
+        .value("--p12")
+        .ok_or_else(|| usage("feed build needs --p12 FILE"))?;
+    let var = o
+        .value("--password-env")
+        .ok_or_else(|| usage("feed build needs --password-env VAR"))?;
+    let password = std::env::var(var)
+        .map_err(|_| usage(format!("--password-env: the variable {var} is not set")))?;
+
+    let mut request = FeedRequest::from_json(&read_file(case_path)?)?;
+    if let Some(m) = o.value("--mode") {
+        request.mode = enum_arg::<FeedMode>("--mode", m)?;
+    }
+    let base = Path::new(case_path).parent().unwrap_or(Path::new("."));
+    request.resolve(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))?;
+
+    let now = match o.value("--at") {
+        Some(t) => parse_time(t)?,
+        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).fixed_offset(),
+    };
+    let (seed, random) = match o.value("--seed") {
+        Some(s) => (
+            s.parse::<u64>()
+                .map_err(|_| usage(format!("--seed {s}: not an unsigned integer")))?,
+            false,
+        ),
+        None => (uuid::Uuid::new_v4().as_u64_pair().0, true),
+    };
+    let p12 =
+        std::fs::read(p12_path).map_err(|e| Fail(format!("cannot read {p12_path}: {e}"), 1))?;
+    // RSA-SHA1, as every DMP sample.
+    let signer = SigningIdentity::from_pkcs12(&p12, password.trim())?
+        .with_algorithm(SignatureAlgorithm::RsaSha1)?
+        .signer_at(now.with_timezone(&chrono::Utc), UsagePolicy::DmpSignature)?;
+    let mut ctx = FeedContext {
+        now,
+        ids: IdGenerator::from_seed(seed),
+        signer: &signer,
+    };
+    let built = feed::build(&request, &mut ctx)?;
+    write_file(out, &built.http.to_message())?;
+    if let Some(dir) = o.value("--dump") {
+        std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
+        let d = Path::new(dir);
+        let path = |name: &str| d.join(name).to_string_lossy().into_owned();
+        write_file(&path("envelope.xml"), &built.envelope)?;
+        for (i, (_, bytes)) in built.cdas.iter().enumerate() {
+            write_file(&path(&format!("document-{}.xml", i + 1)), bytes)?;
+        }
+        write_file(&path("signature.xml"), &built.signature)?;
+        write_file(&path("vihf.xml"), &built.vihf)?;
+        write_file(&path("metadata.txt"), built.metadata.as_bytes())?;
+    }
+    let mut s = format!(
+        "{out}: TD2.1 request to {} ({} bytes), {} document(s), MessageID {}\n",
+        built.http.path,
+        built.http.body.len(),
+        built.cdas.len(),
+        built.message_id
+    );
+    for (uri, bytes) in &built.cdas {
+        s += &format!("  {uri}: {} bytes\n", bytes.len());
+    }
+    s += &format!("at {}, seed {seed}", now.to_rfc3339());
+    s += if random { " (random)\n" } else { "\n" };
+    Ok(s)
+}
+
+fn feed_check(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(args, &[], &["--trust", "--at"])?;
+    let [path] = o.positional.as_slice() else {
+        return Err(usage("feed check takes one REQUEST.mime file"));
+    };
+    let options = verify_options(&o)?;
+    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
+    let report = feed::check(&bytes, &options)?;
+    let out = report.render();
+    if report.is_ok() {
+        Ok(out)
+    } else {
+        print!("{out}");
+        Err(Fail(format!("{path}: the request does not check"), 1))
     }
 }

@@ -28,6 +28,8 @@
 //! - [`xmldsig`]: XML-DSig enveloped signing (the VIHF) and the verifier of every XML
 //!   signature (VIHF, XAdES, whole SOAP/MTOM messages), with anti-wrapping checks.
 //! - [`xades`]: the enveloping XAdES signature of a submission set over an IHE manifest.
+//! - [`feed`]: one TD2.1 transaction as a pure function: request file, pre-send checks, the
+//!   signed MTOM request, the check of a built request, the response.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -37,6 +39,7 @@ pub mod codes;
 pub mod crypto;
 pub mod csv;
 pub mod error;
+pub mod feed;
 pub mod habilitation;
 pub mod ids;
 pub mod json;

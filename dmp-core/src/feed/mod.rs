@@ -1,0 +1,717 @@
+//! Feeding the DMP (TD2.1, IHE ITI-41): one transaction as a pure function.
+//!
+//! [`build`] turns a [`FeedRequest`] (the documents, who acts, in which mode, from which
+//! software) and a [`FeedContext`] (the clock, the id generator, the signer) into the exact
+//! HTTP request the DMP repository expects ([`BuiltRequest`]). It is the only place that
+//! knows the order of the steps:
+//!
+//! 1. pre-send checks (below), on the whole request, before anything is built;
+//! 2. per document: the CDA bytes ([`cda::build`]), then its metadata derived from them
+//!    ([`DocumentEntry::from_cda`]);
+//! 3. the [`SubmissionSet`] (author and patient of the first document);
+//! 4. the XAdES manifest signature ([`xades::sign_manifest`]): the submission set's uniqueId
+//!    with the DMP's dummy digest, then each document's `urn:oid:<uniqueId>` with the SHA-1 of
+//!    the C14N-with-comments form of **the exact CDA bytes sent** (the verifier,
+//!    [`xmldsig::verify`], recomputes the same from the MIME parts);
+//! 5. the [`SignatureEntry`] (the DMP's fixed codes) and the replacements (RPLC);
+//! 6. the `ProvideAndRegisterDocumentSetRequest` ([`ProvideAndRegister::to_xml`]);
+//! 7. the VIHF ([`Vihf::to_xml`]) signed with [`xmldsig::sign_enveloped`];
+//! 8. the SOAP 1.2 envelope (action `ProvideAndRegisterDocumentSet-b`, a MessageID from the
+//!    generator, `wsa:To` = the repository URL of the environment);
+//! 9. the MTOM message: the envelope, one part per CDA, one for the signature.
+//!
+//! Same request, clock, key and seed: same bytes.
+//!
+//! # Pre-send checks
+//!
+//! Each failure is an [`Error::Invalid`] whose field names the place (`mode`,
+//! `documents[1].header.title`…) and whose rule is one of the `RULE_*` texts of this module:
+//!
+//! - [`RULE_RIGHTS`]: the functional rights (PDT-INF-526/606, [`Rights::allows`]) allow TD2.1
+//!   for the authentication mode, the actor and the access mode; AIR is refused (TD2.1 is
+//!   `non` in PDT-INF-606);
+//! - [`RULE_IDENTITY`]: the identity is qualified (only a qualified INS may be sent);
+//! - [`RULE_INS_ENVIRONMENT`]: the INS OID matches the environment (test and demonstration
+//!   OIDs `…4.10`/`…4.11` only with `environment: test`, production `…4.8`/`…4.9` only with
+//!   `production`);
+//! - [`RULE_STRUCTURE`]: in indirect mode, the VIHF `Identifiant_Structure` is the
+//!   `1`+FINESS of the documents' structure (their `authorInstitution`);
+//! - [`RULE_SAME_PATIENT`]: every document is for the same INS;
+//! - [`RULE_DOCUMENT_COUNT`], [`RULE_DOCUMENT_SIZE`], [`RULE_TOTAL_SIZE`]: at most
+//!   [`MAX_DOCUMENTS`] documents, [`MAX_DOCUMENT_BYTES`] per CDA, [`MAX_TOTAL_BYTES`] in all
+//!   (our limits: the DMP's are not published in the sources we have; they bound memory);
+//! - codes, titles (at most [`crate::cda::TITLE_MAX`] characters) and identifiers: the CDA
+//!   and XDS builders' own checks, their fields prefixed with `documents[i].header`;
+//! - the signing certificate is valid at `now` and fit for a DMP signature
+//!   ([`crate::crypto::check_signing_certificate`], an [`Error::Crypto`]).
+//!
+//! # The request file
+//!
+//! [`FeedRequest`] is what `dmp feed build` reads (schema
+//! `docs/schema/feed-case.schema.json`, samples `examples/data/feed/`). A document gives its
+//! CDA header and content inline (the `dmp cda build` case format, [`Case`]) or names a case
+//! file with `case`; a `content.path` or `case` is read by the caller's loader
+//! ([`FeedRequest::resolve`]): the core reads no file.
+//!
+//! Also here: [`parse_response`] (the DMP's answer) and [`check`] (re-parse a built
+//! request and verify its signatures and metadata, for `dmp feed check`).
+//!
+//! Integration tests: feed.
+
+mod check;
+mod ids;
+mod response;
+
+pub use check::{check, CheckReport, DocumentCheck};
+pub use ids::IdGenerator;
+pub use response::{parse_response, FeedOutcome};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::cda::{self, Case, CaseContent, CdaHeader, CdaPerson, Content};
+use crate::crypto::{check_signing_certificate, Signer, UsagePolicy};
+use crate::error::{Error, Result};
+use crate::habilitation::{AccessMode, Actor, Authentication, Rights};
+use crate::ids::Oid;
+use crate::model::{Confidentiality, InsStatus};
+use crate::soap::{self, action, endpoint, mtom};
+use crate::vihf::{AuthnClass, LocalAuthentication, Lps, Vihf, VihfMode, VihfProfile, VihfUser};
+use crate::xades::{self, DigestSource, ManifestReference, XadesOptions};
+use crate::xds::{
+    Code, DocumentEntry, ProvideAndRegister, Replacement, SignatureEntry, SubmissionSet,
+};
+use crate::xmldsig::{self, EnvelopedOptions};
+
+/// Most documents in one submission (our limit).
+pub const MAX_DOCUMENTS: usize = 20;
+/// Largest CDA (bytes, base64 body included) in a submission (our limit: 20 MiB).
+pub const MAX_DOCUMENT_BYTES: usize = 20 << 20;
+/// Largest sum of the CDA sizes of a submission (our limit: 50 MiB).
+pub const MAX_TOTAL_BYTES: usize = 50 << 20;
+
+/// Rule: the functional rights refuse TD2.1.
+pub const RULE_RIGHTS: &str =
+    "the functional rights (PDT-INF-526/606) do not allow TD2.1 (feeding) for this authentication \
+     mode, actor and access mode";
+/// Rule: the identity is not qualified.
+pub const RULE_IDENTITY: &str =
+    "the DMP only accepts a qualified identity (identity_status must be qualifiee)";
+/// Rule: the INS OID does not match the environment.
+pub const RULE_INS_ENVIRONMENT: &str =
+    "the INS OID must match the environment: test/demonstration INS (1.2.250.1.213.1.4.10, .11) \
+     only with environment test, production INS (.8, .9) only with environment production";
+/// Rule: the VIHF structure is not the documents' structure.
+pub const RULE_STRUCTURE: &str =
+    "in indirect mode the VIHF Identifiant_Structure must equal an authorInstitution: 1 + the \
+     FINESS of the documents' structure";
+/// Rule: two documents for different patients.
+pub const RULE_SAME_PATIENT: &str = "every document of a submission must be for the same INS";
+/// Rule: no document, or too many.
+pub const RULE_DOCUMENT_COUNT: &str = "a submission carries 1 to 20 documents";
+/// Rule: a CDA is too large.
+pub const RULE_DOCUMENT_SIZE: &str = "a CDA document must not exceed 20 MiB";
+/// Rule: the documents are too large together.
+pub const RULE_TOTAL_SIZE: &str = "the documents of a submission must not exceed 50 MiB in all";
+
+/// How the user authenticates to the DMP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedMode {
+    /// `INDIRECTE`: the structure's ORG_SIGN certificate, the user authenticated locally (the
+    /// ESSMS default).
+    #[default]
+    Indirecte,
+    /// `DIRECTE`: the professional's card (CPS; CPE for a non-PS).
+    Directe,
+    /// `INDIRECTE_RENFORCEE` (AIR). TD2.1 is refused in this mode (PDT-INF-606).
+    Air,
+}
+
+impl FeedMode {
+    /// The functional-rights authentication of this mode for `actor`.
+    pub fn authentication(self, actor: Actor) -> Authentication {
+        match self {
+            FeedMode::Indirecte => Authentication::IndirecteCertificatEs,
+            FeedMode::Directe if actor == Actor::NonPs => Authentication::DirecteCpe,
+            FeedMode::Directe => Authentication::DirecteCps,
+            FeedMode::Air => Authentication::Air,
+        }
+    }
+}
+
+/// The DMP platform the request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// A test platform: test INS only.
+    Test,
+    /// Production: real INS only.
+    Production,
+}
+
+impl Environment {
+    /// The default base URL: production `https://lps2.dmp.gouv.fr` (dmp-interface §5); test
+    /// `https://lps.dev1.dmp.gouv.fr` (the test host seen in 2026; set
+    /// [`FeedRequest::base_url`] for yours).
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            Environment::Test => "https://lps.dev1.dmp.gouv.fr",
+            Environment::Production => "https://lps2.dmp.gouv.fr",
+        }
+    }
+}
+
+/// A coded value in JSON (`contentTypeCode`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeValue {
+    /// The code.
+    pub code: String,
+    /// Its display name.
+    pub display: String,
+    /// The coding scheme (OID).
+    pub scheme: String,
+}
+
+/// The user's local authentication (the VIHF `AuthnStatement`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalLogin {
+    /// How (default: `password` in indirect mode, `smartcard_pki` in direct mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<AuthnClass>,
+    /// When (default: the build time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instant: Option<DateTime<FixedOffset>>,
+    /// `AuthnContextDecl` (AIR only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decl: Option<String>,
+}
+
+/// One document of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedDocument {
+    /// A case file (`dmp cda build` format) holding `header` and `content`, read by the
+    /// caller's loader ([`FeedRequest::resolve`]); its `content.path` is relative to it.
+    /// Exclusive with `header`/`content`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The CDA header (inline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<CdaHeader>,
+    /// The content (inline `text`/`base64`, or a `path` read by the loader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<CaseContent>,
+    /// The DMP visibility flags; default: the header's level and no flag. Its `level` must
+    /// equal the header's confidentiality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Confidentiality>,
+    /// The DocumentEntry comments (Description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<String>,
+    /// For a new version (`header.replaces` set): the registry entryUUID of the replaced
+    /// version (`urn:uuid:…`, from TD3.1), for the RPLC association.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces_entry_uuid: Option<String>,
+    /// The loaded body when `content.path` was read ([`FeedRequest::resolve`]), or set
+    /// directly by a caller that has the bytes. Takes precedence over `content`.
+    #[serde(skip)]
+    pub body: Option<Content>,
+}
+
+impl FeedDocument {
+    /// A document from its header and body, without flags.
+    pub fn new(header: CdaHeader, body: Content) -> FeedDocument {
+        FeedDocument {
+            case: None,
+            header: Some(header),
+            content: None,
+            visibility: None,
+            comments: None,
+            replaces_entry_uuid: None,
+            body: Some(body),
+        }
+    }
+
+    fn parts(&self) -> Result<(&CdaHeader, Content)> {
+        let header = self.header.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "header",
+                "missing: give header and content, or a case (then call resolve)",
+                "",
+            )
+        })?;
+        if let Some(b) = &self.body {
+            return Ok((header, b.clone()));
+        }
+        let content = self
+            .content
+            .clone()
+            .ok_or_else(|| Error::invalid("content", "missing", ""))?;
+        let (_, body) = Case {
+            header: header.clone(),
+            content,
+        }
+        .into_parts(|p| {
+            Err(format!(
+                "{p}: files are read by FeedRequest::resolve (the core reads no file)"
+            ))
+        })?;
+        Ok((header, body))
+    }
+}
+
+/// A TD2.1 submission as data (the `dmp feed build` file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedRequest {
+    /// The documents (1 to [`MAX_DOCUMENTS`]), all for the same patient and structure.
+    pub documents: Vec<FeedDocument>,
+    /// Authentication mode (default `indirecte`).
+    #[serde(default)]
+    pub mode: FeedMode,
+    /// Access mode (VIHF purposeofuse, default `normal`).
+    #[serde(default = "normal")]
+    pub access_mode: AccessMode,
+    /// The actor of the functional-rights tables; default from the user's specialty
+    /// (`G15_10…` médecin, other `G15_…` ps_non_medecin, else non_ps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
+    /// The user acting (VIHF subject and roles).
+    pub user: CdaPerson,
+    /// How the user was authenticated locally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_authentication: Option<LocalLogin>,
+    /// The VIHF `Identifiant_Structure`; default `1` + the FINESS of the first document's
+    /// structure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure_id: Option<String>,
+    /// The identity status of the patient (RNIV): must be `qualifiee`.
+    pub identity_status: InsStatus,
+    /// The software (VIHF LPS attributes).
+    pub lps: Lps,
+    /// The OID of the sending software instance (SubmissionSet sourceId).
+    pub source_id: Oid,
+    /// SubmissionSet contentTypeCode; default the official example's `04` (JDV_J59 is not
+    /// shipped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type_code: Option<CodeValue>,
+    /// Test or production platform.
+    pub environment: Environment,
+    /// Base URL of the DMP services for `wsa:To` (default
+    /// [`Environment::default_base_url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// VIHF choices where the sources disagree (default: as the official samples).
+    #[serde(default, skip_serializing_if = "is_default_profile")]
+    pub vihf_profile: VihfProfile,
+}
+
+fn normal() -> AccessMode {
+    AccessMode::Normal
+}
+
+fn is_default_profile(p: &VihfProfile) -> bool {
+    *p == VihfProfile::default()
+}
+
+fn parent_dir(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..=i])
+}
+
+impl FeedRequest {
+    /// Reads a request from JSON (errors carry the JSON path).
+    pub fn from_json(text: &str) -> Result<FeedRequest> {
+        crate::json::from_str(text)
+    }
+
+    /// Loads what the request names: each `case` file (its `header` and `content` replace
+    /// the reference; its `content.path` becomes relative to the case file's folder) and each
+    /// `content.path` (into [`FeedDocument::body`]). `load` reads a path as written (relative
+    /// to the request file, for the caller to decide) and says why it could not.
+    pub fn resolve(
+        &mut self,
+        mut load: impl FnMut(&str) -> std::result::Result<Vec<u8>, String>,
+    ) -> Result<()> {
+        for (i, d) in self.documents.iter_mut().enumerate() {
+            let at = format!("documents[{i}]");
+            if let Some(path) = d.case.clone() {
+                if d.header.is_some() || d.content.is_some() {
+                    return Err(Error::invalid(
+                        format!("{at}.case"),
+                        "give either case or header and content",
+                        &path,
+                    ));
+                }
+                let bytes = load(&path).map_err(|why| {
+                    Error::invalid(format!("{at}.case"), format!("cannot read: {why}"), &path)
+                })?;
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| Error::invalid(format!("{at}.case"), "is not UTF-8", &path))?;
+                let mut case: Case = crate::json::from_str(text).map_err(|e| match e {
+                    Error::Json { message, .. } | Error::Data { message, .. } => {
+                        Error::invalid(format!("{at}.case"), message, &path)
+                    }
+                    other => other.at(&at),
+                })?;
+                if let Some(p) = &mut case.content.path {
+                    if !p.starts_with('/') {
+                        *p = format!("{}{p}", parent_dir(&path));
+                    }
+                }
+                d.header = Some(case.header);
+                d.content = Some(case.content);
+            }
+            if d.body.is_none() {
+                if let Some(c) = &d.content {
+                    if let Some(p) = &c.path {
+                        let data = load(p).map_err(|why| {
+                            Error::invalid(
+                                format!("{at}.content.path"),
+                                format!("cannot read: {why}"),
+                                p,
+                            )
+                        })?;
+                        d.body = Some(Content {
+                            media_type: c.media_type,
+                            data,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The actor for the functional rights ([`FeedRequest::actor`] or from the user).
+    pub fn actor(&self) -> Actor {
+        self.actor.unwrap_or_else(|| {
+            let s = self.user.specialty.as_str();
+            if s.starts_with("G15_10") && !s.starts_with("G15_10_") {
+                Actor::Medecin
+            } else if s.starts_with("G15_") {
+                Actor::PsNonMedecin
+            } else {
+                Actor::NonPs
+            }
+        })
+    }
+}
+
+/// What [`build`] needs besides the request: the clock, the ids and the signer.
+pub struct FeedContext<'a> {
+    /// The build time: submissionTime, XAdES SigningTime, VIHF IssueInstant, certificate
+    /// checks.
+    pub now: DateTime<FixedOffset>,
+    /// The id generator (seeded: same seed, same ids).
+    pub ids: IdGenerator,
+    /// The signer of the XAdES signature and of the VIHF (ORG_SIGN in indirect mode), made
+    /// with [`crate::crypto::SigningIdentity::signer_at`] for `now`.
+    pub signer: &'a dyn Signer,
+}
+
+/// A built request: the HTTP message and its pieces (for `--dump` and inspection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltRequest {
+    /// The HTTP request: path, headers, MTOM body.
+    pub http: mtom::HttpRequest,
+    /// The SOAP envelope (the root MIME part).
+    pub envelope: Vec<u8>,
+    /// Each CDA: its `urn:oid:<uniqueId>` and its bytes, as sent.
+    pub cdas: Vec<(String, Vec<u8>)>,
+    /// The XAdES signature document (the signature part).
+    pub signature: Vec<u8>,
+    /// The signed VIHF assertion.
+    pub vihf: Vec<u8>,
+    /// The ebRIM metadata, one line per value ([`ProvideAndRegister::metadata_summary`]).
+    pub metadata: String,
+    /// The SubmissionSet uniqueId.
+    pub submission_set_unique_id: Oid,
+    /// The WS-Addressing MessageID.
+    pub message_id: String,
+}
+
+fn invalid(field: impl Into<String>, rule: &str, value: impl AsRef<str>) -> Error {
+    Error::invalid(field, rule, value)
+}
+
+/// The pre-send checks that need no building (see the module documentation). [`build`]
+/// runs them first; call them alone to grey out a button.
+pub fn check_request(request: &FeedRequest) -> Result<()> {
+    let rights = Rights::embedded()?;
+    let actor = request.actor();
+    let auth = request.mode.authentication(actor);
+    if !rights.allows(auth, actor, request.access_mode, "TD2.1") {
+        return Err(invalid(
+            "mode",
+            RULE_RIGHTS,
+            format!(
+                "{:?} / {:?} / {}",
+                request.mode,
+                actor,
+                request.access_mode.code()
+            ),
+        ));
+    }
+    if request.identity_status != InsStatus::Qualifiee {
+        return Err(invalid(
+            "identity_status",
+            RULE_IDENTITY,
+            format!("{:?}", request.identity_status),
+        ));
+    }
+    let n = request.documents.len();
+    if n == 0 || n > MAX_DOCUMENTS {
+        return Err(invalid("documents", RULE_DOCUMENT_COUNT, n.to_string()));
+    }
+    let mut first_ins = None;
+    let mut first_finess = None;
+    for (i, d) in request.documents.iter().enumerate() {
+        let Some(h) = &d.header else {
+            return Err(invalid(
+                format!("documents[{i}].header"),
+                "missing: give header and content, or a case (then call resolve)",
+                "",
+            ));
+        };
+        let ins = &h.patient.ins;
+        let test_env = request.environment == Environment::Test;
+        if ins.is_test() != test_env {
+            return Err(invalid(
+                format!("documents[{i}].header.patient.ins"),
+                RULE_INS_ENVIRONMENT,
+                format!("{} in {:?}", ins.oid(), request.environment),
+            ));
+        }
+        match first_ins {
+            None => first_ins = Some(ins),
+            Some(f) if f != ins => {
+                return Err(invalid(
+                    format!("documents[{i}].header.patient.ins"),
+                    RULE_SAME_PATIENT,
+                    ins.to_cx(),
+                ))
+            }
+            _ => {}
+        }
+        let finess = &h.structure.finess;
+        match first_finess {
+            None => first_finess = Some(finess),
+            Some(f) if f != finess && request.mode != FeedMode::Directe => {
+                return Err(invalid(
+                    format!("documents[{i}].header.structure.finess"),
+                    RULE_STRUCTURE,
+                    finess.as_str(),
+                ))
+            }
+            _ => {}
+        }
+    }
+    if request.mode != FeedMode::Directe {
+        if let (Some(sid), Some(f)) = (&request.structure_id, first_finess) {
+            let expected = Vihf::structure_id_of(f);
+            if *sid != expected {
+                return Err(invalid("structure_id", RULE_STRUCTURE, sid));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Builds the TD2.1 request (see the module documentation for the steps and the checks).
+/// Every id comes from `ctx.ids`, every time is `ctx.now`.
+pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRequest> {
+    check_request(request)?;
+    let now = ctx.now;
+    let now_utc = now.with_timezone(&Utc);
+    let cert = ctx
+        .signer
+        .signing_certificate()
+        .ok_or_else(|| Error::crypto("signer", "the signer has no certificate"))?;
+    check_signing_certificate(cert, now_utc, UsagePolicy::DmpSignature)?;
+    let ids = &mut ctx.ids;
+
+    // 1. CDA bytes and metadata, per document.
+    let mut cdas = Vec::with_capacity(request.documents.len());
+    let mut entries = Vec::with_capacity(request.documents.len());
+    let mut replacements = Vec::new();
+    let mut total = 0usize;
+    for (i, d) in request.documents.iter().enumerate() {
+        let at = format!("documents[{i}]");
+        let (header, body) = d.parts().map_err(|e| e.at(&at))?;
+        header
+            .validate()
+            .map_err(|e| e.at(&format!("{at}.header")))?;
+        let bytes = cda::build(header, &body).map_err(|e| e.at(&format!("{at}.header")))?;
+        if bytes.len() > MAX_DOCUMENT_BYTES {
+            return Err(invalid(at, RULE_DOCUMENT_SIZE, bytes.len().to_string()));
+        }
+        total += bytes.len();
+        if total > MAX_TOTAL_BYTES {
+            return Err(invalid("documents", RULE_TOTAL_SIZE, total.to_string()));
+        }
+        let visibility = d.visibility.unwrap_or(Confidentiality {
+            level: header.confidentiality,
+            ..Confidentiality::default()
+        });
+        let entry_uuid = ids.urn_uuid();
+        let entry = DocumentEntry::from_cda(
+            header,
+            &body,
+            &visibility,
+            &entry_uuid,
+            d.comments.as_deref(),
+        )
+        .map_err(|e| e.at(&at))?;
+        match (&header.replaces, &d.replaces_entry_uuid) {
+            (Some(old), Some(old_uuid)) => replacements.push(Replacement {
+                entry_uuid: entry_uuid.clone(),
+                replaced_entry_uuid: old_uuid.clone(),
+                replaced_unique_id: old.clone(),
+            }),
+            (Some(old), None) => {
+                return Err(invalid(
+                    format!("{at}.replaces_entry_uuid"),
+                    "a new version (header.replaces) needs the registry entryUUID of the \
+                     replaced version (TD3.1)",
+                    old.as_str(),
+                ))
+            }
+            (None, Some(u)) => {
+                return Err(invalid(
+                    format!("{at}.header.replaces"),
+                    "replaces_entry_uuid is given: the CDA must name the replaced version \
+                     (relatedDocument)",
+                    u,
+                ))
+            }
+            (None, None) => {}
+        }
+        let cid = format!("document-{}.{}@dmp", i + 1, ids.hex());
+        cdas.push((format!("urn:oid:{}", header.id), bytes));
+        entries.push((entry, cid));
+    }
+    let first = &entries[0].0;
+
+    // 2. Submission set.
+    let content_type = request
+        .content_type_code
+        .as_ref()
+        .map_or_else(Code::dmp_sample_content_type, |c| {
+            Code::new(&c.code, &c.display, &c.scheme)
+        });
+    let ss_uuid = ids.urn_uuid();
+    let ss_oid = ids.oid();
+    let submission_set = SubmissionSet::new(
+        first,
+        &ss_uuid,
+        ss_oid.clone(),
+        request.source_id.clone(),
+        now_utc,
+        content_type,
+    )?;
+
+    // 3. XAdES over the manifest: the submission set (dummy digest), each CDA as sent.
+    let mut refs = vec![ManifestReference {
+        uri: format!("urn:oid:{ss_oid}"),
+        digest: DigestSource::dmp_dummy(),
+    }];
+    refs.extend(cdas.iter().map(|(uri, bytes)| ManifestReference {
+        uri: uri.clone(),
+        digest: DigestSource::C14nWithComments(bytes),
+    }));
+    let signature_id = ids.uuid().hyphenated().to_string();
+    let signature = xades::sign_manifest(&refs, &XadesOptions::new(signature_id, now), ctx.signer)?;
+
+    // 4. Signature entry, metadata.
+    let sig_uuid = ids.urn_uuid();
+    let sig_oid = ids.oid();
+    let sig_entry = SignatureEntry::new(&submission_set, first, &sig_uuid, sig_oid, now_utc)?;
+    let sig_cid = format!("signature.{}@dmp", ids.hex());
+    let par = ProvideAndRegister {
+        submission_set,
+        entries,
+        signature: Some((sig_entry, sig_cid.clone())),
+        replacements,
+    };
+    let body = par.to_xml()?;
+    let metadata = par.metadata_summary()?;
+
+    // 5. VIHF.
+    let first_header = request.documents[0]
+        .header
+        .as_ref()
+        .ok_or_else(|| Error::invalid("documents[0].header", "missing", ""))?;
+    let login = request.local_authentication.clone().unwrap_or(LocalLogin {
+        class: None,
+        instant: None,
+        decl: None,
+    });
+    let vihf_mode = VihfMode::for_authentication(request.mode.authentication(request.actor()));
+    let assertion_id = Vihf::assertion_id_for(ids.uuid());
+    let vihf = Vihf {
+        mode: vihf_mode,
+        assertion_id: assertion_id.clone(),
+        issue_instant: now_utc,
+        validity: None,
+        issuer: cert.subject_rfc2253(),
+        user: VihfUser::from_cda_person(&request.user).map_err(|e| e.at("user"))?,
+        authentication: LocalAuthentication {
+            instant: login.instant.map_or(now_utc, |t| t.with_timezone(&Utc)),
+            class: login.class.unwrap_or(match request.mode {
+                FeedMode::Directe => AuthnClass::SmartcardPki,
+                _ => AuthnClass::Password,
+            }),
+            decl: login.decl,
+        },
+        structure_id: request
+            .structure_id
+            .clone()
+            .unwrap_or_else(|| Vihf::structure_id_of(&first_header.structure.finess)),
+        secteur_activite: first_header.structure.sector.clone(),
+        patient: first_header.patient.ins.clone(),
+        purpose_of_use: request.access_mode,
+        hide_from_legal_representatives: false,
+        lps: request.lps.clone(),
+        profile: request.vihf_profile.clone(),
+    };
+    let vihf_xml = vihf.to_xml()?;
+    let vihf = xmldsig::sign_enveloped(
+        &vihf_xml,
+        &assertion_id,
+        &EnvelopedOptions::vihf(),
+        ctx.signer,
+    )?;
+
+    // 6. Envelope and MTOM.
+    let message_id = ids.urn_uuid();
+    let base = request
+        .base_url
+        .as_deref()
+        .unwrap_or_else(|| request.environment.default_base_url());
+    let to = format!("{}{}", base.trim_end_matches('/'), endpoint::REPOSITORY);
+    let envelope =
+        soap::build_envelope(action::PROVIDE_AND_REGISTER, &message_id, &to, &vihf, &body)?;
+    let boundary = format!("MIMEBoundary_{}", ids.hex());
+    let mut parts: Vec<mtom::Part<'_>> = par
+        .entries
+        .iter()
+        .zip(&cdas)
+        .map(|((_, cid), (_, bytes))| mtom::Part::new(cid.clone(), "text/xml", &bytes[..]))
+        .collect();
+    parts.push(mtom::Part::new(sig_cid, "text/xml", &signature[..]));
+    let http = mtom::build(&envelope, &parts, &boundary, action::PROVIDE_AND_REGISTER)?;
+    drop(parts);
+    Ok(BuiltRequest {
+        http,
+        envelope,
+        cdas,
+        signature,
+        vihf,
+        metadata,
+        submission_set_unique_id: ss_oid,
+        message_id,
+    })
+}

@@ -1,0 +1,381 @@
+//! TD2.1 feeding: determinism, re-parsing, signatures, structure against the official
+//! example (read from ../shared at run time), pre-send checks, responses.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use dmp_core::crypto::{
+    Certificate, CheckedSigner, SignatureAlgorithm, SigningIdentity, UsagePolicy,
+};
+use dmp_core::feed::{self, FeedContext, FeedMode, FeedOutcome, FeedRequest, IdGenerator};
+use dmp_core::soap::mtom;
+use dmp_core::xmldsig::{self, ManifestStatus, VerifyOptions};
+use dmp_core::Error;
+
+const P12: &[u8] = include_bytes!("../examples/pki/org-sign.p12");
+const EXPIRED_P12: &[u8] = include_bytes!("../examples/pki/expired-org-sign.p12");
+const PASSWORD: &str = include_str!("../examples/pki/PASSWORD");
+const ROOT: &str = include_str!("../examples/pki/root.pem");
+const ORG_CA: &str = include_str!("../examples/pki/org-ca.pem");
+const AT: &str = "2026-11-20T15:00:00+01:00";
+
+fn shared_dir() -> Option<PathBuf> {
+    if std::env::var("DMP_NO_SHARED").as_deref() == Ok("1") {
+        return None;
+    }
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"));
+    p.is_dir().then_some(p)
+}
+
+fn now() -> DateTime<FixedOffset> {
+    AT.parse().unwrap()
+}
+
+fn signer() -> CheckedSigner {
+    SigningIdentity::from_pkcs12(P12, PASSWORD.trim())
+        .unwrap()
+        .with_algorithm(SignatureAlgorithm::RsaSha1)
+        .unwrap()
+        .signer_at(now().with_timezone(&Utc), UsagePolicy::DmpSignature)
+        .unwrap()
+}
+
+fn sample(name: &str) -> FeedRequest {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/feed");
+    let mut r =
+        FeedRequest::from_json(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
+            .unwrap();
+    r.resolve(|p| std::fs::read(dir.join(p)).map_err(|e| e.to_string()))
+        .unwrap();
+    r
+}
+
+fn build_with(
+    request: &FeedRequest,
+    signer: &dyn dmp_core::crypto::Signer,
+    seed: u64,
+) -> dmp_core::Result<feed::BuiltRequest> {
+    let mut ctx = FeedContext {
+        now: now(),
+        ids: IdGenerator::from_seed(seed),
+        signer,
+    };
+    feed::build(request, &mut ctx)
+}
+
+fn build(request: &FeedRequest) -> dmp_core::Result<feed::BuiltRequest> {
+    build_with(request, &signer(), 42)
+}
+
+fn options() -> VerifyOptions {
+    let mut o = VerifyOptions::new(now().with_timezone(&Utc))
+        .with_trust(vec![Certificate::from_pem(ROOT).unwrap()]);
+    o.intermediates.push(Certificate::from_pem(ORG_CA).unwrap());
+    o
+}
+
+fn rule(e: &Error) -> (&str, &str) {
+    let inv = e
+        .as_invalid()
+        .unwrap_or_else(|| panic!("not a validation error: {e}"));
+    (inv.field.as_str(), inv.rule.as_str())
+}
+
+#[test]
+fn same_inputs_same_bytes() {
+    for name in ["dlu", "projet-personnalise", "replacement"] {
+        let r = sample(name);
+        let a = build(&r).unwrap();
+        let b = build(&r).unwrap();
+        assert_eq!(a.http.to_message(), b.http.to_message(), "{name}");
+        let c = build_with(&r, &signer(), 43).unwrap();
+        assert_ne!(a.http.body, c.http.body, "another seed, other ids");
+    }
+}
+
+#[test]
+fn built_request_reparses() {
+    let built = build(&sample("projet-personnalise")).unwrap();
+    assert_eq!(built.http.path, "/si-dmp-server/v2/services/repository");
+    let message = built.http.to_message();
+    let m = mtom::parse_message(&message).unwrap();
+    assert_eq!(m.root.bytes.as_ref(), built.envelope.as_slice());
+    assert_eq!(m.parts.len(), 3, "two CDAs and the signature");
+    for (i, (_, bytes)) in built.cdas.iter().enumerate() {
+        assert_eq!(m.parts[i].bytes.as_ref(), bytes.as_slice());
+    }
+    assert_eq!(m.parts[2].bytes.as_ref(), built.signature.as_slice());
+    let info = dmp_core::soap::parse_envelope(&built.envelope).unwrap();
+    assert_eq!(
+        info.action.as_deref(),
+        Some(dmp_core::soap::action::PROVIDE_AND_REGISTER)
+    );
+    assert_eq!(info.message_id.as_deref(), Some(built.message_id.as_str()));
+    assert!(info
+        .to
+        .as_deref()
+        .unwrap()
+        .ends_with("/si-dmp-server/v2/services/repository"));
+}
+
+#[test]
+fn every_signature_verifies_with_the_test_root() {
+    for name in ["dlu", "projet-personnalise", "replacement"] {
+        let built = build(&sample(name)).unwrap();
+        let reports = xmldsig::verify(&built.http.to_message(), &options()).unwrap();
+        assert_eq!(reports.len(), 2, "VIHF and XAdES");
+        for r in &reports {
+            assert!(r.is_valid(), "{name}: {:?}", r.failure);
+        }
+        let manifest: Vec<_> = reports.iter().flat_map(|r| &r.manifest).collect();
+        for (uri, _) in &built.cdas {
+            assert!(
+                manifest
+                    .iter()
+                    .any(|m| &m.uri == uri && m.status == ManifestStatus::Ok),
+                "{name}: {uri} digest recomputed from the part"
+            );
+        }
+        assert!(manifest.iter().any(|m| m.status == ManifestStatus::Dummy));
+        let report = feed::check(&built.http.to_message(), &options()).unwrap();
+        assert!(report.is_ok(), "{}", report.render());
+    }
+}
+
+#[test]
+fn check_finds_a_tampered_cda() {
+    let built = build(&sample("dlu")).unwrap();
+    let message = built.http.to_message();
+    let text = String::from_utf8(message).unwrap();
+    let tampered = text.replacen(
+        "Dossier de liaison d'urgence</title>",
+        "Dossier de liaison modifié</title>",
+        1,
+    );
+    assert_ne!(text, tampered);
+    let report = feed::check(tampered.as_bytes(), &options()).unwrap();
+    assert!(!report.is_ok());
+    assert!(!report.documents[0].differences.is_empty() || !report.documents[0].digest_ok);
+}
+
+/// Slot names, classification schemes, external-identifier schemes and association types of
+/// a request, by object kind.
+fn structure(envelope: &str) -> std::collections::BTreeSet<String> {
+    use dmp_core::xml::reader::Limits;
+    use dmp_core::xml::tree::Tree;
+    const RIM: &str = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0";
+    let tree = Tree::parse(envelope.as_bytes(), &Limits::default()).unwrap();
+    let mut out = std::collections::BTreeSet::new();
+    for e in tree.root().descendants_or_self() {
+        if e.namespace() != Some(RIM) {
+            continue;
+        }
+        let owner = e
+            .parent()
+            .map(|p| p.local_name().to_owned())
+            .unwrap_or_default();
+        match e.local_name() {
+            "Slot" => {
+                out.insert(format!("slot {owner}/{}", e.attr("name").unwrap_or("")));
+            }
+            "Classification" => {
+                out.insert(format!(
+                    "classification {owner}/{}{}",
+                    e.attr("classificationScheme").unwrap_or(""),
+                    e.attr("classificationNode").unwrap_or("")
+                ));
+            }
+            "ExternalIdentifier" => {
+                out.insert(format!(
+                    "external {owner}/{}",
+                    e.attr("identificationScheme").unwrap_or("")
+                ));
+            }
+            "Association" => {
+                out.insert(format!(
+                    "association {}",
+                    e.attr("associationType").unwrap_or("")
+                ));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn structure_covers_the_official_td21_request() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("note: ../shared absent (or DMP_NO_SHARED=1): official TD2.1 comparison skipped");
+        return;
+    };
+    let path = shared.join("reference/dmp-messages/TD2.1-Alimentation.request.xml");
+    let Ok(official) = std::fs::read(&path) else {
+        eprintln!("note: {} absent: skipped", path.display());
+        return;
+    };
+    let m = mtom::parse_message(&official).unwrap();
+    let theirs = structure(std::str::from_utf8(&m.root.bytes).unwrap());
+    assert!(
+        theirs.len() > 20,
+        "the official request lists its structure: {theirs:?}"
+    );
+    let built = build(&sample("dlu")).unwrap();
+    let ours = structure(std::str::from_utf8(&built.envelope).unwrap());
+    let missing: Vec<_> = theirs.difference(&ours).collect();
+    assert!(missing.is_empty(), "missing from ours: {missing:#?}");
+    // The replacement adds RPLC.
+    let built = build(&sample("replacement")).unwrap();
+    let ours = structure(std::str::from_utf8(&built.envelope).unwrap());
+    assert!(ours.contains("association urn:ihe:iti:2007:AssociationType:RPLC"));
+}
+
+#[test]
+fn air_is_refused() {
+    let mut r = sample("dlu");
+    r.mode = FeedMode::Air;
+    let e = build(&r).unwrap_err();
+    assert_eq!(rule(&e), ("mode", feed::RULE_RIGHTS));
+}
+
+#[test]
+fn production_ins_in_test_environment_is_refused() {
+    let mut r = sample("dlu");
+    r.environment = feed::Environment::Production;
+    let e = build(&r).unwrap_err();
+    assert_eq!(
+        rule(&e),
+        (
+            "documents[0].header.patient.ins",
+            feed::RULE_INS_ENVIRONMENT
+        )
+    );
+    let mut r = sample("dlu");
+    let h = r.documents[0].header.as_mut().unwrap();
+    h.patient.ins =
+        dmp_core::ids::Ins::parse(h.patient.ins.matricule().as_str(), "1.2.250.1.213.1.4.8")
+            .unwrap();
+    let e = build(&r).unwrap_err();
+    assert_eq!(
+        rule(&e),
+        (
+            "documents[0].header.patient.ins",
+            feed::RULE_INS_ENVIRONMENT
+        )
+    );
+}
+
+#[test]
+fn unqualified_identity_is_refused() {
+    let mut r = sample("dlu");
+    r.identity_status = dmp_core::model::InsStatus::Recuperee;
+    assert_eq!(
+        rule(&build(&r).unwrap_err()),
+        ("identity_status", feed::RULE_IDENTITY)
+    );
+}
+
+#[test]
+fn structure_mismatch_is_refused() {
+    let mut r = sample("dlu");
+    r.structure_id = Some("1690800999".into());
+    assert_eq!(
+        rule(&build(&r).unwrap_err()),
+        ("structure_id", feed::RULE_STRUCTURE)
+    );
+    let mut r = sample("projet-personnalise");
+    let h = r.documents[1].header.as_mut().unwrap();
+    h.structure.finess = dmp_core::ids::Finess::new("750000010").unwrap_or_else(|_| {
+        // any valid FINESS other than the first document's
+        dmp_core::ids::Finess::new("010000024").unwrap()
+    });
+    assert_eq!(
+        rule(&build(&r).unwrap_err()),
+        ("documents[1].header.structure.finess", feed::RULE_STRUCTURE)
+    );
+}
+
+#[test]
+fn builder_errors_name_the_document() {
+    let mut r = sample("projet-personnalise");
+    r.documents[1].header.as_mut().unwrap().title = "x".repeat(500);
+    let e = build(&r).unwrap_err();
+    assert_eq!(rule(&e).0, "documents[1].header.title");
+}
+
+#[test]
+fn expired_certificate_is_refused() {
+    let r = sample("dlu");
+    let expired = SigningIdentity::from_pkcs12(EXPIRED_P12, PASSWORD.trim())
+        .unwrap()
+        .signer_at(now().with_timezone(&Utc), UsagePolicy::AllowInvalid)
+        .unwrap();
+    let e = build_with(&r, &expired, 42).unwrap_err();
+    assert!(matches!(e, Error::Crypto { .. }), "{e}");
+    // And signer_at refuses it in the first place.
+    assert!(SigningIdentity::from_pkcs12(EXPIRED_P12, PASSWORD.trim())
+        .unwrap()
+        .signer_at(now().with_timezone(&Utc), UsagePolicy::DmpSignature)
+        .is_err());
+}
+
+const RS: &str = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0";
+
+fn soap(body: &str) -> String {
+    format!(
+        "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Header/>\
+         <soap:Body>{body}</soap:Body></soap:Envelope>"
+    )
+}
+
+#[test]
+fn responses() {
+    let ok = soap(&format!(
+        "<rs:RegistryResponse xmlns:rs=\"{RS}\" \
+         status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success\"/>"
+    ));
+    assert!(
+        feed::parse_response("application/soap+xml; charset=UTF-8", ok.as_bytes())
+            .unwrap()
+            .is_success()
+    );
+
+    let failure = soap(&format!(
+        "<rs:RegistryResponse xmlns:rs=\"{RS}\" \
+         status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure\"><rs:RegistryErrorList>\
+         <rs:RegistryError errorCode=\"DMPPatientNotFound\" codeContext=\"Le DMP n'existe pas\" \
+         severity=\"urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error\"/>\
+         <rs:RegistryError errorCode=\"XDSRegistryMetadataError\" codeContext=\"Métadonnée &lt;title&gt;\" \
+         severity=\"urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error\"/>\
+         </rs:RegistryErrorList></rs:RegistryResponse>"
+    ));
+    // As an MTOM response.
+    let mime = format!(
+        "--b1\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"application/soap+xml\"\r\n\
+         Content-ID: <root@x>\r\n\r\n{failure}\r\n--b1--\r\n"
+    );
+    let ct = "multipart/related; boundary=\"b1\"; type=\"application/xop+xml\"; start=\"<root@x>\"";
+    match feed::parse_response(ct, mime.as_bytes()).unwrap() {
+        FeedOutcome::Failure(r) => {
+            assert_eq!(r.errors.len(), 2);
+            assert_eq!(r.errors[0].error_code, "DMPPatientNotFound");
+            assert_eq!(r.errors[0].code_context, "Le DMP n'existe pas");
+            assert_eq!(r.errors[1].code_context, "Métadonnée <title>");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let fault = soap(
+        "<soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code>\
+         <soap:Reason><soap:Text xml:lang=\"fr\">Le certificat ayant signé le VIHF est invalide</soap:Text>\
+         </soap:Reason></soap:Fault>",
+    );
+    match feed::parse_response("application/soap+xml", fault.as_bytes()).unwrap() {
+        FeedOutcome::Fault(f) => {
+            assert_eq!(f.reason(), "Le certificat ayant signé le VIHF est invalide");
+            assert_eq!(f.code.local_name, "Sender");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(feed::parse_response("text/xml", b"not xml").is_err());
+}
