@@ -40,11 +40,16 @@ pub mod habilitation;
 
 pub mod cda;
 
+pub mod identity;
+
+pub mod feed;
+
 use std::ffi::c_char;
 
 pub use bytes::dmp_bytes;
 pub use error::dmp_result;
 pub use habilitation::dmp_matrix;
+pub use identity::dmp_identity;
 
 /// The library version (`"0.1.0"`) as a NUL-terminated UTF-8 string with static lifetime
 /// (never free it). Compare with `DMP_VERSION_STRING` from the header to detect a header and
