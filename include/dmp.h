@@ -12,23 +12,23 @@
  *    dmp_last_error_json() (record with field/rule/value or JSON path). Every function
  *    returning dmp_result clears it on entry.
  *  - Outputs are out-parameters written ONLY on success; on error they are left untouched.
- *    Returned objects belong to the caller: release with dmp_bytes_free()/dmp_matrix_free()
- *    (both accept NULL).
+ *    Returned objects belong to the caller: release with dmp_bytes_free()/dmp_matrix_free()/
+ *    dmp_identity_free() (all accept NULL).
  *  - Every pointer is checked: NULL -> DMP_ERR_NULL_ARGUMENT (unless documented optional);
  *    strings must be NUL-terminated UTF-8 (else DMP_ERR_INVALID_UTF8).
  *  - A Rust panic never unwinds into the caller: it becomes DMP_ERR_PANIC.
  *  - Thread safety: no global mutable state; handles are immutable after creation, so a
- *    const handle (dmp_matrix, dmp_bytes) may be used from several threads at once. Free
+ *    const handle (dmp_matrix, dmp_bytes, dmp_identity) may be used from several threads at
+ *    once (a callback identity's callback then runs on each of them). Free
  *    each handle exactly once, when no thread uses it any more.
  *  - No ABI stability before 1.0: link against the exact version (check dmp_version()
  *    against DMP_VERSION_STRING at start-up).
  *
  * Coming next (not in this version; names indicative; their error bands are reserved above):
- *  - signing identities: dmp_identity_new_from_p12(), dmp_identity_free()      (4xxx)
- *  - TD2.1 feed request building (XDS metadata, VIHF, XAdES signature)          (3xxx, 5xxx)
- *  - DMP response parsing; the DMP's own code and text appear as "dmp_code" and
- *    "dmp_text" in dmp_last_error_json()                                        (7xxx)
- *  - transport                                                                  (6xxx)
+ *  - the DMP's own code and text as "dmp_code"/"dmp_text" in dmp_last_error_json() for the
+ *    consultation transactions (7xxx); a TD2.1 refusal is already a normal result of
+ *    dmp_feed_parse_response() (DMP_OK, "outcome": "failure", the DMP's errors verbatim)
+ *  - transport (sending the request over TLS)                                  (6xxx)
  */
 
 #ifndef DMP_H
@@ -89,6 +89,12 @@
 #  endif
 #endif
 
+
+/**
+ * The signature buffer handed to a `dmp_sign_callback` (`sig_cap`), in bytes: room for an
+ * RSA 8192-bit signature (the library accepts RSA 2048 to 4096 bits and ECDSA P-256).
+ */
+#define DMP_SIGNATURE_CAPACITY 1024
 
 /**
  * The result of every fallible `dmp_*` function.
@@ -185,6 +191,22 @@ typedef uint32_t dmp_result;
 typedef struct dmp_bytes dmp_bytes;
 
 /**
+ * A signing identity: the key that signs the VIHF and the XAdES manifest of a TD2.1 request
+ * (in indirect mode, the establishment's ORG_SIGN certificate), and its certificate chain.
+ *
+ * Created by `dmp_identity_new_from_p12`, `dmp_identity_new_from_p12_file` or
+ * `dmp_identity_new_from_callback`; released by `dmp_identity_free`.
+ *
+ * Immutable once created: a `const dmp_identity *` may be used by several threads at once.
+ * For an identity made from a callback, the callback is then called from each of those
+ * threads (each `dmp_feed_build` calls it on its own thread): it must be thread-safe, or
+ * the caller must not build with the same identity on two threads at once. The certificate
+ * is checked (validity, non-repudiation key usage) at the build time of each request, not at
+ * creation.
+ */
+typedef struct dmp_identity dmp_identity;
+
+/**
  * A habilitation (consultation) matrix: one version of the table, with its settings.
  *
  * Created by `dmp_matrix_new_default`, `dmp_matrix_new_from_csv`,
@@ -195,6 +217,28 @@ typedef struct dmp_bytes dmp_bytes;
  * not be freed while another thread uses it, and must be freed exactly once.
  */
 typedef struct dmp_matrix dmp_matrix;
+
+/**
+ * A C signing function for `dmp_identity_new_from_callback`.
+ *
+ * Called with the `user_data` given at creation and the data to sign (`data`, `len`: the
+ * whole data, **not a digest**: the callback hashes it with the algorithm of the identity).
+ * It writes the signature into `sig_out` (`sig_cap` bytes, at least 512), sets `*sig_len`
+ * to its length and returns 0; any other return value is a failure (`DMP_ERR_KEY`, `what`
+ * `"callback"`). The signature is PKCS#1 v1.5 for `rsa-sha1`/`rsa-sha256`, and the raw
+ * `r || s` (64 bytes) for `ecdsa-p256-sha256`. The library verifies every signature against
+ * the certificate before using it.
+ *
+ * It is called only during `dmp_feed_build`, on the thread that called it, zero or more
+ * times (twice per request today: the XAdES signature and the VIHF). It must not unwind
+ * (no C++ exception or longjmp out of it).
+ */
+typedef int32_t (*dmp_sign_callback)(void *user_data,
+                                     const uint8_t *data,
+                                     size_t len,
+                                     uint8_t *sig_out,
+                                     size_t sig_cap,
+                                     size_t *sig_len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -587,6 +631,186 @@ dmp_result dmp_cda_read(const uint8_t *xml,
                         size_t xml_len,
                         struct dmp_bytes **out_header_json,
                         struct dmp_bytes **out_content);
+
+/**
+ * Loads a signing identity from the bytes of a PKCS#12 file (`.p12`/`.pfx`, legacy 3DES or
+ * modern AES) holding one private key (RSA 2048–4096 bits or EC P-256) and its chain.
+ *
+ * RSA keys sign with RSA-SHA1 (as the official DMP samples), EC keys with ECDSA-SHA256.
+ * Errors: `DMP_ERR_KEY` with `what` in the last-error record: `password` (wrong password),
+ * `p12` (not PKCS#12, no key, several keys, no certificate for the key), `key` (unsupported
+ * or too small key). The certificate's validity is checked when a request is built.
+ *
+ * # Safety
+ * `p12` is valid for `len` bytes; `password` is a NUL-terminated string; `out` is writable.
+ */
+DMP_API
+dmp_result dmp_identity_new_from_p12(const uint8_t *p12,
+                                     size_t len,
+                                     const char *password,
+                                     struct dmp_identity **out);
+
+/**
+ * Like `dmp_identity_new_from_p12`, reading the PKCS#12 file at `path` (UTF-8). A file
+ * that cannot be read gives `DMP_ERR_INVALID_ARGUMENT` (argument `path`, the system's
+ * reason in `detail`).
+ *
+ * # Safety
+ * `path` and `password` are NUL-terminated strings; `out` is writable.
+ */
+DMP_API
+dmp_result dmp_identity_new_from_p12_file(const char *path,
+                                          const char *password,
+                                          struct dmp_identity **out);
+
+/**
+ * Creates a signing identity whose private key stays outside the library (a CPS card, an
+ * HSM, a PKCS#11 token): `cb` signs, with `user_data` passed back to it (see
+ * `dmp_sign_callback` for the contract, thread and lifetime rules).
+ *
+ * - `algorithm`: `"rsa-sha1"` (as the official DMP samples), `"rsa-sha256"` or
+ *   `"ecdsa-p256-sha256"`; it must fit the key of the certificate.
+ * - `chain_pem`: the certificate of the key first, then its issuers (PEM, concatenated).
+ *
+ * `user_data` must stay valid until `dmp_identity_free`. Errors: `DMP_ERR_NULL_ARGUMENT`
+ * for a NULL `cb`, `DMP_ERR_INVALID_ARGUMENT` for an unknown algorithm, `DMP_ERR_KEY` for
+ * an unreadable chain or an algorithm that does not fit the key (`what`: `certificate`,
+ * `algorithm`, `key`). The certificate is checked (validity, nonRepudiation) and every
+ * signature the callback returns is verified when a request is built (a wrong signature
+ * gives `DMP_ERR_KEY`, `what` `"signer"`).
+ *
+ * # Safety
+ * `algorithm` and `chain_pem` are NUL-terminated strings; `cb` is NULL or a function of the
+ * `dmp_sign_callback` type; `out` is writable.
+ */
+DMP_API
+dmp_result dmp_identity_new_from_callback(const char *algorithm,
+                                          const char *chain_pem,
+                                          dmp_sign_callback cb,
+                                          void *user_data,
+                                          struct dmp_identity **out);
+
+/**
+ * Describes an identity (never its key material): `*out_json` receives
+ * `{"kind": "pkcs12"|"callback", "algorithm": "rsa-sha1"|…, "subject": "<RFC 2253>",
+ *   "issuer": "<RFC 2253>", "serial": "<decimal>", "not_before": "<RFC 3339>",
+ *   "not_after": "<RFC 3339>", "structure_id": "…"|null, "alias": "…"|null,
+ *   "chain": ["<subject RFC 2253>", …]}` (`structure_id`: the IGC-Santé structure
+ * identifier of the subject's OU, `1`+FINESS for an ORG certificate).
+ *
+ * # Safety
+ * `identity` is a live identity; `out_json` is writable.
+ */
+DMP_API
+dmp_result dmp_identity_info(const struct dmp_identity *identity,
+                             struct dmp_bytes **out_json);
+
+/**
+ * Releases an identity (and the key it holds). NULL is a no-op. Freeing twice is undefined
+ * behaviour.
+ *
+ * # Safety
+ * `identity` is NULL or an identity from this library, not yet freed, used by no thread.
+ */
+DMP_API void dmp_identity_free(struct dmp_identity *identity);
+
+/**
+ * Builds a TD2.1 request (ITI-41 ProvideAndRegisterDocumentSet-b): CDA documents, XDS
+ * metadata, XAdES manifest signature, signed VIHF, SOAP 1.2 envelope, MTOM message.
+ *
+ * - `identity`: signs the XAdES and the VIHF (in indirect mode the establishment's
+ *   ORG_SIGN). Its certificate is checked at `now` (valid, not a CA, nonRepudiation):
+ *   `DMP_ERR_KEY` otherwise. A callback identity is called on this thread, during this call.
+ * - `feed_request_json`: the `dmp feed build` request (`docs/schema/feed-case.schema.json`;
+ *   sample `examples/data/feed/dlu.json`), with every document **inline**: `header` (the
+ *   CDA header) and `content` (`{"media_type": "application/pdf", "base64": "…"}` or
+ *   `{"media_type": "text/plain", "text": "…"}`). The library reads no file here: a
+ *   document given as `case` or `content.path` is refused (`DMP_ERR_INVALID`, field
+ *   `documents[i].case` / `documents[i].content.path`). The pre-send checks (functional
+ *   rights, qualified identity, INS OID of the environment, structure, same patient, sizes)
+ *   give `DMP_ERR_INVALID` with the field and rule; JSON errors `DMP_ERR_JSON` with the path.
+ * - `now_rfc3339`: the build time (submissionTime, SigningTime, IssueInstant, certificate
+ *   check), e.g. `"2025-06-01T10:00:00+02:00"`; NULL: the current time.
+ * - `seed`: the ids (uniqueIds, entryUUIDs, MessageID) come from it: the same request,
+ *   time, key and seed give the same bytes. 0: a random seed.
+ *
+ * `*out_message` receives the HTTP message to send: `Content-Type` (and other) header
+ * lines, a blank line, the MTOM body (CRLF line ends; `dmp_feed_check` reads it back).
+ * `out_info_json` may be NULL; otherwise it receives
+ * `{"path": "/si-dmp-server/v2/services/repository", "headers": [["Content-Type", "…"]],
+ *   "content_type": "…", "body_bytes": n, "submission_set_unique_id": "…",
+ *   "message_id": "urn:uuid:…", "documents": [{"unique_id": "…", "uri": "urn:oid:…",
+ *   "bytes": n}], "now": "<RFC 3339>", "seed": n}` (POST the body to the DMP base URL +
+ * `path` with these headers).
+ *
+ * # Safety
+ * `identity` is a live identity; `feed_request_json` a NUL-terminated string;
+ * `now_rfc3339` NULL or a NUL-terminated string; `out_message` writable; `out_info_json`
+ * NULL or writable.
+ */
+DMP_API
+dmp_result dmp_feed_build(const struct dmp_identity *identity,
+                          const char *feed_request_json,
+                          const char *now_rfc3339,
+                          uint64_t seed,
+                          struct dmp_bytes **out_message,
+                          struct dmp_bytes **out_info_json);
+
+/**
+ * Re-reads a built TD2.1 request and verifies it, as `dmp feed check` does: a SOAP 1.2
+ * ProvideAndRegisterDocumentSet-b request, every XML signature valid (the VIHF and the
+ * XAdES, each manifest digest recomputed from the MIME parts), each document's metadata
+ * equal to what its CDA gives.
+ *
+ * - `message`, `len`: the message as `dmp_feed_build` wrote it (with or without the HTTP
+ *   header lines).
+ * - `trust_pem`: trusted roots and intermediates (PEM, concatenated; the self-signed ones
+ *   are the roots), e.g. the IGC-Santé test root and ORG CA; NULL: the chains are not
+ *   checked (each signature then says `"chain": {"status": "not_checked"}`).
+ * - `at_rfc3339`: the time the certificates are checked at; NULL: now.
+ *
+ * A request that does not check is a normal result (`DMP_OK`, `"ok": false`); errors are
+ * for input that cannot be read at all (`DMP_ERR_XML`, `DMP_ERR_DATA`) and bad arguments.
+ * `*out_report_json` receives
+ * `{"ok": bool, "signatures": [{"part", "id", "line", "algorithm", "signer":
+ *   {"subject", "issuer", "serial"}|null, "signing_time", "valid", "failure",
+ *   "chain": {"status": "trusted"|"failed"|"not_checked", "subjects"|"reason"},
+ *   "manifest": [{"uri", "status", "ok"}]}], "documents": [{"entry_id", "content_id",
+ *   "uri", "digest_ok", "differences": ["…"]}], "problems": ["…"], "text": "<report>"}`.
+ *
+ * # Safety
+ * `message` is valid for `len` bytes; `trust_pem` and `at_rfc3339` are NULL or
+ * NUL-terminated strings; `out_report_json` is writable.
+ */
+DMP_API
+dmp_result dmp_feed_check(const uint8_t *message,
+                          size_t len,
+                          const char *trust_pem,
+                          const char *at_rfc3339,
+                          struct dmp_bytes **out_report_json);
+
+/**
+ * Reads the DMP's HTTP answer to a TD2.1 request: `content_type` is its `Content-Type`
+ * header (`multipart/related` for MTOM, else a plain SOAP envelope), `body` its body.
+ *
+ * A refusal by the DMP is a normal result (`DMP_OK`): `*out_json` receives
+ * `{"outcome": "success"|"failure"|"fault", "status": "<status URN>"|null,
+ *   "request_id": …, "highest_severity": …,
+ *   "errors": [{"code", "context", "severity", "location", "text", "warning"}],
+ *   "fault": {"code", "subcodes": […], "reasons": [{"lang", "text"}], "node", "role",
+ *   "detail": "<XML>"|null}|null}`, the DMP's codes and texts verbatim (`failure` also
+ * covers PartialSuccess; a `success` may carry warnings in `errors`). Errors
+ * (`DMP_ERR_XML`, `DMP_ERR_DATA`) are for a body that is not a SOAP answer at all.
+ *
+ * # Safety
+ * `content_type` is a NUL-terminated string; `body` is valid for `len` bytes; `out_json`
+ * is writable.
+ */
+DMP_API
+dmp_result dmp_feed_parse_response(const char *content_type,
+                                   const uint8_t *body,
+                                   size_t len,
+                                   struct dmp_bytes **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"
