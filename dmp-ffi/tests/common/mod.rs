@@ -73,3 +73,44 @@ pub fn case_header(case: &str) -> String {
     let v: serde_json::Value = serde_json::from_slice(&data(case)).unwrap();
     v["header"].to_string()
 }
+
+/// A file of the repository.
+pub fn repo_file(rel: &str) -> Vec<u8> {
+    std::fs::read(repo().join(rel)).expect("repository file")
+}
+
+/// Standard base64 with padding (the tests need no crate for it).
+pub fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The TD2.1 request of `examples/data/feed/dlu.json` with its document inline (the DLU
+/// case header and sample.pdf in base64), as the C ABI wants it.
+pub fn dlu_feed_request() -> serde_json::Value {
+    let mut req: serde_json::Value = serde_json::from_slice(&data("feed/dlu.json")).unwrap();
+    let case: serde_json::Value = serde_json::from_slice(&data("cases/dlu.json")).unwrap();
+    req["documents"] = serde_json::json!([{
+        "header": case["header"],
+        "content": {"media_type": "application/pdf", "base64": base64(&data("cases/sample.pdf"))},
+        "comments": "DLU à l'entrée en EHPAD",
+    }]);
+    req
+}
+
+/// The build time of the feed tests (the DLU is of 2026-11-20, the test certificates valid
+/// 2025–2045).
+pub const FEED_NOW: &str = "2026-11-20T15:00:00+01:00";
