@@ -192,7 +192,7 @@ fn verify_options(trust_pem: Option<&str>, at: DateTime<Utc>) -> FfiResult<Verif
 /// `{"ok": bool, "signatures": [{"part", "id", "line", "algorithm", "signer":
 ///   {"subject", "issuer", "serial"}|null, "signing_time", "valid", "failure",
 ///   "chain": {"status": "trusted"|"failed"|"not_checked", "subjects"|"reason"},
-///   "manifest": [{"uri", "status", "ok"}]}], "documents": [{"entry_id", "content_id",
+///   "manifest": [{"uri", "status", "digest_ok"}]}], "documents": [{"entry_id", "content_id",
 ///   "uri", "digest_ok", "differences": ["…"]}], "problems": ["…"], "text": "<report>"}`.
 ///
 /// # Safety
@@ -248,7 +248,7 @@ pub unsafe extern "C" fn dmp_feed_check(
                     "manifest": s.manifest.iter().map(|m| json!({
                         "uri": m.uri,
                         "status": m.status.to_string(),
-                        "ok": m.status == dmp_core::xmldsig::ManifestStatus::Ok,
+                        "digest_ok": m.status == dmp_core::xmldsig::ManifestStatus::Ok,
                     })).collect::<Vec<_>>(),
                 })
             })

@@ -3,8 +3,11 @@
  *
  * NULL arguments, invalid UTF-8, invalid JSON (code band + JSON path in the last-error
  * record), broken model rules (field/rule/value), the buffer-too-small protocol, outputs
- * left untouched on error, NULL-safe free functions. Exits non-zero if any check fails.
- * Run under ASan/UBSan and valgrind by .ci/ffi-checks.
+ * left untouched on error, NULL-safe free functions; signing identities (wrong PKCS#12
+ * password, missing file, NULL identity, a refusing signing callback) and TD2.1 requests
+ * (documents not inline, invalid JSON, bad time, unreadable messages and responses).
+ * Exits non-zero if any check fails. Run from the repository root (it reads
+ * examples/pki/org-sign.p12) under ASan/UBSan and valgrind by .ci/ffi-checks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,7 @@ static int checks = 0;
 /* A pointer value that the library must never write over on error. */
 #define SENTINEL_BYTES ((dmp_bytes *)(void *)0x1)
 #define SENTINEL_MATRIX ((dmp_matrix *)(void *)0x1)
+#define SENTINEL_IDENTITY ((dmp_identity *)(void *)0x1)
 
 /* This thread's last-error JSON record, in a static buffer. */
 static const char *last_json(void) {
@@ -284,6 +288,134 @@ static void test_success_outputs(void) {
     dmp_bytes_free(out);
 }
 
+/* A signing "card" that refuses (PIN blocked): the library reports DMP_ERR_KEY. */
+static int32_t refusing_card(void *user_data, const uint8_t *data, size_t len, uint8_t *sig_out,
+                             size_t sig_cap, size_t *sig_len) {
+    int *calls = (int *)user_data;
+    (void)data;
+    (void)len;
+    (void)sig_out;
+    (void)sig_cap;
+    (void)sig_len;
+    (*calls)++;
+    return 42;
+}
+
+/* The smallest TD2.1 request that parses and reaches the document checks. */
+static const char *const REQUEST_WITH_CASE_FILE =
+    "{\"documents\":[{\"case\":\"../cases/dlu.json\"}],"
+    "\"user\":{\"idnat\":\"899900100019\",\"family_name\":\"MARTIN\",\"given_name\":\"Claire\","
+    "\"specialty\":\"G15_10/SM26\"},"
+    "\"identity_status\":\"qualifiee\","
+    "\"lps\":{\"id\":\"01.01.01.01\",\"nom\":\"DUI-EHPAD-DEMO\",\"version\":\"1.0.0\","
+    "\"homologation\":\"TEST-HOMOLOGATION-0000\"},"
+    "\"source_id\":\"1.2.250.1.999.1.1.7898.9\",\"environment\":\"test\"}";
+
+static void test_identity_and_feed(void) {
+    const char *p12_path = "examples/pki/org-sign.p12";
+    dmp_identity *id = SENTINEL_IDENTITY;
+    dmp_bytes *out = SENTINEL_BYTES, *info = SENTINEL_BYTES;
+
+    /* Wrong password: key band, `what` in the record, output untouched. */
+    dmp_result r = dmp_identity_new_from_p12_file(p12_path, "wrong password", &id);
+    CHECK(r == DMP_ERR_KEY, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(dmp_result_is_key_error(r), "band of %u", (unsigned)r);
+    CHECK(id == SENTINEL_IDENTITY, "output written on error");
+    CHECK(strstr(last_json(), "\"code\":4000") != NULL, "%s", last_json());
+    CHECK(strstr(last_json(), "\"what\":\"password\"") != NULL, "%s", last_json());
+
+    r = dmp_identity_new_from_p12_file("examples/pki/no-such.p12", "dmp-test", &id);
+    CHECK(r == DMP_ERR_INVALID_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"path\"") != NULL, "%s", last_json());
+    r = dmp_identity_new_from_p12((const uint8_t *)"not a p12", 9, "dmp-test", &id);
+    CHECK(r == DMP_ERR_KEY, "got %s", dmp_result_name(r));
+    r = dmp_identity_new_from_p12(NULL, 10, "dmp-test", &id);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_identity_new_from_p12_file(p12_path, "dmp-test\xff", &id);
+    CHECK(r == DMP_ERR_INVALID_UTF8, "got %s", dmp_result_name(r));
+    CHECK(id == SENTINEL_IDENTITY, "output written on error");
+    r = dmp_identity_new_from_callback("rsa-sha1", "-----BEGIN CERTIFICATE-----", NULL, NULL,
+                                       &id);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"cb\"") != NULL, "%s", last_json());
+    CHECK(id == SENTINEL_IDENTITY, "output written on error");
+
+    /* NULL identity. */
+    r = dmp_identity_info(NULL, &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_feed_build(NULL, REQUEST_WITH_CASE_FILE, NULL, 1, &out, &info);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"identity\"") != NULL, "%s", last_json());
+    CHECK(out == SENTINEL_BYTES && info == SENTINEL_BYTES, "output written on error");
+    dmp_identity_free(NULL);
+
+    id = NULL;
+    r = dmp_identity_new_from_p12_file(p12_path, "dmp-test", &id);
+    CHECK(r == DMP_OK && id != NULL, "%s", last_message());
+    if (id) {
+        /* A document given as a file: the ABI wants it inline; the field is named. */
+        r = dmp_feed_build(id, REQUEST_WITH_CASE_FILE, "2026-11-20T15:00:00+01:00", 1, &out,
+                           &info);
+        CHECK(r == DMP_ERR_INVALID, "got %s: %s", dmp_result_name(r), last_message());
+        CHECK(strstr(last_json(), "\"field\":\"documents[0].case\"") != NULL, "%s",
+              last_json());
+        /* Invalid JSON: the JSON path. */
+        r = dmp_feed_build(id, "{\"documents\": 3}", NULL, 1, &out, NULL);
+        CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+        CHECK(strstr(last_json(), "\"path\":\"documents\"") != NULL, "%s", last_json());
+        CHECK(strstr(last_json(), "\"argument\":\"feed_request_json\"") != NULL, "%s",
+              last_json());
+        /* A time that is not RFC 3339. */
+        r = dmp_feed_build(id, REQUEST_WITH_CASE_FILE, "20/11/2026", 1, &out, NULL);
+        CHECK(r == DMP_ERR_INVALID_ARGUMENT, "got %s", dmp_result_name(r));
+        CHECK(strstr(last_json(), "\"argument\":\"now_rfc3339\"") != NULL, "%s", last_json());
+        r = dmp_feed_build(id, REQUEST_WITH_CASE_FILE, NULL, 1, NULL, NULL);
+        CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+        CHECK(out == SENTINEL_BYTES && info == SENTINEL_BYTES, "output written on error");
+        dmp_identity_free(id);
+    }
+
+    /* Unreadable messages and responses: XML band; a NULL message. */
+    r = dmp_feed_check((const uint8_t *)"hello", 5, NULL, NULL, &out);
+    CHECK(r != DMP_OK, "a non-MIME, non-XML message was accepted");
+    r = dmp_feed_check(NULL, 5, NULL, NULL, &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_feed_check((const uint8_t *)"x", 1, "not PEM", NULL, &out);
+    CHECK(r != DMP_OK, "a trust list without certificates was accepted");
+    r = dmp_feed_parse_response("application/soap+xml", (const uint8_t *)"<oops", 5, &out);
+    CHECK(r == DMP_ERR_XML || r == DMP_ERR_DATA, "got %s", dmp_result_name(r));
+    r = dmp_feed_parse_response(NULL, (const uint8_t *)"<x/>", 4, &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+}
+
+static void test_refusing_callback(void) {
+    static char chain[16384];
+    FILE *f = fopen("examples/pki/org-sign-chain.pem", "rb");
+    CHECK(f != NULL, "cannot open examples/pki/org-sign-chain.pem (run from the repo root)");
+    if (!f) {
+        return;
+    }
+    size_t n = fread(chain, 1, sizeof chain - 1, f);
+    fclose(f);
+    chain[n] = 0;
+    int calls = 0;
+    dmp_identity *id = NULL;
+    dmp_result r = dmp_identity_new_from_callback("ecdsa-p256-sha256", chain, refusing_card,
+                                                  &calls, &id);
+    CHECK(r == DMP_ERR_KEY, "an ECDSA algorithm for an RSA key: got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"what\":\"algorithm\"") != NULL, "%s", last_json());
+    r = dmp_identity_new_from_callback("rsa-sha1", chain, refusing_card, &calls, &id);
+    CHECK(r == DMP_OK && id != NULL, "%s", last_message());
+    dmp_bytes *info = NULL;
+    r = dmp_identity_info(id, &info);
+    CHECK(r == DMP_OK && strstr((const char *)dmp_bytes_data(info), "\"kind\":\"callback\""),
+          "%s", last_message());
+    dmp_bytes_free(info);
+    CHECK(calls == 0, "the callback is called only when a request is built");
+    dmp_identity_free(id);
+}
+
 int main(void) {
     test_null_arguments();
     test_invalid_utf8();
@@ -294,6 +426,8 @@ int main(void) {
     test_free_and_accessors_null_safe();
     test_names_and_bands();
     test_success_outputs();
+    test_identity_and_feed();
+    test_refusing_callback();
     printf("test_errors: %d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
