@@ -1,17 +1,22 @@
 /*
  * essms_demo: what an ESSMS DUI does with libdmp, from C.
  *
- *   essms_demo OUT.xml [DATA_DIR]      (DATA_DIR defaults to examples/data)
+ *   essms_demo OUT.xml [DATA_DIR [REQUEST.mime]]
+ *       DATA_DIR defaults to examples/data; the test PKI is DATA_DIR/../pki;
+ *       REQUEST.mime defaults to OUT.xml with ".td21.mime" appended.
  *
  * 1. checks an INS and prints its HL7 CX form;
  * 2. prints the "professionnels concernés" staff report of DATA_DIR/ehpad-staff.json;
  * 3. decides one cell of the habilitation matrix (a nurse, a DLU);
  * 4. builds the DLU CDA of DATA_DIR/cases/dlu.json (its "header" object + sample.pdf) into
- *    OUT.xml, then reads it back and checks the embedded PDF.
- *
- * Not yet: loading the establishment's signing identity (.p12) and building the TD2.1 feed
- * request that sends OUT.xml to the DMP come with the next version of the library (see the
- * "Coming next" list at the top of dmp.h). The CDA built here is what that request will carry.
+ *    OUT.xml, then reads it back and checks the embedded PDF;
+ * 5. loads the establishment's signing identity (PKI/org-sign.p12, password in PKI/PASSWORD)
+ *    and prints what it is;
+ * 6. builds the TD2.1 feed request for that DLU (the request of DATA_DIR/feed/dlu.json with
+ *    the document inline: the case header + the PDF in base64) into REQUEST.mime, at a fixed
+ *    time and seed (so two runs write the same bytes);
+ * 7. checks the request as the DMP will (signatures, chain to PKI/root.pem + org-ca.pem,
+ *    metadata against the CDA) and prints the verdict.
  *
  * Build (see dmp-ffi/README.md):
  *   cargo build -p dmp-ffi
@@ -130,14 +135,59 @@ static char *json_member_object(const char *json, const char *key) {
     return NULL;
 }
 
+/* Standard base64 of `data` (malloc'ed, NUL-terminated). NULL when out of memory. */
+static char *base64(const unsigned char *data, size_t len) {
+    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((len + 2) / 3 * 4 + 1);
+    char *o = out;
+    if (!out) {
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned long n = (unsigned long)data[i] << 16;
+        if (i + 1 < len) {
+            n |= (unsigned long)data[i + 1] << 8;
+        }
+        if (i + 2 < len) {
+            n |= data[i + 2];
+        }
+        *o++ = A[(n >> 18) & 63];
+        *o++ = A[(n >> 12) & 63];
+        *o++ = i + 1 < len ? A[(n >> 6) & 63] : '=';
+        *o++ = i + 2 < len ? A[n & 63] : '=';
+    }
+    *o = 0;
+    return out;
+}
+
+/* Concatenates two files (NUL-terminated, malloc'ed). NULL on error. */
+static char *read_two(const char *a, const char *b) {
+    size_t la = 0, lb = 0;
+    unsigned char *x = read_file(a, &la), *y = x ? read_file(b, &lb) : NULL;
+    char *out = y ? malloc(la + lb + 1) : NULL;
+    if (out) {
+        memcpy(out, x, la);
+        memcpy(out + la, y, lb);
+        out[la + lb] = 0;
+    }
+    free(x);
+    free(y);
+    return out;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s OUT.xml [DATA_DIR]\n", argv[0]);
+    if (argc < 2 || argc > 4) {
+        fprintf(stderr, "usage: %s OUT.xml [DATA_DIR [REQUEST.mime]]\n", argv[0]);
         return 2;
     }
     const char *out_path = argv[1];
-    const char *data_dir = argc == 3 ? argv[2] : "examples/data";
-    char path[4096];
+    const char *data_dir = argc >= 3 ? argv[2] : "examples/data";
+    char path[4096], path2[4096], request_path[4096];
+    if (argc == 4) {
+        snprintf(request_path, sizeof request_path, "%s", argv[3]);
+    } else {
+        snprintf(request_path, sizeof request_path, "%s.td21.mime", out_path);
+    }
     int status = 1;
     dmp_result r;
     dmp_matrix *matrix = NULL;
@@ -146,6 +196,11 @@ int main(int argc, char **argv) {
     unsigned char *staff = NULL, *case_json = NULL, *pdf = NULL;
     char *header = NULL;
     size_t staff_len = 0, case_len = 0, pdf_len = 0;
+    dmp_identity *identity = NULL;
+    dmp_bytes *identity_info = NULL, *message = NULL, *message_info = NULL, *check = NULL;
+    unsigned char *password = NULL, *feed_json = NULL;
+    char *user = NULL, *lps = NULL, *pdf64 = NULL, *request = NULL, *trust = NULL;
+    size_t password_len = 0, feed_len = 0;
 
     /* 0. The header and the library agree (no ABI promise before 1.0). */
     if (strcmp(dmp_version(), DMP_VERSION_STRING) != 0) {
@@ -233,10 +288,103 @@ int main(int argc, char **argv) {
         goto done;
     }
 
-    /* Coming next: dmp_identity_new_from_p12(...) and the TD2.1 request carrying `xml`. */
+    /* 5. The establishment's signing identity (ORG_SIGN certificate). A DUI keeps the
+     *    password in its secret store; the test PKI's is in a file. */
+    snprintf(path, sizeof path, "%s/../pki/PASSWORD", data_dir);
+    if (!(password = read_file(path, &password_len))) {
+        goto done;
+    }
+    while (password_len > 0 &&
+           (password[password_len - 1] == '\n' || password[password_len - 1] == '\r')) {
+        password[--password_len] = 0;
+    }
+    snprintf(path, sizeof path, "%s/../pki/org-sign.p12", data_dir);
+    r = dmp_identity_new_from_p12_file(path, (const char *)password, &identity);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_identity_new_from_p12_file", r);
+        goto done;
+    }
+    r = dmp_identity_info(identity, &identity_info);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_identity_info", r);
+        goto done;
+    }
+    printf("\nSigning identity: %s\n", (const char *)dmp_bytes_data(identity_info));
+
+    /* 6. The TD2.1 request: who acts, from which software, and the DLU inline. */
+    snprintf(path, sizeof path, "%s/feed/dlu.json", data_dir);
+    if (!(feed_json = read_file(path, &feed_len))) {
+        goto done;
+    }
+    user = json_member_object((const char *)feed_json, "user");
+    lps = json_member_object((const char *)feed_json, "lps");
+    pdf64 = base64(pdf, pdf_len);
+    if (!user || !lps || !pdf64) {
+        fprintf(stderr, "essms_demo: no \"user\"/\"lps\" in %s, or out of memory\n", path);
+        goto done;
+    }
+    {
+        static const char fmt[] =
+            "{\"documents\":[{\"header\":%s,"
+            "\"content\":{\"media_type\":\"application/pdf\",\"base64\":\"%s\"},"
+            "\"comments\":\"DLU \\u00e0 l'entr\\u00e9e en EHPAD\"}],"
+            "\"mode\":\"indirecte\",\"access_mode\":\"normal\",\"user\":%s,"
+            "\"local_authentication\":{\"class\":\"password_protected_transport\"},"
+            "\"identity_status\":\"qualifiee\",\"lps\":%s,"
+            "\"source_id\":\"1.2.250.1.999.1.1.7898.9\",\"environment\":\"test\"}";
+        size_t n = sizeof fmt + strlen(header) + strlen(pdf64) + strlen(user) + strlen(lps);
+        if (!(request = malloc(n))) {
+            goto done;
+        }
+        snprintf(request, n, fmt, header, pdf64, user, lps);
+    }
+    /* A fixed time and seed: reproducible bytes. A DUI passes NULL (now) and 0 (random). */
+    r = dmp_feed_build(identity, request, "2026-11-20T15:00:00+01:00", 20261120, &message,
+                       &message_info);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_feed_build", r);
+        goto done;
+    }
+    if (write_file(request_path, dmp_bytes_data(message), dmp_bytes_len(message)) != 0) {
+        goto done;
+    }
+    printf("TD2.1 request written to %s (%zu bytes): %s\n", request_path,
+           dmp_bytes_len(message), (const char *)dmp_bytes_data(message_info));
+
+    /* 7. Check it as the DMP will, with the test PKI as trusted roots. */
+    snprintf(path, sizeof path, "%s/../pki/root.pem", data_dir);
+    snprintf(path2, sizeof path2, "%s/../pki/org-ca.pem", data_dir);
+    if (!(trust = read_two(path, path2))) {
+        goto done;
+    }
+    r = dmp_feed_check(dmp_bytes_data(message), dmp_bytes_len(message), trust,
+                       "2026-11-20T15:00:00+01:00", &check);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_feed_check", r);
+        goto done;
+    }
+    /* Top-level "ok" (the nested members are "valid" and "digest_ok"). */
+    if (!strstr((const char *)dmp_bytes_data(check), "\"ok\":true")) {
+        fprintf(stderr, "essms_demo: the request does not check: %s\n",
+                (const char *)dmp_bytes_data(check));
+        goto done;
+    }
+    printf("TD2.1 request check: OK (signatures valid and trusted, metadata = CDA)\n");
     status = 0;
 
 done:
+    dmp_bytes_free(check);
+    dmp_bytes_free(message_info);
+    dmp_bytes_free(message);
+    dmp_bytes_free(identity_info);
+    dmp_identity_free(identity);
+    free(trust);
+    free(request);
+    free(pdf64);
+    free(lps);
+    free(user);
+    free(feed_json);
+    free(password);
     dmp_bytes_free(read_body);
     dmp_bytes_free(read_header);
     dmp_bytes_free(xml);
