@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 from ctypes import byref, c_size_t, c_void_p
 from typing import Any, Optional, Union
 
@@ -42,6 +43,10 @@ __all__ = [
     "rights_decide",
     "cda_build",
     "cda_read",
+    "Identity",
+    "feed_build",
+    "feed_check",
+    "parse_response",
 ]
 
 _lib = _native.lib
@@ -369,3 +374,119 @@ def cda_read(xml: bytes, *, content: bool = True) -> tuple[dict, Optional[bytes]
     _check(_lib.dmp_cda_read(xml, len(xml), byref(h), byref(body) if content else None))
     record = _take_json(h)
     return record, _take(body) if content else None
+
+
+# ---------------------------------------------------------------------------------------
+# Signing identity and TD2.1
+
+
+class Identity:
+    """A signing identity: the key that signs TD2.1 requests (in indirect mode the
+    establishment's ORG_SIGN certificate) and its chain.
+
+    Made with :meth:`from_p12`. Immutable, so one instance may be used from several
+    threads. Use it as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, *, _handle: c_void_p):
+        self._handle: Optional[c_void_p] = _handle
+
+    @classmethod
+    def from_p12(
+        cls, p12: Union[str, bytes, bytearray, "os.PathLike[str]"], password: _Text
+    ) -> "Identity":
+        """Loads a PKCS#12 file: ``p12`` is its path (``str`` or path-like) or its content
+        (``bytes``). A wrong password raises :class:`CertificateError` (code 4000,
+        ``record["what"] == "password"``)."""
+        h = c_void_p()
+        if isinstance(p12, (bytes, bytearray, memoryview)):
+            data = bytes(p12)
+            _check(_lib.dmp_identity_new_from_p12(data, len(data), _c(password, "password"), byref(h)))
+        else:
+            _check(
+                _lib.dmp_identity_new_from_p12_file(
+                    _c(os.fspath(p12), "path"), _c(password, "password"), byref(h)
+                )
+            )
+        return cls(_handle=h)
+
+    def _live(self) -> c_void_p:
+        if self._handle is None:
+            raise ValueError("the identity is closed")
+        return self._handle
+
+    def info(self) -> dict:
+        """``{"kind", "algorithm", "subject", "issuer", "serial", "not_before", "not_after",
+        "structure_id", "alias", "chain"}`` (never key material)."""
+        out = c_void_p()
+        _check(_lib.dmp_identity_info(self._live(), byref(out)))
+        return _take_json(out)
+
+    def close(self) -> None:
+        """Releases the identity (idempotent)."""
+        h, self._handle = self._handle, None
+        if h is not None:
+            _lib.dmp_identity_free(h)
+
+    def __enter__(self) -> "Identity":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def feed_build(
+    identity: Identity, request: Union[dict, str], now: Optional[str] = None, seed: int = 0
+) -> tuple[bytes, dict]:
+    """Builds a TD2.1 request. ``request`` is the ``dmp feed build`` request with its
+    documents inline (``header`` + ``content`` ``{"media_type", "base64"|"text"}``); ``now``
+    an RFC 3339 time (``None``: now); ``seed`` the id seed (0: random). Returns
+    ``(message, info)``: the HTTP message (header lines, blank line, MTOM body) and
+    ``{"path", "headers", "content_type", "submission_set_unique_id", "message_id",
+    "documents", "now", "seed", …}``."""
+    msg, info = c_void_p(), c_void_p()
+    _check(
+        _lib.dmp_feed_build(
+            identity._live(),
+            _json_arg(request, "request"),
+            None if now is None else _c(now, "now"),
+            int(seed),
+            byref(msg),
+            byref(info),
+        )
+    )
+    return _take(msg), _take_json(info)
+
+
+def feed_check(message: bytes, trust_pem: Optional[_Text] = None, at: Optional[str] = None) -> dict:
+    """Verifies a built TD2.1 request (signatures, chain to the roots of ``trust_pem``,
+    metadata against the CDA). Returns ``{"ok", "signatures", "documents", "problems",
+    "text"}``; a request that does not check is ``"ok": False``, not an exception."""
+    message = bytes(message)
+    out = c_void_p()
+    _check(
+        _lib.dmp_feed_check(
+            message,
+            len(message),
+            None if trust_pem is None else _c(trust_pem, "trust_pem"),
+            None if at is None else _c(at, "at"),
+            byref(out),
+        )
+    )
+    return _take_json(out)
+
+
+def parse_response(content_type: _Text, body: bytes) -> dict:
+    """Reads the DMP's answer to a TD2.1 request: ``{"outcome": "success"|"failure"|"fault",
+    "errors": [{"code", "context", "severity", "location", …}], "fault": {…}|None, …}``. A
+    refusal by the DMP is a result, not an exception."""
+    body = bytes(body)
+    out = c_void_p()
+    _check(_lib.dmp_feed_parse_response(_c(content_type, "content_type"), body, len(body), byref(out)))
+    return _take_json(out)

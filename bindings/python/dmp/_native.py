@@ -6,7 +6,7 @@ import ctypes
 import ctypes.util
 import os
 import sys
-from ctypes import POINTER, c_bool, c_char_p, c_size_t, c_uint32, c_void_p
+from ctypes import POINTER, c_bool, c_char_p, c_size_t, c_uint32, c_uint64, c_void_p
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -96,6 +96,13 @@ _SIGNATURES = [
     ("dmp_staff_report_text", _RESULT, [c_void_p, c_char_p, _OUT]),
     ("dmp_cda_build", _RESULT, [c_char_p, c_char_p, c_size_t, c_char_p, _OUT]),
     ("dmp_cda_read", _RESULT, [c_char_p, c_size_t, _OUT, _OUT]),
+    ("dmp_identity_new_from_p12", _RESULT, [c_char_p, c_size_t, c_char_p, _OUT]),
+    ("dmp_identity_new_from_p12_file", _RESULT, [c_char_p, c_char_p, _OUT]),
+    ("dmp_identity_info", _RESULT, [c_void_p, _OUT]),
+    ("dmp_identity_free", None, [c_void_p]),
+    ("dmp_feed_build", _RESULT, [c_void_p, c_char_p, c_char_p, c_uint64, _OUT, _OUT]),
+    ("dmp_feed_check", _RESULT, [c_char_p, c_size_t, c_char_p, c_char_p, _OUT]),
+    ("dmp_feed_parse_response", _RESULT, [c_char_p, c_char_p, c_size_t, _OUT]),
 ]
 
 for _name, _restype, _argtypes in _SIGNATURES:

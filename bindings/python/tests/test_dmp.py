@@ -181,3 +181,113 @@ def test_threads_share_one_matrix(staff, dlu):
         for t in threads:
             t.join()
     assert not errors, errors
+
+
+# ---------------------------------------------------------------------------------------
+# Signing identity and TD2.1
+
+import base64  # noqa: E402
+
+REPO = DATA.parents[1]
+PKI = REPO / "examples" / "pki"
+NOW = "2026-11-20T15:00:00+01:00"
+
+
+def _password():
+    return (PKI / "PASSWORD").read_text().strip()
+
+
+def _trust():
+    return (PKI / "root.pem").read_text() + (PKI / "org-ca.pem").read_text()
+
+
+@pytest.fixture(scope="module")
+def dlu_request():
+    req = json.loads((DATA / "feed" / "dlu.json").read_text(encoding="utf-8"))
+    case = json.loads((DATA / "cases" / "dlu.json").read_text(encoding="utf-8"))
+    pdf = (DATA / "cases" / "sample.pdf").read_bytes()
+    req["documents"] = [
+        {
+            "header": case["header"],
+            "content": {"media_type": "application/pdf", "base64": base64.b64encode(pdf).decode()},
+            "comments": "DLU à l'entrée en EHPAD",
+        }
+    ]
+    return req
+
+
+def test_identity_from_path_and_bytes():
+    with dmp.Identity.from_p12(PKI / "org-sign.p12", _password()) as me:
+        info = me.info()
+    assert info["kind"] == "pkcs12"
+    assert info["structure_id"] == "1690800123"
+    assert info["subject"].startswith("CN=EHPAD Les Tilleuls - cachet")
+    with dmp.Identity.from_p12((PKI / "org-sign.p12").read_bytes(), _password()) as me:
+        assert me.info()["serial"] == info["serial"]
+    with pytest.raises(ValueError):
+        me.info()
+
+
+def test_identity_wrong_password():
+    with pytest.raises(dmp.CertificateError) as e:
+        dmp.Identity.from_p12(PKI / "org-sign.p12", "not the password")
+    assert e.value.code == 4000
+    assert e.value.name == "DMP_ERR_KEY"
+    assert e.value.record["what"] == "password"
+    with pytest.raises(dmp.ArgumentError) as e:
+        dmp.Identity.from_p12(PKI / "no-such.p12", _password())
+    assert e.value.argument == "path"
+
+
+def test_feed_build_and_check(dlu_request):
+    with dmp.Identity.from_p12(PKI / "org-sign.p12", _password()) as me:
+        message, info = dmp.feed_build(me, dlu_request, now=NOW, seed=42)
+        again, _ = dmp.feed_build(me, dlu_request, now=NOW, seed=42)
+        _, random_info = dmp.feed_build(me, dlu_request)
+    assert message == again
+    assert random_info["seed"] != 0
+    assert info["path"] == "/si-dmp-server/v2/services/repository"
+    assert info["content_type"].startswith("multipart/related")
+    assert info["documents"][0]["unique_id"] == dlu_request["documents"][0]["header"]["id"]
+    report = dmp.feed_check(message, _trust(), at=NOW)
+    assert report["ok"] is True, report["text"]
+    assert all(s["chain"]["status"] == "trusted" for s in report["signatures"])
+    assert dmp.feed_check(message)["signatures"][0]["chain"]["status"] == "not_checked"
+    tampered = message.replace(b"<title>Dossier de liaison", b"<title>dossier de liaison")
+    assert dmp.feed_check(tampered, _trust(), at=NOW)["ok"] is False
+
+
+def test_feed_build_errors(dlu_request):
+    with dmp.Identity.from_p12(PKI / "org-sign.p12", _password()) as me:
+        by_file = json.loads((DATA / "feed" / "dlu.json").read_text(encoding="utf-8"))
+        with pytest.raises(dmp.ModelError) as e:
+            dmp.feed_build(me, by_file, now=NOW)
+        assert e.value.field == "documents[0].case"
+        bad = dict(dlu_request, environment="staging")
+        with pytest.raises(dmp.ModelError) as e:
+            dmp.feed_build(me, bad, now=NOW)
+        assert e.value.path == "environment"
+        with pytest.raises(dmp.ArgumentError):
+            dmp.feed_build(me, dlu_request, now="yesterday")
+    with dmp.Identity.from_p12(PKI / "expired-org-sign.p12", _password()) as old:
+        with pytest.raises(dmp.CertificateError) as e:
+            dmp.feed_build(old, dlu_request, now=NOW)
+        assert e.value.record["what"] == "usage"
+
+
+def test_parse_response():
+    fixtures = REPO / "tests" / "fixtures"
+    failure = dmp.parse_response(
+        "application/soap+xml; charset=UTF-8",
+        (fixtures / "xds" / "failure-several-errors.response.xml").read_bytes(),
+    )
+    assert failure["outcome"] == "failure"
+    assert len(failure["errors"]) >= 2
+    assert {"code", "context", "severity", "location"} <= set(failure["errors"][0])
+    fault = dmp.parse_response(
+        "application/soap+xml", (fixtures / "soap" / "fault-soap12.xml").read_bytes()
+    )
+    assert fault["outcome"] == "fault"
+    assert fault["fault"]["reasons"]
+    with pytest.raises(dmp.DmpError):
+        dmp.parse_response("application/soap+xml", b"<oops")
