@@ -1,5 +1,6 @@
 //! The exported functions called from several threads at once: one shared `dmp_matrix`,
-//! concurrent staff reports, decisions and CDA builds, per-thread last errors.
+//! concurrent staff reports, decisions and CDA builds, per-thread last errors; one shared
+//! `dmp_identity` building TD2.1 requests.
 
 mod common;
 
@@ -133,4 +134,56 @@ fn last_error_is_per_thread() {
             barrier.wait();
         });
     });
+}
+
+/// An identity pointer that threads may share: `dmp_identity` is documented immutable.
+#[derive(Clone, Copy)]
+struct SharedIdentity(*const dmp::dmp_identity);
+// SAFETY: `const dmp_identity *` is documented shareable (a PKCS#12 identity holds no
+// callback); it outlives the scoped threads below.
+unsafe impl Send for SharedIdentity {}
+// SAFETY: as above.
+unsafe impl Sync for SharedIdentity {}
+
+#[test]
+fn one_identity_builds_on_several_threads() {
+    use dmp::feed::dmp_feed_build;
+    use dmp::identity::{dmp_identity_free, dmp_identity_new_from_p12};
+    let p12 = std::fs::read(repo().join("examples/pki/org-sign.p12")).unwrap();
+    let pw = cstring("dmp-test");
+    let mut id = ptr::null_mut();
+    // SAFETY: valid buffer, string and slot.
+    let r = unsafe { dmp_identity_new_from_p12(p12.as_ptr(), p12.len(), pw.as_ptr(), &mut id) };
+    assert_eq!(r, dmp_result::DMP_OK);
+    let shared = SharedIdentity(id);
+    let request = dlu_feed_request().to_string();
+    let messages: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let request = request.clone();
+                s.spawn(move || {
+                    let shared = shared;
+                    let (req, now) = (cstring(&request), cstring(FEED_NOW));
+                    let mut msg = ptr::null_mut();
+                    // SAFETY: the identity is live for the scope; valid strings and slot.
+                    let r = unsafe {
+                        dmp_feed_build(
+                            shared.0,
+                            req.as_ptr(),
+                            now.as_ptr(),
+                            99,
+                            &mut msg,
+                            ptr::null_mut(),
+                        )
+                    };
+                    assert_eq!(r, dmp_result::DMP_OK);
+                    take(msg)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(messages.windows(2).all(|w| w[0] == w[1]));
+    // SAFETY: freed once, after every thread ended.
+    unsafe { dmp_identity_free(id) };
 }
