@@ -30,6 +30,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
+use super::scan::{is_xml_blank, line_at, LineCursor, Phase};
 use crate::error::{Error, Result};
 
 const SOURCE: &str = "xml";
@@ -227,22 +228,6 @@ impl<'d> Element<'d> {
     }
 }
 
-/// Whether `s` is only XML white space (space, tab, CR, LF).
-fn is_xml_blank(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
-/// Line (1-based) of byte offset `pos` in `input`.
-fn line_at(input: &[u8], pos: usize) -> usize {
-    let end = pos.min(input.len());
-    1 + input
-        .get(..end)
-        .unwrap_or_default()
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-}
-
 fn err_at(input: &[u8], pos: usize, message: impl Into<String>) -> Error {
     let message = message.into();
     Error::data(
@@ -250,17 +235,6 @@ fn err_at(input: &[u8], pos: usize, message: impl Into<String>) -> Error {
         line_at(input, pos),
         format!("{message} (byte {pos})"),
     )
-}
-
-/// Where the document is, relative to its root element.
-#[derive(PartialEq, Eq, Clone, Copy)]
-enum Phase {
-    /// Nothing but (optional) declaration, comments, PIs and whitespace so far.
-    Prolog,
-    /// Inside the root element.
-    Root,
-    /// The root element is closed.
-    Epilog,
 }
 
 struct Builder<'i> {
@@ -272,8 +246,8 @@ struct Builder<'i> {
     phase: Phase,
     seen_event: bool,
     decoder: quick_xml::encoding::Decoder,
-    /// Line counting cursor: (byte offset, line at that offset); offsets only grow.
-    cursor: (usize, usize),
+    /// Line counting cursor; offsets only grow.
+    cursor: LineCursor,
 }
 
 impl Builder<'_> {
@@ -287,22 +261,8 @@ impl Builder<'_> {
 
     /// Line of `pos`, counted incrementally from the last call (positions only grow).
     fn line(&mut self, pos: u64) -> usize {
-        let pos = usize::try_from(pos)
-            .unwrap_or(usize::MAX)
-            .min(self.input.len());
-        let (from, line) = self.cursor;
-        if pos < from {
-            return line_at(self.input, pos);
-        }
-        let added = self
-            .input
-            .get(from..pos)
-            .unwrap_or_default()
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.cursor = (pos, line + added);
-        line + added
+        let pos = usize::try_from(pos).unwrap_or(usize::MAX);
+        self.cursor.line(self.input, pos)
     }
 
     fn intern_ns(&mut self, ns: &[u8], pos: u64) -> Result<usize> {
@@ -322,25 +282,9 @@ impl Builder<'_> {
         start: &BytesStart<'_>,
         pos: u64,
     ) -> Result<()> {
-        match self.phase {
-            Phase::Epilog => {
-                return Err(self.err(
-                    pos,
-                    "a second root element: an XML document has exactly one root",
-                ))
-            }
-            Phase::Prolog => self.phase = Phase::Root,
-            Phase::Root => {}
-        }
-        let max_depth = self.limits.max_depth.min(MAX_DEPTH_CAP);
-        if self.stack.len() >= max_depth {
-            return Err(self.err(pos, format!("elements nested deeper than {max_depth}")));
-        }
-        if self.nodes.len() >= self.limits.max_elements {
-            return Err(self.err(
-                pos,
-                format!("more than {} elements", self.limits.max_elements),
-            ));
+        let (depth, elements) = (self.stack.len(), self.nodes.len());
+        if let Err(rule) = self.phase.open_element(depth, elements, &self.limits) {
+            return Err(self.err(pos, rule));
         }
         let ns = match resolved {
             ResolveResult::Bound(ns) => Some(self.intern_ns(ns.0, pos)?),
@@ -498,7 +442,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Document> {
         phase: Phase::Prolog,
         seen_event: false,
         decoder: reader.decoder(),
-        cursor: (0, 1),
+        cursor: LineCursor::default(),
     };
     loop {
         let pos = reader.buffer_position();

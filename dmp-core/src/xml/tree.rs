@@ -48,7 +48,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::error::{Error, Result};
-use crate::xml::reader::{Limits, MAX_DEPTH_CAP};
+use crate::xml::reader::Limits;
+use crate::xml::scan::{is_xml_blank, line_at, LineCursor, Phase};
 
 const SOURCE: &str = "c14n";
 
@@ -522,17 +523,6 @@ impl<K: Hash + Eq + Clone, V> Scoped<K, V> {
 // ---------------------------------------------------------------------------------------
 // Parsing
 
-/// Line (1-based) of byte offset `pos` in `input`.
-fn line_at(input: &[u8], pos: usize) -> usize {
-    let end = pos.min(input.len());
-    1 + input
-        .get(..end)
-        .unwrap_or_default()
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-}
-
 /// Whether `c` is a character XML 1.0 allows in a document.
 pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -564,10 +554,6 @@ fn is_qname(s: &str) -> bool {
         Some((p, l)) => is_ncname(p) && is_ncname(l),
         None => is_ncname(s),
     }
-}
-
-fn is_xml_blank(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// `\r\n` and lone `\r` become `\n` (XML 1.0 §2.11).
@@ -687,13 +673,6 @@ fn attributes_separated(raw: &[u8]) -> bool {
     true
 }
 
-#[derive(PartialEq, Eq, Clone, Copy)]
-enum Phase {
-    Prolog,
-    Root,
-    Epilog,
-}
-
 struct Builder<'i> {
     /// The input without its BOM.
     input: &'i [u8],
@@ -710,7 +689,7 @@ struct Builder<'i> {
     /// Prefix (`None`: default) → index into `uris` (`None`: undeclared default).
     scope: Scoped<Option<Box<str>>, Option<usize>>,
     phase: Phase,
-    cursor: (usize, usize),
+    cursor: LineCursor,
 }
 
 impl<'i> Builder<'i> {
@@ -724,20 +703,7 @@ impl<'i> Builder<'i> {
     }
 
     fn line(&mut self, pos: usize) -> usize {
-        let pos = pos.min(self.input.len());
-        let (from, line) = self.cursor;
-        if pos < from {
-            return line_at(self.input, pos);
-        }
-        let added = self
-            .input
-            .get(from..pos)
-            .unwrap_or_default()
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.cursor = (pos, line + added);
-        line + added
+        self.cursor.line(self.input, pos)
     }
 
     fn intern(&mut self, uri: &str) -> usize {
@@ -750,25 +716,9 @@ impl<'i> Builder<'i> {
     }
 
     fn open(&mut self, start: &BytesStart<'_>, pos: usize, end: Option<usize>) -> Result<()> {
-        match self.phase {
-            Phase::Epilog => {
-                return Err(self.err(
-                    pos,
-                    "a second root element: an XML document has exactly one root",
-                ))
-            }
-            Phase::Prolog => self.phase = Phase::Root,
-            Phase::Root => {}
-        }
-        let max_depth = self.limits.max_depth.min(MAX_DEPTH_CAP);
-        if self.stack.len() >= max_depth {
-            return Err(self.err(pos, format!("elements nested deeper than {max_depth}")));
-        }
-        if self.elems.len() >= self.limits.max_elements {
-            return Err(self.err(
-                pos,
-                format!("more than {} elements", self.limits.max_elements),
-            ));
+        let (depth, elements) = (self.stack.len(), self.elems.len());
+        if let Err(rule) = self.phase.open_element(depth, elements, &self.limits) {
+            return Err(self.err(pos, rule));
         }
         let qname = std::str::from_utf8(start.name().0)
             .map_err(|_| self.err(pos, "element name is not UTF-8"))?;
@@ -1018,7 +968,7 @@ fn parse(input: &[u8], limits: &Limits) -> Result<Tree> {
         stack: Vec::new(),
         scope: Scoped::new(),
         phase: Phase::Prolog,
-        cursor: (0, 1),
+        cursor: LineCursor::default(),
     };
     if let Some((i, c)) = text.char_indices().find(|&(_, c)| !is_xml_char(c)) {
         return Err(b.err(
