@@ -1014,7 +1014,7 @@ fn codes_outside_the_value_sets_are_refused() {
         }),
         ("authors[0].function_code", |h| {
             if let Author::Person { function_code, .. } = &mut h.authors[0] {
-                *function_code = Some("XXX".into());
+                *function_code = Some("NOT-A-J47-CODE".into());
             }
         }),
     ];
