@@ -452,3 +452,23 @@ mod mutations {
         }
     }
 }
+
+/// Found by the mutation test: a QualifyingProperties whose `Target` attribute is renamed (so
+/// that nothing ties the signed properties to this signature) must not verify.
+#[test]
+fn qualifying_properties_without_target_is_wrapping() {
+    let signed = String::from_utf8(sign(XadesStyle::Standard)).unwrap();
+    let qp = signed.find("QualifyingProperties").unwrap();
+    let at = qp + signed[qp..].find(" Target=\"#").unwrap();
+    let tampered = format!(
+        "{} Aarget{}",
+        &signed[..at],
+        &signed[at + " Target".len()..]
+    );
+    assert_ne!(tampered, signed);
+    let reports = xmldsig::verify(tampered.as_bytes(), &trusted()).unwrap();
+    assert!(reports.iter().all(|r| !r.is_valid()));
+    assert!(reports
+        .iter()
+        .any(|r| matches!(r.failure, Some(xmldsig::Failure::Wrapping(_)))));
+}

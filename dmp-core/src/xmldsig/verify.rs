@@ -485,20 +485,20 @@ fn check_signature<'t>(
         if let Some(t) = ssp.and_then(|s| s.child(XADES_NS, "SigningTime")) {
             report.signing_time = Some(t.text().trim().to_owned());
         }
+        // XAdES: the signed properties sit in a QualifyingProperties whose Target names this
+        // signature; anything else (no container, no Target, another signature) is wrapping.
         let target = sp
             .parent()
             .filter(|q| q.is(XADES_NS, "QualifyingProperties"))
             .and_then(|q| q.attr("Target"));
-        if let (Some(target), Some(id)) = (target, sig.attr("Id")) {
-            if target.strip_prefix('#') != Some(id) {
-                note(
-                    report,
-                    Failure::Wrapping(format!(
-                        "QualifyingProperties Target=\"{target}\" does not name this signature \
-                         (Id=\"{id}\")"
-                    )),
-                );
-            }
+        match (target, sig.attr("Id")) {
+            (Some(target), Some(id)) if target.strip_prefix('#') == Some(id) => {}
+            (target, id) => note(
+                report,
+                Failure::Wrapping(format!(
+                    "the signed SignedProperties must sit in a QualifyingProperties whose Target                      names this signature (Target={target:?}, Signature Id={id:?})"
+                )),
+            ),
         }
         if let Some(sc) = ssp.and_then(|s| s.child(XADES_NS, "SigningCertificate")) {
             match certs.iter().find(|c| signing_certificate_lists(sc, c)) {
