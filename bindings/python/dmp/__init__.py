@@ -237,7 +237,40 @@ def check_idnat(idnat: _Text) -> str:
 # Habilitation
 
 
-class Matrix:
+class _Handle:
+    """An owned libdmp handle: released by ``close()``, a ``with`` block or garbage collection."""
+
+    _free = None  # the libdmp function that releases this kind of handle
+    _what = "handle"
+
+    def __init__(self, handle: c_void_p):
+        self._handle: Optional[c_void_p] = handle
+
+    def _live(self) -> c_void_p:
+        if self._handle is None:
+            raise ValueError(f"the {self._what} is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Releases the handle (idempotent)."""
+        h, self._handle = self._handle, None
+        if h is not None:
+            type(self)._free(h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Matrix(_Handle):
     """A habilitation (consultation) matrix.
 
     ``Matrix()`` is the embedded provisional matrix; see :meth:`from_csv`,
@@ -246,11 +279,14 @@ class Matrix:
     :meth:`close`; it is also released when garbage-collected.
     """
 
+    _free = staticmethod(lambda h: _lib.dmp_matrix_free(h))
+    _what = "matrix"
+
     def __init__(self, *, _handle: Optional[c_void_p] = None):
         if _handle is None:
             _handle = c_void_p()
             _check(_lib.dmp_matrix_new_default(byref(_handle)))
-        self._handle: Optional[c_void_p] = _handle
+        super().__init__(_handle)
 
     @classmethod
     def from_csv(cls, csv: _Text, info: Union[dict, str]) -> "Matrix":
@@ -273,10 +309,6 @@ class Matrix:
         _check(_lib.dmp_matrix_with_settings(self._live(), _json_arg(settings, "settings"), byref(h)))
         return Matrix(_handle=h)
 
-    def _live(self) -> c_void_p:
-        if self._handle is None:
-            raise ValueError("the matrix is closed")
-        return self._handle
 
     def info(self) -> dict:
         """``{"info": {…}, "settings": {…}, "rows": n, "document_types": n, "cells": n}``."""
@@ -313,23 +345,6 @@ class Matrix:
         _check(_lib.dmp_staff_report_text(self._live(), _json_arg(staff, "staff"), byref(out)))
         return _take(out).decode("utf-8")
 
-    def close(self) -> None:
-        """Releases the matrix (idempotent)."""
-        h, self._handle = self._handle, None
-        if h is not None:
-            _lib.dmp_matrix_free(h)
-
-    def __enter__(self) -> "Matrix":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def rights_decide(auth: str, actor: str, mode: str, transaction: str) -> dict:
@@ -380,7 +395,7 @@ def cda_read(xml: bytes, *, content: bool = True) -> tuple[dict, Optional[bytes]
 # Signing identity and TD2.1
 
 
-class Identity:
+class Identity(_Handle):
     """A signing identity: the key that signs TD2.1 requests (in indirect mode the
     establishment's ORG_SIGN certificate) and its chain.
 
@@ -388,8 +403,11 @@ class Identity:
     threads. Use it as a context manager or call :meth:`close`.
     """
 
+    _free = staticmethod(lambda h: _lib.dmp_identity_free(h))
+    _what = "identity"
+
     def __init__(self, *, _handle: c_void_p):
-        self._handle: Optional[c_void_p] = _handle
+        super().__init__(_handle)
 
     @classmethod
     def from_p12(
@@ -410,10 +428,6 @@ class Identity:
             )
         return cls(_handle=h)
 
-    def _live(self) -> c_void_p:
-        if self._handle is None:
-            raise ValueError("the identity is closed")
-        return self._handle
 
     def info(self) -> dict:
         """``{"kind", "algorithm", "subject", "issuer", "serial", "not_before", "not_after",
@@ -422,23 +436,6 @@ class Identity:
         _check(_lib.dmp_identity_info(self._live(), byref(out)))
         return _take_json(out)
 
-    def close(self) -> None:
-        """Releases the identity (idempotent)."""
-        h, self._handle = self._handle, None
-        if h is not None:
-            _lib.dmp_identity_free(h)
-
-    def __enter__(self) -> "Identity":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def feed_build(

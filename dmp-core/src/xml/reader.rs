@@ -30,7 +30,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
-use super::scan::{is_xml_blank, line_at, LineCursor, Phase};
+use super::scan::{check_end, is_xml_blank, line_at, LineCursor, Phase};
 use crate::error::{Error, Result};
 
 const SOURCE: &str = "xml";
@@ -537,17 +537,8 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Document> {
         }
     }
     let end = reader.buffer_position();
-    if !b.stack.is_empty() {
-        return Err(b.err(
-            end,
-            format!(
-                "document ends with {} unclosed element(s) (truncated?)",
-                b.stack.len()
-            ),
-        ));
-    }
-    if b.nodes.is_empty() {
-        return Err(b.err(end, "no root element"));
+    if let Err(rule) = check_end(b.stack.len(), b.nodes.len()) {
+        return Err(b.err(end, rule));
     }
     Ok(Document {
         nodes: b.nodes,

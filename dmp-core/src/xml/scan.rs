@@ -92,6 +92,20 @@ impl Phase {
     }
 }
 
+/// At the end of input: `open` elements still open, `elements` parsed in all. Says which
+/// rule a truncated or empty document breaks.
+pub(crate) fn check_end(open: usize, elements: usize) -> std::result::Result<(), String> {
+    if open > 0 {
+        return Err(format!(
+            "document ends with {open} unclosed element(s) (truncated?)"
+        ));
+    }
+    if elements == 0 {
+        return Err("no root element".to_owned());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +131,8 @@ mod tests {
             .unwrap_err()
             .contains("second root"));
         assert!(is_xml_blank(" \t\r\n") && !is_xml_blank(" x"));
+        assert!(check_end(1, 3).unwrap_err().contains("unclosed"));
+        assert!(check_end(0, 0).unwrap_err().contains("no root"));
+        assert!(check_end(0, 1).is_ok());
     }
 }

@@ -49,7 +49,7 @@ use quick_xml::Reader;
 
 use crate::error::{Error, Result};
 use crate::xml::reader::Limits;
-use crate::xml::scan::{is_xml_blank, line_at, LineCursor, Phase};
+use crate::xml::scan::{check_end, is_xml_blank, line_at, LineCursor, Phase};
 
 const SOURCE: &str = "c14n";
 
@@ -1081,17 +1081,8 @@ fn parse(input: &[u8], limits: &Limits) -> Result<Tree> {
         }
     }
     let end = to_usize(reader.buffer_position());
-    if !b.stack.is_empty() {
-        return Err(b.err(
-            end,
-            format!(
-                "document ends with {} unclosed element(s) (truncated?)",
-                b.stack.len()
-            ),
-        ));
-    }
-    if b.elems.is_empty() {
-        return Err(b.err(end, "no root element"));
+    if let Err(rule) = check_end(b.stack.len(), b.elems.len()) {
+        return Err(b.err(end, rule));
     }
     Ok(Tree {
         elems: b.elems,
