@@ -16,6 +16,8 @@
 //! - [`habilitation`]: the consultation matrix, the functional rights by authentication mode,
 //!   and the "professionnels concernés" staff report.
 //! - [`xml`]: the escaping writer and the hardened reader (no DTD, no entity expansion, limits).
+//! - [`actor`]: who acts (mode, user, structure, software, environment, access mode): one
+//!   profile for every transaction, and the rule that the signing key fits the mode.
 //! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
 //! - [`xds`]: XDS.b metadata of a TD2.1 submission (DocumentEntry derived from the CDA header,
 //!   SubmissionSet, signature entry, replacement) and the registry's response.
@@ -28,14 +30,18 @@
 //! - [`xmldsig`]: XML-DSig enveloped signing (the VIHF) and the verifier of every XML
 //!   signature (VIHF, XAdES, whole SOAP/MTOM messages), with anti-wrapping checks.
 //! - [`xades`]: the enveloping XAdES signature of a submission set over an IHE manifest.
+//! - [`consent`]: the usager's consent to a consultation (care team, explicit, emergency), a
+//!   typed input of every consultation.
 //! - [`feed`]: one TD2.1 transaction as a pure function: request file, pre-send checks, the
 //!   signed MTOM request, the check of a built request, the response.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod actor;
 pub mod cda;
 pub mod codes;
+pub mod consent;
 pub mod crypto;
 pub mod csv;
 pub mod error;

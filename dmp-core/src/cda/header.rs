@@ -168,7 +168,7 @@ impl CdaOrganization {
         self.finess.struct_idnat()
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         crate::model::check_text("name", &self.name, 200)?;
         for (field, set, code) in [
             ("sector", codes::facility_types(), Some(&self.sector)),

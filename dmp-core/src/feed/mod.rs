@@ -66,17 +66,22 @@ pub use check::{check, CheckReport, DocumentCheck};
 pub use ids::IdGenerator;
 pub use response::{parse_response, FeedOutcome};
 
+/// The authentication mode of a feed (the actor profile's [`AuthMode`](crate::actor::AuthMode)).
+pub use crate::actor::AuthMode as FeedMode;
+pub use crate::actor::{Environment, LocalLogin};
+
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::cda::{self, Case, CaseContent, CdaHeader, CdaPerson, Content};
+use crate::actor::{check_vihf_signer, ActorProfile};
+use crate::cda::{self, Case, CaseContent, CdaHeader, CdaOrganization, CdaPerson, Content};
 use crate::crypto::{check_signing_certificate, Signer, UsagePolicy};
 use crate::error::{Error, Result};
-use crate::habilitation::{AccessMode, Actor, Authentication, Rights};
+use crate::habilitation::{AccessMode, Actor, Rights};
 use crate::ids::Oid;
 use crate::model::{Confidentiality, InsStatus};
 use crate::soap::{self, action, endpoint, mtom};
-use crate::vihf::{AuthnClass, LocalAuthentication, Lps, Vihf, VihfMode, VihfProfile, VihfUser};
+use crate::vihf::{Lps, Vihf, VihfProfile};
 use crate::xades::{self, DigestSource, ManifestReference, XadesOptions};
 use crate::xds::{
     Code, DocumentEntry, ProvideAndRegister, Replacement, SignatureEntry, SubmissionSet,
@@ -114,54 +119,6 @@ pub const RULE_DOCUMENT_SIZE: &str = "a CDA document must not exceed 20 MiB";
 /// Rule: the documents are too large together.
 pub const RULE_TOTAL_SIZE: &str = "the documents of a submission must not exceed 50 MiB in all";
 
-/// How the user authenticates to the DMP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeedMode {
-    /// `INDIRECTE`: the structure's ORG_SIGN certificate, the user authenticated locally (the
-    /// ESSMS default).
-    #[default]
-    Indirecte,
-    /// `DIRECTE`: the professional's card (CPS; CPE for a non-PS).
-    Directe,
-    /// `INDIRECTE_RENFORCEE` (AIR). TD2.1 is refused in this mode (PDT-INF-606).
-    Air,
-}
-
-impl FeedMode {
-    /// The functional-rights authentication of this mode for `actor`.
-    pub fn authentication(self, actor: Actor) -> Authentication {
-        match self {
-            FeedMode::Indirecte => Authentication::IndirecteCertificatEs,
-            FeedMode::Directe if actor == Actor::NonPs => Authentication::DirecteCpe,
-            FeedMode::Directe => Authentication::DirecteCps,
-            FeedMode::Air => Authentication::Air,
-        }
-    }
-}
-
-/// The DMP platform the request is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Environment {
-    /// A test platform: test INS only.
-    Test,
-    /// Production: real INS only.
-    Production,
-}
-
-impl Environment {
-    /// The default base URL: production `https://lps2.dmp.gouv.fr` (dmp-interface §5); test
-    /// `https://lps.dev1.dmp.gouv.fr` (the test host seen in 2026; set
-    /// [`FeedRequest::base_url`] for yours).
-    pub fn default_base_url(self) -> &'static str {
-        match self {
-            Environment::Test => "https://lps.dev1.dmp.gouv.fr",
-            Environment::Production => "https://lps2.dmp.gouv.fr",
-        }
-    }
-}
-
 /// A coded value in JSON (`contentTypeCode`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,21 +129,6 @@ pub struct CodeValue {
     pub display: String,
     /// The coding scheme (OID).
     pub scheme: String,
-}
-
-/// The user's local authentication (the VIHF `AuthnStatement`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LocalLogin {
-    /// How (default: `password` in indirect mode, `smartcard_pki` in direct mode).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub class: Option<AuthnClass>,
-    /// When (default: the build time).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instant: Option<DateTime<FixedOffset>>,
-    /// `AuthnContextDecl` (AIR only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decl: Option<String>,
 }
 
 /// One document of a submission.
@@ -387,16 +329,116 @@ impl FeedRequest {
 
     /// The actor for the functional rights ([`FeedRequest::actor`] or from the user).
     pub fn actor(&self) -> Actor {
-        self.actor.unwrap_or_else(|| {
-            let s = self.user.specialty.as_str();
-            if s.starts_with("G15_10") && !s.starts_with("G15_10_") {
-                Actor::Medecin
-            } else if s.starts_with("G15_") {
-                Actor::PsNonMedecin
-            } else {
-                Actor::NonPs
+        self.actor
+            .unwrap_or_else(|| crate::actor::actor_of_specialty(&self.user.specialty))
+    }
+
+    /// Reads a request from JSON that may name an actor profile (`"profile":
+    /// "../actors/ehpad.json"`, read with `load`, or an inline profile object): the profile
+    /// gives every "who acts" key the request does not give itself (`mode`, `access_mode`,
+    /// `actor`, `user`, `local_authentication`, `structure_id`, `lps`, `source_id`,
+    /// `environment`, `base_url`, `vihf_profile`); keys written in the request win.
+    pub fn from_json_with_profile(
+        text: &str,
+        load: impl FnOnce(&str) -> std::result::Result<Vec<u8>, String>,
+    ) -> Result<FeedRequest> {
+        let mut value: serde_json::Value = crate::json::from_str(text)?;
+        let Some(obj) = value.as_object_mut() else {
+            return crate::json::from_str(text);
+        };
+        let Some(reference) = obj.remove("profile") else {
+            return crate::json::from_str(text);
+        };
+        let profile = match &reference {
+            serde_json::Value::String(path) => {
+                let bytes = load(path).map_err(|why| {
+                    Error::invalid("profile", format!("cannot read: {why}"), path)
+                })?;
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| Error::invalid("profile", "is not UTF-8", path))?;
+                ActorProfile::from_json(text).map_err(|e| e.at("profile"))?
             }
-        })
+            other => {
+                let p: ActorProfile = serde_json::from_value(other.clone())
+                    .map_err(|e| Error::invalid("profile", e.to_string(), ""))?;
+                p.validate().map_err(|e| e.at("profile"))?;
+                p
+            }
+        };
+        let fields = serde_json::to_value(FeedActorFields::of(&profile))
+            .map_err(|e| Error::invalid("profile", e.to_string(), ""))?;
+        if let serde_json::Value::Object(fields) = fields {
+            for (k, v) in fields {
+                obj.entry(k).or_insert(v);
+            }
+        }
+        let merged = serde_json::to_string(&value)
+            .map_err(|e| Error::invalid("profile", e.to_string(), ""))?;
+        crate::json::from_str(&merged)
+    }
+}
+
+impl FeedRequest {
+    /// The actor profile of this request, acting for `structure` (the documents').
+    pub fn actor_profile(&self, structure: &CdaOrganization) -> ActorProfile {
+        ActorProfile {
+            label: None,
+            mode: self.mode,
+            card: None,
+            user: self.user.clone(),
+            actor: self.actor,
+            reader: None,
+            structure: structure.clone(),
+            structure_id: self.structure_id.clone(),
+            local_authentication: self.local_authentication.clone(),
+            lps: self.lps.clone(),
+            source_id: self.source_id.clone(),
+            environment: self.environment,
+            base_url: self.base_url.clone(),
+            access_mode: self.access_mode,
+            justification: None,
+            vihf_profile: self.vihf_profile.clone(),
+            transport: None,
+        }
+    }
+}
+
+/// The keys of a feed request that an actor profile provides.
+#[derive(Serialize)]
+struct FeedActorFields<'a> {
+    mode: FeedMode,
+    access_mode: AccessMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor: Option<Actor>,
+    user: &'a CdaPerson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    local_authentication: Option<&'a LocalLogin>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structure_id: Option<String>,
+    lps: &'a Lps,
+    source_id: &'a Oid,
+    environment: Environment,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_default_profile")]
+    vihf_profile: VihfProfile,
+}
+
+impl<'a> FeedActorFields<'a> {
+    fn of(p: &'a ActorProfile) -> FeedActorFields<'a> {
+        FeedActorFields {
+            mode: p.mode,
+            access_mode: p.access_mode,
+            actor: p.actor,
+            user: &p.user,
+            local_authentication: p.local_authentication.as_ref(),
+            structure_id: (p.mode != FeedMode::Directe).then(|| p.structure_id()),
+            lps: &p.lps,
+            source_id: &p.source_id,
+            environment: p.environment,
+            base_url: p.base_url.as_deref(),
+            vihf_profile: p.vihf_profile.clone(),
+        }
     }
 }
 
@@ -644,39 +686,19 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         .header
         .as_ref()
         .ok_or_else(|| Error::invalid("documents[0].header", "missing", ""))?;
-    let login = request.local_authentication.clone().unwrap_or(LocalLogin {
-        class: None,
-        instant: None,
-        decl: None,
-    });
-    let vihf_mode = VihfMode::for_authentication(request.mode.authentication(request.actor()));
     let assertion_id = Vihf::assertion_id_for(ids.uuid());
-    let vihf = Vihf {
-        mode: vihf_mode,
-        assertion_id: assertion_id.clone(),
-        issue_instant: now_utc,
-        validity: None,
-        issuer: cert.subject_rfc2253(),
-        user: VihfUser::from_cda_person(&request.user).map_err(|e| e.at("user"))?,
-        authentication: LocalAuthentication {
-            instant: login.instant.map_or(now_utc, |t| t.with_timezone(&Utc)),
-            class: login.class.unwrap_or(match request.mode {
-                FeedMode::Directe => AuthnClass::SmartcardPki,
-                _ => AuthnClass::Password,
-            }),
-            decl: login.decl,
-        },
-        structure_id: request
-            .structure_id
-            .clone()
-            .unwrap_or_else(|| Vihf::structure_id_of(&first_header.structure.finess)),
-        secteur_activite: first_header.structure.sector.clone(),
-        patient: first_header.patient.ins.clone(),
-        purpose_of_use: request.access_mode,
-        hide_from_legal_representatives: false,
-        lps: request.lps.clone(),
-        profile: request.vihf_profile.clone(),
-    };
+    let vihf = request.actor_profile(&first_header.structure).vihf(
+        &first_header.patient.ins,
+        now_utc,
+        assertion_id.clone(),
+        cert.subject_rfc2253(),
+    )?;
+    check_vihf_signer(
+        vihf.mode,
+        &vihf.user.idnat.to_string(),
+        &vihf.structure_id,
+        cert,
+    )?;
     let vihf_xml = vihf.to_xml()?;
     let vihf = xmldsig::sign_enveloped(
         &vihf_xml,
