@@ -377,58 +377,30 @@ pub fn check_vihf_signer(
     structure_id: &str,
     cert: &Certificate,
 ) -> Result<()> {
-    let subject = cert.subject_rfc2253();
-    match mode {
-        VihfMode::Directe => {
-            if let Some(ou) = cert.structure_id() {
-                return Err(Error::invalid(
-                    "signer",
-                    RULE_SIGNER,
-                    format!(
-                        "directe mode but the certificate '{subject}' is a structure certificate \
-                         ({ou}): sign with the professional's card"
-                    ),
-                ));
-            }
-            let names_subject = cert.subject().values(OID_CN).any(|cn| cn == subject_idnat);
-            if !names_subject {
-                return Err(Error::invalid(
-                    "signer",
-                    RULE_SIGNER,
-                    format!(
-                        "directe mode but the certificate '{subject}' does not name the VIHF \
-                         subject {subject_idnat}"
-                    ),
-                ));
+    let cn = cert.subject().values(OID_CN).next().unwrap_or("");
+    let fail = |value: String| Err(Error::invalid("signer", RULE_SIGNER, value));
+    match (mode, cert.structure_id()) {
+        (VihfMode::Directe, Some(ou)) => {
+            fail(format!("structure certificate (OU {ou}) in directe mode"))
+        }
+        (VihfMode::Directe, None) => {
+            if cert.subject().values(OID_CN).any(|c| c == subject_idnat) {
+                Ok(())
+            } else {
+                fail(format!(
+                    "certificate CN {cn} does not name the VIHF subject {subject_idnat}"
+                ))
             }
         }
-        _ => match cert.structure_id() {
-            Some(ou) if ou == structure_id => {}
-            Some(ou) => {
-                return Err(Error::invalid(
-                    "signer",
-                    RULE_SIGNER,
-                    format!(
-                        "{} mode: the certificate '{subject}' is for structure {ou}, the VIHF \
-                         names {structure_id}",
-                        mode.code()
-                    ),
-                ))
-            }
-            None => {
-                return Err(Error::invalid(
-                    "signer",
-                    RULE_SIGNER,
-                    format!(
-                        "{} mode but the certificate '{subject}' is a personal certificate: \
-                         sign with the establishment's ORG_SIGN certificate",
-                        mode.code()
-                    ),
-                ))
-            }
-        },
+        (_, Some(ou)) if ou == structure_id => Ok(()),
+        (_, Some(ou)) => fail(format!(
+            "certificate is for structure {ou}, the VIHF names {structure_id}"
+        )),
+        (_, None) => fail(format!(
+            "personal certificate CN {cn} in {} mode",
+            mode.code()
+        )),
     }
-    Ok(())
 }
 
 /// X.520 commonName.

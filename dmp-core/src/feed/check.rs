@@ -2,10 +2,12 @@
 
 use std::fmt::Write as _;
 
+use crate::actor::check_vihf_signer;
 use crate::cda;
 use crate::error::{Error, Result};
 use crate::model::{Confidentiality, ConfidentialityLevel};
 use crate::soap::{self, action, mtom, SoapVersion};
+use crate::vihf;
 use crate::xds::vocabulary::{
     ASSOC_RPLC, DE_CONFIDENTIALITY_CODE, DE_OBJECT_TYPE, NS_RIM, NS_XDSB, NS_XOP,
 };
@@ -267,6 +269,12 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
             signatures.len()
         ));
     }
+    check_vihf(
+        envelope,
+        m.root.content_id.as_deref(),
+        &signatures,
+        &mut problems,
+    );
     let manifest: Vec<_> = signatures.iter().flat_map(|s| s.manifest.iter()).collect();
 
     let tree = Tree::parse(envelope, &Limits::default())?;
@@ -351,6 +359,43 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
         documents,
         problems,
     })
+}
+
+/// The VIHF is the single assertion of `wsse:Security`, a valid signature covers exactly it,
+/// and its signer fits its mode ([`check_vihf_signer`]).
+pub(crate) fn check_vihf(
+    envelope: &[u8],
+    part: Option<&str>,
+    signatures: &[SignatureReport],
+    problems: &mut Vec<String>,
+) {
+    let token = match vihf::security_token(envelope) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(format!("VIHF: {e}"));
+            return;
+        }
+    };
+    let Some(sig) = signatures
+        .iter()
+        .find(|s| s.part.as_deref() == part && s.covers(&token.span))
+    else {
+        problems.push(format!(
+            "VIHF: no valid signature covers the assertion {} of wsse:Security",
+            token.id
+        ));
+        return;
+    };
+    let (Some(mode), Some(cert)) = (token.mode, sig.signer.as_ref()) else {
+        problems.push(format!(
+            "VIHF: unknown Authentification_mode '{}' or no signing certificate",
+            token.mode_code
+        ));
+        return;
+    };
+    if let Err(e) = check_vihf_signer(mode, &token.name_id, &token.structure_id, cert) {
+        problems.push(format!("VIHF: {e}"));
+    }
 }
 
 fn rederive(

@@ -223,6 +223,30 @@ pub fn build_envelope(
     Ok(out)
 }
 
+/// A plain SOAP 1.2 request (no MTOM) to the service at `path`: `Content-Type:
+/// application/soap+xml; charset=UTF-8; action="…"`, as the official requests of every
+/// service but the repository's are sent. The envelope must be SOAP 1.2.
+pub fn plain_request(path: &str, envelope: &[u8], action: &str) -> Result<mtom::HttpRequest> {
+    check_uri("action", action, false)?;
+    let info = parse_envelope(envelope)
+        .map_err(|e| Error::invalid("envelope", format!("must be a SOAP envelope: {e}"), ""))?;
+    if info.version != SoapVersion::Soap12 {
+        return Err(Error::invalid(
+            "envelope",
+            "must be a SOAP 1.2 envelope (application/soap+xml)",
+            SoapVersion::Soap11.namespace(),
+        ));
+    }
+    Ok(mtom::HttpRequest {
+        path: path.to_owned(),
+        headers: vec![(
+            "Content-Type".to_owned(),
+            format!("application/soap+xml; charset=UTF-8; action=\"{action}\""),
+        )],
+        body: envelope.to_vec(),
+    })
+}
+
 /// The element of a fragment, as the bytes to insert (see the [module documentation](self));
 /// errors name `field`.
 pub fn fragment<'a>(field: &str, bytes: &'a [u8]) -> Result<&'a [u8]> {

@@ -60,7 +60,10 @@
 //!
 //! Integration tests: vihf.
 
+mod token;
 mod xml;
+
+pub use token::{security_token, SecurityToken};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

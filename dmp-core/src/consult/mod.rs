@@ -1,0 +1,215 @@
+//! Consulting and managing a DMP: TD0.2 status, TD0.3/TD0.4 authorisations, TD3.1 search,
+//! TD3.2 retrieval, TD3.3a–d mask / visibility / delete / archive, each as a pure function.
+//!
+//! [`build`] turns a [`ConsultRequest`] (who acts: an [`ActorProfile`]; under which
+//! [`Consent`]; which [`Transaction`]) and a [`FeedContext`] (clock, ids, signer) into the
+//! exact HTTP request of the DMP service, as [`crate::feed::build`] does for TD2.1. The steps,
+//! the same for every transaction:
+//!
+//! 1. the actor profile is valid ([`ActorProfile::validate`]);
+//! 2. the functional rights (PDT-INF-526/606) allow the transaction's row for the actor, the
+//!    authentication mode and the access mode ([`RULE_RIGHTS`]); TD3.3c with the
+//!    establishment certificate only for a document of the structure itself
+//!    ([`RULE_OWN_DOCUMENT`]);
+//! 3. a consultation (TD3.1 metadata search, TD3.2) has the applicable consent
+//!    ([`crate::consent::require`]);
+//! 4. the usager's INS matches the environment ([`crate::feed::RULE_INS_ENVIRONMENT`]);
+//! 5. the signing certificate is valid, fit for a DMP signature, and fits the mode
+//!    ([`ActorProfile::check_signer`]);
+//! 6. the body of the transaction, the VIHF of the actor about the usager (signed), the SOAP
+//!    1.2 envelope (WS-Addressing action of the transaction, `wsa:To` the service URL), and the
+//!    HTTP message: MTOM for TD3.2 (ITI-43), plain `application/soap+xml` otherwise.
+//!
+//! Same request, clock, key and seed: same bytes. [`parse_response`] reads any answer of
+//! these services into a typed [`Response`] or a typed DMP error, codes and texts verbatim.
+//!
+//! Integration tests: consult.
+
+mod response;
+mod transaction;
+
+pub use response::{parse_response, DmpError, Response};
+pub use transaction::{Transaction, TransactionKind};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{ActorProfile, Environment};
+use crate::consent::{self, Consent};
+use crate::crypto::{check_signing_certificate, UsagePolicy};
+use crate::error::{Error, Result};
+use crate::feed::{FeedContext, RULE_INS_ENVIRONMENT};
+use crate::habilitation::{Permission, Rights};
+use crate::ids::Ins;
+use crate::soap::{self, endpoint, mtom};
+use crate::vihf::Vihf;
+use crate::xmldsig::{self, EnvelopedOptions};
+
+/// Rule: the functional rights refuse the transaction.
+pub const RULE_RIGHTS: &str =
+    "the functional rights (PDT-INF-526/606) do not allow this transaction for this \
+     authentication mode, actor and access mode";
+/// Rule: deleting another structure's document with the establishment certificate.
+pub const RULE_OWN_DOCUMENT: &str =
+    "with the establishment certificate (indirecte mode) a structure may delete only the \
+     documents it sent itself (PDT-INF-526 footnote *): the document's authorInstitution must be \
+     the structure's FINESS";
+
+/// One consultation or management request (the `dmp request` input, the FFI record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultRequest {
+    /// Who acts.
+    pub actor: ActorProfile,
+    /// The usager's consent (mandatory for a consultation: TD3.1 metadata search, TD3.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+    /// What to do.
+    pub transaction: Transaction,
+}
+
+/// A built request: the HTTP message and its pieces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltConsult {
+    /// The transaction code (`TD3.1`…).
+    pub transaction: &'static str,
+    /// The HTTP request: path, headers, body.
+    pub http: mtom::HttpRequest,
+    /// The SOAP envelope.
+    pub envelope: Vec<u8>,
+    /// The body element, as inserted in the envelope.
+    pub body: Vec<u8>,
+    /// The signed VIHF assertion.
+    pub vihf: Vec<u8>,
+    /// The WS-Addressing MessageID.
+    pub message_id: String,
+}
+
+/// Checks what needs no building (rights, consent, environment) for `request` at `now`;
+/// [`build`] runs it first. Call it alone to grey out a button.
+pub fn check_request(request: &ConsultRequest, now: DateTime<Utc>) -> Result<()> {
+    let actor = &request.actor;
+    actor.validate().map_err(|e| e.at("actor"))?;
+    let tx = &request.transaction;
+    let kind = tx.kind();
+    let rights = Rights::embedded()?;
+    let (code, label) = kind.rights_row();
+    let allowed = rights
+        .decide(
+            actor.authentication(),
+            actor.actor(),
+            actor.access_mode,
+            code,
+        )
+        .iter()
+        .any(|d| {
+            !d.withdrawn
+                && d.permission == Permission::Allowed
+                && label.is_none_or(|l| d.label == l)
+        });
+    if !allowed {
+        return Err(Error::invalid(
+            "actor.mode",
+            RULE_RIGHTS,
+            format!(
+                "{} ({}) in {} mode as {} with access mode {}",
+                code,
+                label.unwrap_or(kind.name()),
+                actor.mode.name(),
+                actor_name(actor),
+                actor.access_mode.code()
+            ),
+        ));
+    }
+    if kind.is_consultation() {
+        consent::require(
+            request.consent.as_ref(),
+            actor.access_mode,
+            actor.environment,
+            now,
+        )?;
+    }
+    if let Some(ins) = tx.patient() {
+        check_environment(ins, actor.environment)?;
+    }
+    tx.check_for(actor)?;
+    Ok(())
+}
+
+fn actor_name(actor: &ActorProfile) -> String {
+    serde_json::to_value(actor.actor())
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn check_environment(ins: &Ins, environment: Environment) -> Result<()> {
+    if ins.is_test() != (environment == Environment::Test) {
+        return Err(Error::invalid(
+            "transaction.ins",
+            RULE_INS_ENVIRONMENT,
+            format!("{} in {}", ins.oid(), environment.name()),
+        ));
+    }
+    Ok(())
+}
+
+/// Builds the request (see the module documentation for the steps and the checks). Every id
+/// comes from `ctx.ids`, every time is `ctx.now`.
+pub fn build(request: &ConsultRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltConsult> {
+    let now = ctx.now.with_timezone(&Utc);
+    check_request(request, now)?;
+    let actor = &request.actor;
+    let cert = ctx
+        .signer
+        .signing_certificate()
+        .ok_or_else(|| Error::crypto("signer", "the signer has no certificate"))?;
+    check_signing_certificate(cert, now, UsagePolicy::DmpSignature)?;
+    actor.check_signer(cert)?;
+    let tx = &request.transaction;
+    let kind = tx.kind();
+    let ids = &mut ctx.ids;
+
+    let body = tx
+        .body(actor, now, ids)
+        .map_err(|e| e.at("transaction"))?;
+    // The VIHF names a patient in every official sample, TD0.4 included (its resource-id is
+    // then the usager the list was asked from).
+    let patient = tx.patient().ok_or_else(|| {
+        Error::invalid(
+            "transaction.ins",
+            "the VIHF names the usager (resource-id): give the INS",
+            "",
+        )
+    })?;
+    let assertion_id = Vihf::assertion_id_for(ids.uuid());
+    let vihf = actor.vihf(patient, now, assertion_id.clone(), cert.subject_rfc2253())?;
+    let vihf_xml = vihf.to_xml()?;
+    let vihf = xmldsig::sign_enveloped(
+        &vihf_xml,
+        &assertion_id,
+        &EnvelopedOptions::vihf(),
+        ctx.signer,
+    )?;
+
+    let message_id = ids.urn_uuid();
+    let action = kind.action();
+    let path = endpoint::for_action(action)
+        .ok_or_else(|| Error::invalid("transaction", "no DMP service for this action", action))?;
+    let to = format!("{}{}", actor.base_url(), path);
+    let envelope = soap::build_envelope(action, &message_id, &to, &vihf, &body)?;
+    let http = if kind.is_mtom() {
+        let boundary = format!("MIMEBoundary_{}", ids.hex());
+        mtom::build(&envelope, &[], &boundary, action)?
+    } else {
+        soap::plain_request(path, &envelope, action)?
+    };
+    Ok(BuiltConsult {
+        transaction: kind.code(),
+        http,
+        envelope,
+        body,
+        vihf,
+        message_id,
+    })
+}

@@ -1,0 +1,147 @@
+//! Reading the VIHF of a received request: the one `saml2:Assertion` of `wsse:Security`.
+//!
+//! Every check of a request (feed check, the consultation checks, a DMP sandbox) reads the
+//! VIHF through [`security_token`], so that "which assertion is the VIHF" is decided once:
+//! exactly one `wsse:Security` in the SOAP header, holding exactly one element, a SAML 2.0
+//! `Assertion`. An unsigned assertion before the signed one, or a signed one wrapped inside
+//! another, is refused here (the caller then checks that a valid signature covers the span
+//! returned, [`crate::xmldsig::SignatureReport::covers`]).
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+use crate::soap::{SOAP12_NS, WSSE_NS};
+use crate::xml::reader::Limits;
+use crate::xml::tree::{Element, Tree};
+
+use super::{attr, VihfMode, SAML2_NS};
+
+const SOURCE: &str = "VIHF";
+
+/// What a check needs of a received VIHF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityToken {
+    /// Byte range of the assertion in the envelope (to match a signature's reference).
+    pub span: Range<usize>,
+    /// `ID`.
+    pub id: String,
+    /// `Authentification_mode` (either spelling), verbatim.
+    pub mode_code: String,
+    /// The mode, when known.
+    pub mode: Option<VihfMode>,
+    /// `Subject/NameID`: the user's IdNat.
+    pub name_id: String,
+    /// `Identifiant_Structure`.
+    pub structure_id: String,
+    /// `resource-id`: the usager's INS in CX form.
+    pub resource_id: Option<String>,
+    /// `purposeofuse` code (`normal`, `centre_15`, `bris_de_glace`).
+    pub purpose_of_use: Option<String>,
+}
+
+/// Reads the VIHF of a SOAP envelope (see the module documentation). Errors say what is
+/// wrong with the header.
+pub fn security_token(envelope: &[u8]) -> Result<SecurityToken> {
+    let tree = Tree::parse(envelope, &Limits::default())?;
+    let root = tree.root();
+    let header = root
+        .children()
+        .find(|e| e.is(SOAP12_NS, "Header"))
+        .ok_or_else(|| Error::data(SOURCE, root.line(), "the envelope has no SOAP 1.2 Header"))?;
+    let mut securities = header.children().filter(|e| e.is(WSSE_NS, "Security"));
+    let security = securities
+        .next()
+        .ok_or_else(|| Error::data(SOURCE, header.line(), "no wsse:Security header"))?;
+    if let Some(second) = securities.next() {
+        return Err(Error::data(
+            SOURCE,
+            second.line(),
+            "more than one wsse:Security header: the VIHF must be the only security token",
+        ));
+    }
+    let mut tokens = security.children();
+    let assertion = tokens
+        .next()
+        .ok_or_else(|| Error::data(SOURCE, security.line(), "wsse:Security holds no VIHF"))?;
+    if let Some(extra) = tokens.next() {
+        return Err(Error::data(
+            SOURCE,
+            extra.line(),
+            format!(
+                "wsse:Security holds more than one element (a second {}): the VIHF must be \
+                 its only token",
+                extra.local_name()
+            ),
+        ));
+    }
+    if !assertion.is(SAML2_NS, "Assertion") {
+        return Err(Error::data(
+            SOURCE,
+            assertion.line(),
+            format!(
+                "wsse:Security holds a {} element, not a SAML 2.0 Assertion",
+                assertion.local_name()
+            ),
+        ));
+    }
+    if let Some(nested) = assertion
+        .descendants_or_self()
+        .skip(1)
+        .find(|e| e.is(SAML2_NS, "Assertion"))
+    {
+        return Err(Error::data(
+            SOURCE,
+            nested.line(),
+            "the VIHF holds another Assertion (in Advice or elsewhere): refused",
+        ));
+    }
+    let id = assertion
+        .attr("ID")
+        .ok_or_else(|| Error::data(SOURCE, assertion.line(), "the Assertion has no ID"))?;
+    let name_id = assertion
+        .child(SAML2_NS, "Subject")
+        .and_then(|s| s.child(SAML2_NS, "NameID"))
+        .map(|n| n.text().trim().to_owned())
+        .ok_or_else(|| Error::data(SOURCE, assertion.line(), "no Subject/NameID"))?;
+    let mode_code = attribute(
+        assertion,
+        &[
+            attr::AUTHENTIFICATION_MODE,
+            attr::AUTHENTIFICATION_MODE_KITS,
+        ],
+    )
+    .ok_or_else(|| Error::data(SOURCE, assertion.line(), "no Authentification_mode"))?;
+    let structure_id = attribute(assertion, &[attr::IDENTIFIANT_STRUCTURE])
+        .ok_or_else(|| Error::data(SOURCE, assertion.line(), "no Identifiant_Structure"))?;
+    let purpose_of_use = attribute_element(assertion, attr::PURPOSE_OF_USE)
+        .and_then(|v| v.children().next())
+        .and_then(|pou| pou.attr("code").map(str::to_owned));
+    Ok(SecurityToken {
+        span: assertion.span(),
+        id: id.to_owned(),
+        mode: VihfMode::from_code(&mode_code),
+        mode_code,
+        name_id,
+        structure_id,
+        resource_id: attribute(assertion, &[attr::RESOURCE_ID]),
+        purpose_of_use,
+    })
+}
+
+/// The first `AttributeValue` element of the attribute `name`.
+fn attribute_element<'t>(assertion: Element<'t>, name: &str) -> Option<Element<'t>> {
+    assertion
+        .children()
+        .filter(|e| e.is(SAML2_NS, "AttributeStatement"))
+        .flat_map(|s| s.children())
+        .find(|a| a.is(SAML2_NS, "Attribute") && a.attr("Name") == Some(name))
+        .and_then(|a| a.child(SAML2_NS, "AttributeValue"))
+}
+
+/// The text of the first attribute named one of `names`.
+fn attribute(assertion: Element<'_>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| attribute_element(assertion, n))
+        .map(|v| v.text().trim().to_owned())
+}
