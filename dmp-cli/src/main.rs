@@ -599,40 +599,16 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
         .value("-o")
         .or_else(|| o.value("--output"))
         .ok_or_else(|| usage("feed build needs -o REQUEST.mime"))?;
-    let p12_path = o
-        .value("--p12")
-        .ok_or_else(|| usage("feed build needs --p12 FILE"))?;
-    let var = o
-        .value("--password-env")
-        .ok_or_else(|| usage("feed build needs --password-env VAR"))?;
-    let password = std::env::var(var)
-        .map_err(|_| usage(format!("--password-env: the variable {var} is not set")))?;
-
-    let mut request = FeedRequest::from_json(&read_file(case_path)?)?;
+    let base = Path::new(case_path).parent().unwrap_or(Path::new("."));
+    let mut request = FeedRequest::from_json_with_profile(&read_file(case_path)?, |p| {
+        std::fs::read(base.join(p)).map_err(|e| e.to_string())
+    })?;
     if let Some(m) = o.value("--mode") {
         request.mode = enum_arg::<FeedMode>("--mode", m)?;
     }
-    let base = Path::new(case_path).parent().unwrap_or(Path::new("."));
     request.resolve(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))?;
-
-    let now = match o.value("--at") {
-        Some(t) => parse_time(t)?,
-        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).fixed_offset(),
-    };
-    let (seed, random) = match o.value("--seed") {
-        Some(s) => (
-            s.parse::<u64>()
-                .map_err(|_| usage(format!("--seed {s}: not an unsigned integer")))?,
-            false,
-        ),
-        None => (uuid::Uuid::new_v4().as_u64_pair().0, true),
-    };
-    let p12 =
-        std::fs::read(p12_path).map_err(|e| Fail(format!("cannot read {p12_path}: {e}"), 1))?;
-    // RSA-SHA1, as every DMP sample.
-    let signer = SigningIdentity::from_pkcs12(&p12, password.trim())?
-        .with_algorithm(SignatureAlgorithm::RsaSha1)?
-        .signer_at(now.with_timezone(&chrono::Utc), UsagePolicy::DmpSignature)?;
+    let (now, seed, random) = clock_and_seed(&o)?;
+    let signer = signer_from(&o, "feed build", now)?;
     let mut ctx = FeedContext {
         now,
         ids: IdGenerator::from_seed(seed),
@@ -665,6 +641,47 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
     s += &format!("at {}, seed {seed}", now.to_rfc3339());
     s += if random { " (random)\n" } else { "\n" };
     Ok(s)
+}
+
+/// `--at` (default now) and `--seed` (default random, said so).
+pub(crate) fn clock_and_seed(
+    o: &Opts,
+) -> Result<(chrono::DateTime<chrono::FixedOffset>, u64, bool), Fail> {
+    let now = match o.value("--at") {
+        Some(t) => parse_time(t)?,
+        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).fixed_offset(),
+    };
+    let (seed, random) = match o.value("--seed") {
+        Some(s) => (
+            s.parse::<u64>()
+                .map_err(|_| usage(format!("--seed {s}: not an unsigned integer")))?,
+            false,
+        ),
+        None => (uuid::Uuid::new_v4().as_u64_pair().0, true),
+    };
+    Ok((now, seed, random))
+}
+
+/// The signer of `--p12 FILE --password-env VAR`, checked for a DMP signature at `now`
+/// (RSA-SHA1, as every DMP sample).
+pub(crate) fn signer_from(
+    o: &Opts,
+    command: &str,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<dmp_core::crypto::CheckedSigner, Fail> {
+    let p12_path = o
+        .value("--p12")
+        .ok_or_else(|| usage(format!("{command} needs --p12 FILE")))?;
+    let var = o
+        .value("--password-env")
+        .ok_or_else(|| usage(format!("{command} needs --password-env VAR")))?;
+    let password = std::env::var(var)
+        .map_err(|_| usage(format!("--password-env: the variable {var} is not set")))?;
+    let p12 =
+        std::fs::read(p12_path).map_err(|e| Fail(format!("cannot read {p12_path}: {e}"), 1))?;
+    Ok(SigningIdentity::from_pkcs12(&p12, password.trim())?
+        .with_algorithm(SignatureAlgorithm::RsaSha1)?
+        .signer_at(now.with_timezone(&chrono::Utc), UsagePolicy::DmpSignature)?)
 }
 
 fn feed_check(args: &[String]) -> Result<String, Fail> {

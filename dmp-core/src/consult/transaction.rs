@@ -1,0 +1,386 @@
+//! What a consultation or management request does: one [`Transaction`] value per DMP
+//! transaction, its functional-rights row, its WS-Addressing action, and its SOAP body.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{ActorProfile, AuthMode};
+use crate::authorization::{AuthorizationAction, DateType, PatientListQuery};
+use crate::error::{Error, Result};
+use crate::feed::IdGenerator;
+use crate::hl7v3::{PatientQuery, ProcessingCode, QueryReason};
+use crate::ids::Ins;
+use crate::soap::action;
+use crate::xds::query::{ReturnType, StoredQuery};
+use crate::xds::registry::{QueryResponse, RegistryDocument};
+use crate::xds::retrieve::{DocumentRequest, RetrieveRequest};
+use crate::xds::update::{AvailabilityChange, UpdateRequest, Visibility};
+use crate::xds::{Code, SubmissionSet, XdsAuthor};
+
+use super::RULE_OWN_DOCUMENT;
+
+/// The transaction of a request, with its arguments. In JSON: `{"kind": "search", …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Transaction {
+    /// TD0.2: does the usager have a DMP, and may we use it.
+    Status {
+        /// The usager.
+        ins: Ins,
+    },
+    /// TD3.1 metadata search (FindDocuments, FindSubmissionSets, GetSubmissionSetAndContents):
+    /// a consultation, so it needs the consent.
+    Search {
+        /// The usager (the VIHF resource-id; must be the query's patient).
+        ins: Ins,
+        /// The stored query.
+        query: StoredQuery,
+    },
+    /// TD3.1 reference search (GetDocuments by uniqueId or entryUUID): the current entry of a
+    /// document to replace, mask, archive or delete.
+    Get {
+        /// The usager.
+        ins: Ins,
+        /// The stored query (GetDocuments).
+        query: StoredQuery,
+    },
+    /// TD3.2: retrieve documents (MTOM request and response).
+    Retrieve {
+        /// The usager.
+        ins: Ins,
+        /// The documents, as TD3.1 returned them.
+        documents: Vec<DocumentRequest>,
+    },
+    /// TD3.3a: mask a document to professionals.
+    Mask(EntryArgs),
+    /// TD3.3a: unmask a document to professionals.
+    Unmask(EntryArgs),
+    /// TD3.3b: visibility to the usager and to the legal representatives.
+    Visibility {
+        /// The entry.
+        #[serde(flatten)]
+        entry: EntryArgs,
+        /// Visible to the usager (`None`: unchanged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        patient: Option<bool>,
+        /// Visible to the legal representatives (`None`: unchanged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        legal_representatives: Option<bool>,
+    },
+    /// TD3.3d: archive a document.
+    Archive(EntryArgs),
+    /// TD3.3d: unarchive a document.
+    Unarchive(EntryArgs),
+    /// TD3.3c: delete a document.
+    Delete(EntryArgs),
+    /// TD0.3: declare oneself authorised, or remove the authorisation (direct mode).
+    Authorize {
+        /// The usager.
+        ins: Ins,
+        /// What to do.
+        action: AuthorizationAction,
+    },
+    /// TD0.4: the DMPs the user is authorised on, changed since a date.
+    AuthorizedList {
+        /// The usager named by the VIHF (every official request names one).
+        ins: Ins,
+        /// Since when (UTC).
+        since: DateTime<Utc>,
+        /// Which date `since` is compared with (default `LASTDOC`).
+        #[serde(default)]
+        date_type: DateType,
+    },
+}
+
+/// The arguments of a metadata update: the usager, the document's uniqueId, and its current
+/// entry (from a TD3.1 response: [`EntryArgs::resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryArgs {
+    /// The usager.
+    pub ins: Ins,
+    /// The document's uniqueId.
+    pub unique_id: String,
+    /// The SubmissionSet contentTypeCode of the update (default the official samples' `04`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type_code: Option<crate::feed::CodeValue>,
+    /// The current entry, as TD3.1 returned it (set by [`EntryArgs::resolve`]).
+    #[serde(skip)]
+    pub entry: Option<RegistryDocument>,
+}
+
+impl EntryArgs {
+    /// Finds the current entry of [`EntryArgs::unique_id`] in a TD3.1 response (the approved
+    /// or archived version; a deprecated one only if nothing newer is there).
+    pub fn resolve(&mut self, search_response: &[u8]) -> Result<()> {
+        let r = QueryResponse::parse(search_response).map_err(|e| {
+            Error::invalid("search_response", format!("not a TD3.1 response: {e}"), "")
+        })?;
+        let mut found: Vec<&RegistryDocument> = r
+            .documents
+            .iter()
+            .filter(|d| d.unique_id == self.unique_id)
+            .collect();
+        found.sort_by_key(|d| d.status.is_deprecated());
+        let entry = found.first().ok_or_else(|| {
+            Error::invalid(
+                "unique_id",
+                "no entry with this uniqueId in the TD3.1 response: search the DMP first",
+                &self.unique_id,
+            )
+        })?;
+        self.entry = Some((*entry).clone());
+        Ok(())
+    }
+
+    fn entry(&self) -> Result<&RegistryDocument> {
+        self.entry.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "unique_id",
+                "the document's current metadata is needed: give the TD3.1 response that holds \
+                 it (--search-response)",
+                &self.unique_id,
+            )
+        })
+    }
+}
+
+/// The kind of a [`Transaction`], with its static facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransactionKind {
+    /// TD0.2.
+    Status,
+    /// TD3.1 metadata search.
+    Search,
+    /// TD3.1 reference search.
+    Get,
+    /// TD3.2.
+    Retrieve,
+    /// TD3.3a mask.
+    Mask,
+    /// TD3.3a unmask.
+    Unmask,
+    /// TD3.3b.
+    Visibility,
+    /// TD3.3d archive.
+    Archive,
+    /// TD3.3d unarchive.
+    Unarchive,
+    /// TD3.3c.
+    Delete,
+    /// TD0.3.
+    Authorize(AuthorizationAction),
+    /// TD0.4.
+    AuthorizedList,
+}
+
+impl TransactionKind {
+    /// The transaction code (`TD3.1`…).
+    pub fn code(self) -> &'static str {
+        self.rights_row().0
+    }
+
+    /// The kind as the CLI and JSON name it (`status`, `search`…).
+    pub fn name(self) -> &'static str {
+        match self {
+            TransactionKind::Status => "status",
+            TransactionKind::Search => "search",
+            TransactionKind::Get => "get",
+            TransactionKind::Retrieve => "retrieve",
+            TransactionKind::Mask => "mask",
+            TransactionKind::Unmask => "unmask",
+            TransactionKind::Visibility => "visibility",
+            TransactionKind::Archive => "archive",
+            TransactionKind::Unarchive => "unarchive",
+            TransactionKind::Delete => "delete",
+            TransactionKind::Authorize(_) => "authorize",
+            TransactionKind::AuthorizedList => "authorized_list",
+        }
+    }
+
+    /// The row of the functional-rights tables: transaction and, where the transaction has
+    /// several rows, the row's label as printed.
+    pub fn rights_row(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            TransactionKind::Status => ("TD0.2", None),
+            TransactionKind::Search => ("TD3.1", Some("Rechercher les métadonnées")),
+            TransactionKind::Get => ("TD3.1", Some("Rechercher la référence d'un document")),
+            TransactionKind::Retrieve => ("TD3.2", Some("Documents non masqués aux PS")),
+            TransactionKind::Mask => ("TD3.3a", Some("Masquer un document aux PS")),
+            TransactionKind::Unmask => ("TD3.3a", Some("Démasquer un document aux PS")),
+            TransactionKind::Visibility => ("TD3.3b", Some("Rendre un document visible au patient")),
+            TransactionKind::Archive => ("TD3.3d", Some("Archiver un document *")),
+            TransactionKind::Unarchive => ("TD3.3d", Some("Désarchiver un document *")),
+            TransactionKind::Delete => ("TD3.3c", Some("Supprimer un document *")),
+            TransactionKind::Authorize(a) => ("TD0.3", Some(a.rights_label())),
+            TransactionKind::AuthorizedList => ("TD0.4", None),
+        }
+    }
+
+    /// The WS-Addressing action.
+    pub fn action(self) -> &'static str {
+        match self {
+            TransactionKind::Status => action::PRPA_IN201307UV02,
+            TransactionKind::Search | TransactionKind::Get => action::REGISTRY_STORED_QUERY,
+            TransactionKind::Retrieve => action::RETRIEVE_DOCUMENT_SET,
+            TransactionKind::Mask
+            | TransactionKind::Unmask
+            | TransactionKind::Visibility
+            | TransactionKind::Archive
+            | TransactionKind::Unarchive
+            | TransactionKind::Delete => action::UPDATE_DOCUMENT_SET,
+            TransactionKind::Authorize(_) => action::SET_AUTHORIZATION,
+            TransactionKind::AuthorizedList => action::PATIENT_LIST,
+        }
+    }
+
+    /// A consultation of the usager's documents: needs the consent.
+    pub fn is_consultation(self) -> bool {
+        matches!(self, TransactionKind::Search | TransactionKind::Retrieve)
+    }
+
+    /// Sent as MTOM (ITI-43).
+    pub fn is_mtom(self) -> bool {
+        self == TransactionKind::Retrieve
+    }
+}
+
+impl Transaction {
+    /// The kind.
+    pub fn kind(&self) -> TransactionKind {
+        match self {
+            Transaction::Status { .. } => TransactionKind::Status,
+            Transaction::Search { .. } => TransactionKind::Search,
+            Transaction::Get { .. } => TransactionKind::Get,
+            Transaction::Retrieve { .. } => TransactionKind::Retrieve,
+            Transaction::Mask(_) => TransactionKind::Mask,
+            Transaction::Unmask(_) => TransactionKind::Unmask,
+            Transaction::Visibility { .. } => TransactionKind::Visibility,
+            Transaction::Archive(_) => TransactionKind::Archive,
+            Transaction::Unarchive(_) => TransactionKind::Unarchive,
+            Transaction::Delete(_) => TransactionKind::Delete,
+            Transaction::Authorize { action, .. } => TransactionKind::Authorize(*action),
+            Transaction::AuthorizedList { .. } => TransactionKind::AuthorizedList,
+        }
+    }
+
+    /// The usager.
+    pub fn patient(&self) -> Option<&Ins> {
+        Some(match self {
+            Transaction::Status { ins }
+            | Transaction::Search { ins, .. }
+            | Transaction::Get { ins, .. }
+            | Transaction::Retrieve { ins, .. }
+            | Transaction::Authorize { ins, .. }
+            | Transaction::AuthorizedList { ins, .. } => ins,
+            Transaction::Mask(e)
+            | Transaction::Unmask(e)
+            | Transaction::Archive(e)
+            | Transaction::Unarchive(e)
+            | Transaction::Delete(e)
+            | Transaction::Visibility { entry: e, .. } => &e.ins,
+        })
+    }
+
+    /// The entry arguments of a metadata update.
+    pub fn entry_args_mut(&mut self) -> Option<&mut EntryArgs> {
+        match self {
+            Transaction::Mask(e)
+            | Transaction::Unmask(e)
+            | Transaction::Archive(e)
+            | Transaction::Unarchive(e)
+            | Transaction::Delete(e)
+            | Transaction::Visibility { entry: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Checks of the arguments against the actor that need no building: the query's patient
+    /// is the usager of the VIHF; a GetDocuments for `get`, another query for `search`;
+    /// delete with the establishment certificate only for the structure's own document.
+    pub(crate) fn check_for(&self, actor: &ActorProfile) -> Result<()> {
+        match self {
+            Transaction::Search { ins, query } | Transaction::Get { ins, query } => {
+                let get = matches!(query, StoredQuery::GetDocuments { .. });
+                if get != matches!(self, Transaction::Get { .. }) {
+                    return Err(Error::invalid(
+                        "transaction.query",
+                        "kind get takes a GetDocuments query (a reference search); kind search \
+                         takes the other stored queries (a metadata search)",
+                        query.name(),
+                    ));
+                }
+                if let Some(p) = query.patient() {
+                    if p != ins {
+                        return Err(Error::invalid(
+                            "transaction.query.patient",
+                            "the query's patient must be the usager the VIHF names (else the \
+                             DMP answers XDSPatientIdDoesNotMatch)",
+                            p.to_cx(),
+                        ));
+                    }
+                }
+            }
+            Transaction::Delete(e) if actor.mode == AuthMode::Indirecte => {
+                if let Some(entry) = &e.entry {
+                    let finess = actor.structure.finess.struct_idnat();
+                    let ours = entry
+                        .authors
+                        .iter()
+                        .flat_map(|a| a.institutions.iter())
+                        .any(|xon| xon.rsplit('^').next() == Some(finess.as_str()));
+                    if !ours {
+                        return Err(Error::invalid("transaction.unique_id", RULE_OWN_DOCUMENT, &e.unique_id));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The SOAP body of the transaction.
+    pub(crate) fn body(
+        &self,
+        actor: &ActorProfile,
+        now: DateTime<Utc>,
+        ids: &mut IdGenerator,
+    ) -> Result<Vec<u8>> {
+        match self {
+            Transaction::Status { ins } => PatientQuery {
+                ins: ins.clone(),
+                reason: QueryReason::TestExistence,
+                message_id: ids.uuid().hyphenated().to_string(),
+                query_id: ids.uuid().hyphenated().to_string(),
+                sender: actor.source_id.clone(),
+                software_name: actor.lps.nom.clone(),
+                creation_time: now,
+                processing_code: ProcessingCode::Production,
+            }
+            .to_xml(),
+            Transaction::Search { query, .. } | Transaction::Get { query, .. } => {
+                query.to_xml(ReturnType::LeafClass)
+            }
+            Transaction::Retrieve { documents, .. } => {
+                RetrieveRequest::new(documents.clone()).to_xml()
+            }
+            Transaction::Authorize { action, .. } => crate::authorization::set_authorization_xml(*action),
+            Transaction::AuthorizedList {
+                since, date_type, ..
+            } => PatientListQuery {
+                start_date: *since,
+                date_type: *date_type,
+            }
+            .to_xml(),
+            update => {
+                let kind = update.kind();
+                let (args, change) = match update {
+                    Transaction::Mask(e) => (e, UpdateChange::visibility(Visibility::masked(true))),
+                    _ => unreachable_update(kind)?,
+                };
+                let _ = (args, change);
+                Err(Error::invalid("transaction", "not yet", kind.name()))
+            }
+        }
+    }
+}
