@@ -14,6 +14,13 @@ const USAGER_SCHEMA: &str = include_str!("../docs/schema/usager.schema.json");
 const STAFF_SCHEMA: &str = include_str!("../docs/schema/staff.schema.json");
 const REPORT_SCHEMA: &str = include_str!("../docs/schema/staff-report.schema.json");
 const CASE_SCHEMA: &str = include_str!("../docs/schema/cda-case.schema.json");
+const ACTOR_SCHEMA: &str = include_str!("../docs/schema/actor-profile.schema.json");
+const ACTORS: [&str; 4] = [
+    include_str!("../examples/data/actors/ehpad-etablissement.json"),
+    include_str!("../examples/data/actors/medecin-coordonnateur-cps.json"),
+    include_str!("../examples/data/actors/ide-ecps.json"),
+    include_str!("../examples/data/actors/kine-liberal-cps.json"),
+];
 const CASES: [&str; 3] = [
     include_str!("../examples/data/cases/dlu.json"),
     include_str!("../examples/data/cases/dlu-v2.json"),
@@ -144,6 +151,21 @@ fn samples_validate() {
             }
         }
     }
+}
+
+#[test]
+fn actor_profiles_validate_and_round_trip() {
+    for text in ACTORS {
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(errors(ACTOR_SCHEMA, &v), Vec::<String>::new());
+        let p = dmp_core::actor::ActorProfile::from_json(text).unwrap();
+        let out = serde_json::to_value(&p).unwrap();
+        assert_eq!(errors(ACTOR_SCHEMA, &out), Vec::<String>::new());
+    }
+    let mut v: Value = serde_json::from_str(ACTORS[0]).unwrap();
+    v["card"] = "badge".into();
+    v["nickname"] = "x".into();
+    assert_eq!(errors(ACTOR_SCHEMA, &v).len(), 2);
 }
 
 #[test]

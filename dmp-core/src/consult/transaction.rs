@@ -145,6 +145,15 @@ impl EntryArgs {
     }
 }
 
+fn query_name(q: &StoredQuery) -> &'static str {
+    match q {
+        StoredQuery::FindDocuments(_) => "find_documents",
+        StoredQuery::GetDocuments { .. } => "get_documents",
+        StoredQuery::FindSubmissionSets(_) => "find_submission_sets",
+        StoredQuery::GetSubmissionSetAndContents { .. } => "get_submission_set_and_contents",
+    }
+}
+
 /// The kind of a [`Transaction`], with its static facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransactionKind {
@@ -307,18 +316,21 @@ impl Transaction {
                         "transaction.query",
                         "kind get takes a GetDocuments query (a reference search); kind search \
                          takes the other stored queries (a metadata search)",
-                        query.name(),
+                        query_name(query),
                     ));
                 }
-                if let Some(p) = query.patient() {
-                    if p != ins {
-                        return Err(Error::invalid(
-                            "transaction.query.patient",
-                            "the query's patient must be the usager the VIHF names (else the \
-                             DMP answers XDSPatientIdDoesNotMatch)",
-                            p.to_cx(),
-                        ));
-                    }
+                let patient = match query {
+                    StoredQuery::FindDocuments(q) => Some(&q.patient),
+                    StoredQuery::FindSubmissionSets(q) => Some(&q.patient),
+                    _ => None,
+                };
+                if let Some(p) = patient.filter(|p| *p != ins) {
+                    return Err(Error::invalid(
+                        "transaction.query.patient",
+                        "the query's patient must be the usager the VIHF names (else the DMP \
+                         answers XDSPatientIdDoesNotMatch)",
+                        p.to_cx(),
+                    ));
                 }
             }
             Transaction::Delete(e) if actor.mode == AuthMode::Indirecte => {

@@ -9,7 +9,7 @@ use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, Tree, XML_NS};
 
 /// A fault code: a QName as written (`soap:Sender`) and what it resolves to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FaultCode {
     /// The value as written, surrounding white space removed (`soap:Sender`, `ns1:XDSError`).
     pub value: String,
@@ -36,7 +36,7 @@ impl FaultCode {
 }
 
 /// One `Reason/Text` (SOAP 1.2) or the `faultstring` (SOAP 1.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FaultReason {
     /// `xml:lang`, if given.
     pub lang: Option<String>,
@@ -45,7 +45,7 @@ pub struct FaultReason {
 }
 
 /// A SOAP fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Fault {
     /// The envelope's SOAP version.
     pub version: SoapVersion,
@@ -59,7 +59,9 @@ pub struct Fault {
     pub node: Option<String>,
     /// `Role` (1.2) or `faultactor` (1.1).
     pub role: Option<String>,
-    /// The `Detail` (1.2) / `detail` (1.1) element, byte for byte as received.
+    /// The `Detail` (1.2) / `detail` (1.1) element, byte for byte as received (JSON: its
+    /// text, invalid UTF-8 replaced).
+    #[serde(serialize_with = "lossy_text")]
     pub detail: Option<Vec<u8>>,
 }
 
@@ -152,5 +154,15 @@ fn reason(e: Element<'_>) -> FaultReason {
     FaultReason {
         lang: e.attr_ns(Some(XML_NS), "lang").map(str::to_owned),
         text: e.text(),
+    }
+}
+
+fn lossy_text<S: serde::Serializer>(
+    v: &Option<Vec<u8>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(b) => s.serialize_some(&String::from_utf8_lossy(b)),
+        None => s.serialize_none(),
     }
 }

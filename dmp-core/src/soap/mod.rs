@@ -144,7 +144,8 @@ pub mod endpoint {
 }
 
 /// The SOAP version of an envelope, told by its namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SoapVersion {
     /// SOAP 1.1 (`http://schemas.xmlsoap.org/soap/envelope/`).
     Soap11,

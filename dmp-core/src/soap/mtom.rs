@@ -615,6 +615,13 @@ pub fn parse_message(message: &[u8]) -> Result<Multipart<'_>> {
         );
         return parse(&ct, message);
     }
+    let (ct, body) = split_http(message)?;
+    parse(&ct, body)
+}
+
+/// Splits an HTTP message (headers, optionally after a request or status line, a blank line,
+/// the body) into its `Content-Type` and its body.
+pub fn split_http(message: &[u8]) -> Result<(String, &[u8])> {
     let (head, body) = split_headers(message, MAX_HTTP_HEADER_BYTES)
         .ok_or_else(|| mime_error("no blank line after the HTTP headers (or headers too large)"))?;
     let mut lines = head_lines(head)?;
@@ -629,7 +636,7 @@ pub fn parse_message(message: &[u8]) -> Result<Multipart<'_>> {
         .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v.clone())
         .ok_or_else(|| mime_error("the HTTP headers have no Content-Type"))?;
-    parse(&ct, body)
+    Ok((ct, body))
 }
 
 /// The XOP infoset of `root` as text: each `xop:Include` element (XOP namespace) replaced by

@@ -1,0 +1,389 @@
+//! `dmp request KIND …` (build a consultation or management request) and `dmp response FILE`
+//! (read any answer of the DMP). Argument parsing and printing only.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use dmp_core::actor::{ActorProfile, Environment};
+use dmp_core::authorization::{AuthorizationAction, DateType};
+use dmp_core::consent::Consent;
+use dmp_core::consult::{self, ConsultRequest, EntryArgs, Response, Transaction};
+use dmp_core::feed::{FeedContext, IdGenerator};
+use dmp_core::ids::{Ins, InsSystem};
+use dmp_core::xds::query::{
+    CodeFilter, DocumentRef, DocumentStatus, FindDocuments, FindSubmissionSets, StoredQuery,
+};
+use dmp_core::xds::retrieve::DocumentRequest;
+
+use crate::{
+    clock_and_seed, enum_arg, parse_time, read_file, signer_from, to_json, usage, write_file, Fail,
+    Opts,
+};
+
+/// The kinds of `dmp request`, as the CLI names them.
+pub(crate) const KINDS: &str = "status, search, get, retrieve, mask, unmask, visibility, \
+                                archive, unarchive, delete, authorize, authorized-list";
+
+pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
+    let (kind, rest) = args
+        .split_first()
+        .ok_or_else(|| usage(format!("request needs a kind: {KINDS}")))?;
+    let o = Opts::parse(
+        rest,
+        &[],
+        &[
+            "--actor",
+            "--ins",
+            "--consent",
+            "-o",
+            "--output",
+            "--at",
+            "--seed",
+            "--p12",
+            "--password-env",
+            "--type",
+            "--class",
+            "--format",
+            "--practice",
+            "--facility",
+            "--confidentiality",
+            "--status",
+            "--created-from",
+            "--created-to",
+            "--service-from",
+            "--service-to",
+            "--submitted-from",
+            "--submitted-to",
+            "--author",
+            "--unique-id",
+            "--entry-uuid",
+            "--repository",
+            "--search-response",
+            "--patient",
+            "--legal-representatives",
+            "--action",
+            "--since",
+            "--date-type",
+        ],
+    )?;
+    if !o.positional.is_empty() {
+        return Err(usage(format!(
+            "request {kind}: unexpected argument {}",
+            o.positional[0]
+        )));
+    }
+    let actor_path = o
+        .value("--actor")
+        .ok_or_else(|| usage("request needs --actor ACTOR.json"))?;
+    let actor = ActorProfile::from_json(&read_file(actor_path)?)?;
+    let out = o
+        .value("-o")
+        .or_else(|| o.value("--output"))
+        .ok_or_else(|| usage("request needs -o REQUEST.mime"))?;
+    let (now, seed, random) = clock_and_seed(&o)?;
+    let ins = || ins_arg(&o, actor.environment);
+    let mut transaction = match kind.as_str() {
+        "status" => Transaction::Status { ins: ins()? },
+        "search" => {
+            let ins = ins()?;
+            let query = search_query(&o, &ins)?;
+            Transaction::Search { ins, query }
+        }
+        "get" => {
+            let ins = ins()?;
+            let by = document_ref(&o)?;
+            Transaction::Get {
+                query: StoredQuery::GetDocuments {
+                    by,
+                    home_community_id: None,
+                },
+                ins,
+            }
+        }
+        "retrieve" => {
+            let ids: Vec<&str> = o.all("--unique-id").collect();
+            if ids.is_empty() {
+                return Err(usage("request retrieve needs --unique-id UID (repeatable)"));
+            }
+            let repository = o.value("--repository");
+            Transaction::Retrieve {
+                ins: ins()?,
+                documents: ids
+                    .into_iter()
+                    .map(|u| {
+                        let mut d = DocumentRequest::dmp(u);
+                        if let Some(r) = repository {
+                            d.repository_unique_id = r.to_owned();
+                        }
+                        d
+                    })
+                    .collect(),
+            }
+        }
+        "mask" => Transaction::Mask(entry_args(&o, ins()?)?),
+        "unmask" => Transaction::Unmask(entry_args(&o, ins()?)?),
+        "archive" => Transaction::Archive(entry_args(&o, ins()?)?),
+        "unarchive" => Transaction::Unarchive(entry_args(&o, ins()?)?),
+        "delete" => Transaction::Delete(entry_args(&o, ins()?)?),
+        "visibility" => {
+            let patient = visible_arg(&o, "--patient")?;
+            let legal_representatives = visible_arg(&o, "--legal-representatives")?;
+            if patient.is_none() && legal_representatives.is_none() {
+                return Err(usage(
+                    "request visibility needs --patient visible|invisible and/or \
+                     --legal-representatives visible|invisible",
+                ));
+            }
+            Transaction::Visibility {
+                entry: entry_args(&o, ins()?)?,
+                patient,
+                legal_representatives,
+            }
+        }
+        "authorize" => Transaction::Authorize {
+            ins: ins()?,
+            action: match o.value("--action") {
+                Some(a) => enum_arg::<AuthorizationAction>("--action", a)?,
+                None => AuthorizationAction::Add,
+            },
+        },
+        "authorized-list" => Transaction::AuthorizedList {
+            ins: ins()?,
+            since: time_arg(&o, "--since")?
+                .ok_or_else(|| usage("request authorized-list needs --since RFC3339"))?,
+            date_type: match o.value("--date-type") {
+                Some(d) => enum_arg::<DateType>("--date-type", d)?,
+                None => DateType::default(),
+            },
+        },
+        other => {
+            return Err(usage(format!(
+                "unknown request kind `{other}`: one of {KINDS}"
+            )))
+        }
+    };
+    if let Some(args) = transaction.entry_args_mut() {
+        let path = o.value("--search-response").ok_or_else(|| {
+            usage(format!(
+                "request {kind} needs --search-response FILE: a TD3.1 response holding the \
+                 document's current metadata (dmp request get, then dmp send)"
+            ))
+        })?;
+        let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
+        args.resolve(&bytes)?;
+    }
+    let consent = match o.value("--consent") {
+        Some(c) => Some(consent_arg(c, now.with_timezone(&Utc))?),
+        None => None,
+    };
+    let request = ConsultRequest {
+        actor,
+        consent,
+        transaction,
+    };
+    let signer = signer_from(&o, "request", now)?;
+    let mut ctx = FeedContext {
+        now,
+        ids: IdGenerator::from_seed(seed),
+        signer: &signer,
+    };
+    let built = consult::build(&request, &mut ctx)?;
+    write_file(out, &built.http.to_message())?;
+    let mut s = format!(
+        "{out}: {} {} request to {} ({} bytes), MessageID {}\n",
+        built.transaction,
+        kind,
+        built.http.path,
+        built.http.body.len(),
+        built.message_id
+    );
+    s += &format!("at {}, seed {seed}", now.to_rfc3339());
+    s += if random { " (random)\n" } else { "\n" };
+    Ok(s)
+}
+
+fn ins_arg(o: &Opts, environment: Environment) -> Result<Ins, Fail> {
+    let v = o
+        .value("--ins")
+        .ok_or_else(|| usage("this request needs --ins INS (matricule, or its CX form)"))?;
+    if v.contains('^') {
+        return Ok(Ins::from_cx(v)?);
+    }
+    // A bare matricule: the test NIR OID on a test platform, the production NIR otherwise.
+    let system = match environment {
+        Environment::Test => InsSystem::ALL
+            .into_iter()
+            .find(|s| s.is_test())
+            .unwrap_or(InsSystem::ALL[0]),
+        Environment::Production => InsSystem::ALL[0],
+    };
+    Ok(Ins::parse(v, system.oid())?)
+}
+
+fn time_arg(o: &Opts, name: &str) -> Result<Option<DateTime<Utc>>, Fail> {
+    o.value(name)
+        .map(|t| {
+            parse_time(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| usage(format!("{name} {t}: not an RFC 3339 time")))
+        })
+        .transpose()
+}
+
+fn codes(o: &Opts, name: &str) -> Result<Vec<CodeFilter>, Fail> {
+    o.all(name)
+        .map(|v| {
+            let (code, scheme) = v.split_once('^').ok_or_else(|| {
+                usage(format!(
+                    "{name} {v}: give CODE^SCHEME, e.g. 11490-0^2.16.840.1.113883.6.1"
+                ))
+            })?;
+            Ok(CodeFilter {
+                code: code.to_owned(),
+                scheme: scheme.to_owned(),
+            })
+        })
+        .collect()
+}
+
+fn search_query(o: &Opts, ins: &Ins) -> Result<StoredQuery, Fail> {
+    let statuses = o
+        .all("--status")
+        .map(|s| match DocumentStatus::from_name(s) {
+            DocumentStatus::Other(_) => Err(usage(format!(
+                "--status {s}: approved, deprecated, archived or deleted"
+            ))),
+            known => Ok(known),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let submitted = (time_arg(o, "--submitted-from")?, time_arg(o, "--submitted-to")?);
+    if submitted.0.is_some() || submitted.1.is_some() {
+        return Ok(StoredQuery::FindSubmissionSets(FindSubmissionSets {
+            patient: ins.clone(),
+            submission_time_from: submitted.0,
+            submission_time_to: submitted.1,
+            statuses: if statuses.is_empty() {
+                vec![DocumentStatus::Approved]
+            } else {
+                statuses
+            },
+        }));
+    }
+    let mut q = FindDocuments::new(ins.clone());
+    if !statuses.is_empty() {
+        q.statuses = statuses;
+    }
+    q.type_codes = codes(o, "--type")?;
+    q.class_codes = codes(o, "--class")?;
+    q.format_codes = codes(o, "--format")?;
+    q.practice_setting_codes = codes(o, "--practice")?;
+    q.healthcare_facility_type_codes = codes(o, "--facility")?;
+    q.confidentiality_codes = codes(o, "--confidentiality")?;
+    q.creation_time_from = time_arg(o, "--created-from")?;
+    q.creation_time_to = time_arg(o, "--created-to")?;
+    q.service_start_time_from = time_arg(o, "--service-from")?;
+    q.service_stop_time_to = time_arg(o, "--service-to")?;
+    q.author_persons = o.all("--author").map(str::to_owned).collect();
+    Ok(StoredQuery::FindDocuments(q))
+}
+
+fn document_ref(o: &Opts) -> Result<DocumentRef, Fail> {
+    let uids: Vec<String> = o.all("--unique-id").map(str::to_owned).collect();
+    let uuids: Vec<String> = o.all("--entry-uuid").map(str::to_owned).collect();
+    match (uids.is_empty(), uuids.is_empty()) {
+        (false, true) => Ok(DocumentRef::UniqueIds(uids)),
+        (true, false) => Ok(DocumentRef::EntryUuids(uuids)),
+        _ => Err(usage(
+            "request get needs --unique-id UID or --entry-uuid urn:uuid:… (repeatable), not both",
+        )),
+    }
+}
+
+fn entry_args(o: &Opts, ins: Ins) -> Result<EntryArgs, Fail> {
+    let unique_id = o
+        .value("--unique-id")
+        .ok_or_else(|| usage("this request needs --unique-id UID (the document's uniqueId)"))?;
+    Ok(EntryArgs {
+        ins,
+        unique_id: unique_id.to_owned(),
+        content_type_code: None,
+        entry: None,
+    })
+}
+
+fn visible_arg(o: &Opts, name: &str) -> Result<Option<bool>, Fail> {
+    o.value(name)
+        .map(|v| match v {
+            "visible" => Ok(true),
+            "invisible" => Ok(false),
+            other => Err(usage(format!("{name} {other}: visible or invisible"))),
+        })
+        .transpose()
+}
+
+/// `--consent care-team|explicit|emergency|testing-override|FILE.json`: the shortcuts say the
+/// consent was collected now (care team: initial consent given, informed, no objection).
+fn consent_arg(v: &str, now: DateTime<Utc>) -> Result<Consent, Fail> {
+    let now = now.fixed_offset();
+    Ok(match v {
+        "care-team" => Consent::care_team(now),
+        "explicit" => Consent::Explicit {
+            given_at: now,
+            collected_by: None,
+            withdrawn: false,
+        },
+        "emergency" => Consent::Emergency {
+            usager_objected: false,
+        },
+        "testing-override" => Consent::TestingOverride {
+            reason: "dmp request --consent testing-override".to_owned(),
+        },
+        path if Path::new(path).is_file() => dmp_core::json::from_str(&read_file(path)?)?,
+        other => {
+            return Err(usage(format!(
+                "--consent {other}: care-team, explicit, emergency, testing-override or a JSON \
+                 file (docs/schema/consent.schema.json)"
+            )))
+        }
+    })
+}
+
+pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
+    let o = Opts::parse(args, &["--json"], &["--extract"])?;
+    let [path] = o.positional.as_slice() else {
+        return Err(usage("response takes one FILE (an HTTP response: headers, blank line, body)"));
+    };
+    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
+    let response = consult::parse_message(&bytes)?;
+    if let Some(dir) = o.value("--extract") {
+        extract(&response, dir)?;
+    }
+    let out = if o.flag("--json") {
+        to_json(&response.to_json())?
+    } else {
+        response.render()
+    };
+    match response.error() {
+        None => Ok(out),
+        Some(e) => {
+            print!("{out}");
+            Err(Fail(format!("{path}: the DMP answered with an error: {e}"), 1))
+        }
+    }
+}
+
+fn extract(response: &Response<'_>, dir: &str) -> Result<(), Fail> {
+    let Response::Retrieve(r) = response else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
+    for (i, d) in r.documents.iter().enumerate() {
+        let base = Path::new(dir).join(format!("document-{}", i + 1));
+        write_file(&format!("{}.xml", base.display()), &d.bytes)?;
+        if let Ok(Some(body)) = d.n1_body() {
+            let ext = body.media_type.extension();
+            write_file(&format!("{}.{ext}", base.display()), &body.data)?;
+        }
+    }
+    Ok(())
+}

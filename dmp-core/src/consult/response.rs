@@ -1,0 +1,306 @@
+//! Reading any answer of the DMP services: the transaction is recognised from the body's
+//! root element, SOAP faults (plain or inside MTOM) come first, and every DMP error is kept
+//! with its codes and texts verbatim.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::authorization::{AuthorizedPatients, ServiceStatus};
+use crate::error::{Error, Result};
+use crate::habilitation::{Decision, Matrix, Reader};
+use crate::hl7v3::PatientStatus;
+use crate::soap::{self, mtom, Fault};
+use crate::xds::registry::QueryResponse;
+use crate::xds::retrieve::RetrieveResponse;
+use crate::xds::RegistryResponse;
+use crate::xml::reader::{self, Limits};
+
+const SOURCE: &str = "DMP response";
+
+/// A typed answer of the DMP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "result", rename_all = "snake_case")]
+pub enum Response {
+    /// A SOAP fault (the VIHF, the certificate or the request refused before any service).
+    Fault(Fault),
+    /// TD0.2 (or TD1.3a): the usager's DMP.
+    Status(PatientStatus),
+    /// TD3.1: the registry's entries.
+    Search(QueryResponse),
+    /// TD3.2: the documents (owned: one copy of each document).
+    Retrieve(RetrieveResponse<'static>),
+    /// TD2.1 or TD3.3: a registry response.
+    Registry {
+        /// The WS-Addressing action of the response, when it has one.
+        action: Option<String>,
+        /// The response.
+        response: RegistryResponse,
+    },
+    /// TD0.3.
+    Authorization(ServiceStatus),
+    /// TD0.4.
+    AuthorizedList(AuthorizedPatients),
+}
+
+/// A refusal of the DMP, with its codes and texts verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DmpError {
+    /// Where the error was carried: `soap_fault`, `registry`, `hl7v3`, `service`.
+    pub carrier: &'static str,
+    /// Each error: code and text as the DMP wrote them.
+    pub errors: Vec<(String, String)>,
+}
+
+impl fmt::Display for DmpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for (code, text) in &self.errors {
+            if !first {
+                f.write_str("; ")?;
+            }
+            first = false;
+            match (code.is_empty(), text.is_empty()) {
+                (false, false) => write!(f, "{code}: {text}")?,
+                (false, true) => f.write_str(code)?,
+                _ => f.write_str(text)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Response {
+    /// The transaction the response answers (`TD3.1`…; `TD2.1/TD3.3` when a registry
+    /// response does not say which).
+    pub fn transaction(&self) -> &'static str {
+        match self {
+            Response::Fault(_) => "fault",
+            Response::Status(_) => "TD0.2",
+            Response::Search(_) => "TD3.1",
+            Response::Retrieve(_) => "TD3.2",
+            Response::Registry { action, .. } => match action.as_deref() {
+                Some(a) if a.contains("UpdateDocumentSet") => "TD3.3",
+                Some(a) if a.contains("ProvideAndRegister") => "TD2.1",
+                _ => "TD2.1/TD3.3",
+            },
+            Response::Authorization(_) => "TD0.3",
+            Response::AuthorizedList(_) => "TD0.4",
+        }
+    }
+
+    /// The DMP's refusal, if the response is one (a fault, a Failure status, an AE/AR
+    /// acknowledgement, a status other than `DMPOk`). Warnings alone are not a refusal.
+    pub fn error(&self) -> Option<DmpError> {
+        let registry = |status_ok: bool, errors: &[crate::xds::RegistryError]| {
+            let errors: Vec<(String, String)> = errors
+                .iter()
+                .filter(|e| !e.is_warning())
+                .map(|e| (e.error_code.clone(), e.code_context.clone()))
+                .collect();
+            (!status_ok || !errors.is_empty()).then_some(DmpError {
+                carrier: "registry",
+                errors,
+            })
+        };
+        match self {
+            Response::Fault(f) => Some(DmpError {
+                carrier: "soap_fault",
+                errors: vec![(f.code.value.clone(), f.reason().to_owned())],
+            }),
+            Response::Search(r) => registry(r.is_success(), &r.errors),
+            Response::Registry { response, .. } => registry(response.is_success(), &response.errors),
+            Response::Retrieve(r) => registry(r.is_success(), &r.registry.errors),
+            Response::Status(s) => s.error().map(|errors| DmpError {
+                carrier: "hl7v3",
+                errors,
+            }),
+            Response::Authorization(s) => service_error(s),
+            Response::AuthorizedList(l) => service_error(&l.status),
+        }
+    }
+
+    /// For each document of a TD3.1 response, whether `reader` may open its type according
+    /// to the habilitation matrix (explanation only: the DMP decides). Empty for other
+    /// responses.
+    pub fn habilitation(&self, matrix: &Matrix, reader: &Reader) -> Vec<(String, Decision)> {
+        let Response::Search(r) = self else {
+            return Vec::new();
+        };
+        r.documents
+            .iter()
+            .map(|d| {
+                let code = d.type_code.as_ref().map_or("", |c| c.code.as_str());
+                (d.entry_uuid.clone(), matrix.decide(reader, code))
+            })
+            .collect()
+    }
+
+    /// The response as JSON: `{"transaction", "kind", "result", "error"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(o) = &mut v {
+            o.insert("transaction".into(), self.transaction().into());
+            o.insert(
+                "error".into(),
+                serde_json::to_value(self.error()).unwrap_or(serde_json::Value::Null),
+            );
+        }
+        v
+    }
+
+    /// A short text for people (what the CLI prints without `--json`).
+    pub fn render(&self) -> String {
+        let mut s = format!("{} response", self.transaction());
+        match self {
+            Response::Fault(f) => s += &format!(": SOAP fault {}: {}\n", f.code.value, f.reason()),
+            Response::Status(st) => s += &format!(":\n{}", st.render()),
+            Response::Search(r) => {
+                s += &format!(
+                    ": {} document(s){}\n",
+                    r.documents.len(),
+                    r.total_result_count
+                        .map(|n| format!(" of {n}"))
+                        .unwrap_or_default()
+                );
+                for d in &r.documents {
+                    let codes: Vec<&str> = d.confidentiality.iter().map(|c| c.code.as_str()).collect();
+                    s += &format!(
+                        "  {}  {}  {}  v{}  {}  [{}]  {}\n",
+                        d.unique_id,
+                        d.status.name(),
+                        d.type_code.as_ref().map_or("-", |c| c.code.as_str()),
+                        d.version.as_deref().unwrap_or("?"),
+                        d.title.as_deref().unwrap_or(""),
+                        codes.join(","),
+                        d.entry_uuid,
+                    );
+                }
+            }
+            Response::Retrieve(r) => {
+                s += &format!(": {} document(s)\n", r.documents.len());
+                for d in &r.documents {
+                    s += &format!(
+                        "  {}  {}  {} bytes\n",
+                        d.document_unique_id,
+                        d.mime_type,
+                        d.bytes.len()
+                    );
+                }
+            }
+            Response::Registry { response, .. } => {
+                s += &format!(": {}\n", response.status_urn);
+            }
+            Response::Authorization(st) => {
+                s += &format!(
+                    ": {}{}\n",
+                    st.status,
+                    st.context.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+                );
+            }
+            Response::AuthorizedList(l) => {
+                s += &format!(": {} DMP(s), status {}\n", l.patients.len(), l.status.status);
+                for p in &l.patients {
+                    s += &format!(
+                        "  {} {} {}\n",
+                        p.last_name.as_deref().unwrap_or(""),
+                        p.first_name.as_deref().unwrap_or(""),
+                        p.ids.iter().map(|(root, id)| format!("{id}@{root}")).collect::<Vec<_>>().join(" "),
+                    );
+                }
+            }
+        }
+        if let Some(e) = self.error() {
+            s += &format!("DMP error ({}): {e}\n", e.carrier);
+        }
+        s
+    }
+}
+
+fn service_error(s: &ServiceStatus) -> Option<DmpError> {
+    (!s.is_ok()).then(|| DmpError {
+        carrier: "service",
+        errors: vec![(s.status.clone(), s.context.clone().unwrap_or_default())],
+    })
+}
+
+/// Reads an HTTP response of a DMP service: `content_type` is its `Content-Type` header
+/// (`multipart/related` for MTOM, else a SOAP envelope), `body` its body.
+pub fn parse_response(content_type: &str, body: &[u8]) -> Result<Response> {
+    let multipart = mtom::ContentType::parse(content_type)
+        .map(|t| t.media_type.eq_ignore_ascii_case("multipart/related"))
+        .unwrap_or(false);
+    if multipart {
+        let m = mtom::parse(content_type, body)?;
+        if let Some(f) = Fault::parse(&m.root.bytes)? {
+            return Ok(Response::Fault(f));
+        }
+        let root = body_root(&m.root.bytes)?;
+        if root != "RetrieveDocumentSetResponse" {
+            return envelope_response(&m.root.bytes);
+        }
+        return Ok(Response::Retrieve(
+            RetrieveResponse::from_multipart(&m)?.into_owned(),
+        ));
+    }
+    envelope_response(body)
+}
+
+/// Reads a response file: an HTTP message (status line and headers, a blank line, the body)
+/// or a bare SOAP envelope.
+pub fn parse_message(message: &[u8]) -> Result<Response> {
+    let trimmed = message.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(message);
+    let start = trimmed
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(trimmed.len());
+    let rest = &trimmed[start..];
+    if rest.starts_with(b"<") {
+        return envelope_response(rest);
+    }
+    if rest.starts_with(b"--") {
+        let m = mtom::parse_message(rest)?;
+        let ct = format!("multipart/related; boundary=\"{}\"", m.boundary);
+        return parse_response(&ct, rest);
+    }
+    let (ct, body) = mtom::split_http(rest)?;
+    parse_response(&ct, body)
+}
+
+/// The local name of the body's first element.
+fn body_root(envelope: &[u8]) -> Result<String> {
+    let range = soap::body_child(envelope)?;
+    let doc = reader::parse(&envelope[range], &Limits::default())?;
+    Ok(doc.root().local_name().to_owned())
+}
+
+fn envelope_response(envelope: &[u8]) -> Result<Response> {
+    if let Some(f) = Fault::parse(envelope)? {
+        return Ok(Response::Fault(f));
+    }
+    let info = soap::parse_envelope(envelope)?;
+    let root = body_root(envelope)?;
+    Ok(match root.as_str() {
+        "PRPA_IN201308UV02" => Response::Status(PatientStatus::parse(envelope)?),
+        "AdhocQueryResponse" => Response::Search(QueryResponse::parse(envelope)?),
+        "RetrieveDocumentSetResponse" => Response::Retrieve(RetrieveResponse::parse(envelope)?),
+        "RegistryResponse" => Response::Registry {
+            action: info.action.clone(),
+            response: RegistryResponse::parse(envelope)?,
+        },
+        "setAuthorizationResponse" => {
+            Response::Authorization(ServiceStatus::parse_set_authorization(envelope)?)
+        }
+        "patientListResponse" => Response::AuthorizedList(AuthorizedPatients::parse(envelope)?),
+        other => {
+            return Err(Error::data(
+                SOURCE,
+                0,
+                format!(
+                    "the body holds a {other} element: not an answer of a transaction this \
+                     library builds (TD0.2, TD0.3, TD0.4, TD2.1, TD3.1, TD3.2, TD3.3)"
+                ),
+            ))
+        }
+    })
+}
