@@ -122,6 +122,20 @@ impl Error {
         }
     }
 
+    /// Gives an [`Error::Invalid`] the field name `field`, keeping its rule and value: the
+    /// generic name of a nested validator (`oid`) becomes the one the user wrote
+    /// (`documents[0].repository_unique_id`).
+    #[must_use]
+    pub fn renamed(self, field: &str) -> Self {
+        match self {
+            Error::Invalid(mut inv) => {
+                inv.field = field.to_owned();
+                Error::Invalid(inv)
+            }
+            other => other,
+        }
+    }
+
     /// The broken rule, when this is a validation error.
     pub fn as_invalid(&self) -> Option<&Invalid> {
         match self {

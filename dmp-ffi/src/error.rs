@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 /// | 4xxx | key or certificate, PKCS#12 (reserved: signing identities) | `dmp_result_is_key_error` |
 /// | 5xxx | XML or signature | `dmp_result_is_xml_error` |
 /// | 6xxx | transport, TLS (reserved) | `dmp_result_is_transport_error` |
-/// | 7xxx | an error answered by the DMP itself (reserved: response parsing) | `dmp_result_is_dmp_error` |
+/// | 7xxx | an error answered by the DMP itself | `dmp_result_is_dmp_error` |
 ///
 /// After any error, `dmp_last_error_message` and `dmp_last_error_json` describe it.
 #[allow(non_camel_case_types)]
@@ -54,11 +54,15 @@ pub enum dmp_result {
     /// An XML document is not well-formed, too large or too deep, or not what was expected
     /// (e.g. no `ClinicalDocument`, an undecodable N1 body) (last error: `source`, `line`).
     DMP_ERR_XML = 5000,
+    /// The DMP answered with a refusal where a result was needed (a SOAP fault, a Failure
+    /// status): its codes and texts, verbatim, are in the last error (`dmp_error`:
+    /// `{"carrier", "errors": [[code, text]…]}`).
+    DMP_ERR_DMP_REFUSED = 7000,
 }
 
 impl dmp_result {
     /// Every code, in numeric order.
-    pub(crate) const ALL: [dmp_result; 11] = [
+    pub(crate) const ALL: [dmp_result; 12] = [
         dmp_result::DMP_OK,
         dmp_result::DMP_ERR_NULL_ARGUMENT,
         dmp_result::DMP_ERR_INVALID_UTF8,
@@ -70,6 +74,7 @@ impl dmp_result {
         dmp_result::DMP_ERR_DATA,
         dmp_result::DMP_ERR_KEY,
         dmp_result::DMP_ERR_XML,
+        dmp_result::DMP_ERR_DMP_REFUSED,
     ];
 
     /// The C name of the code, NUL-terminated.
@@ -86,6 +91,7 @@ impl dmp_result {
             dmp_result::DMP_ERR_DATA => c"DMP_ERR_DATA",
             dmp_result::DMP_ERR_KEY => c"DMP_ERR_KEY",
             dmp_result::DMP_ERR_XML => c"DMP_ERR_XML",
+            dmp_result::DMP_ERR_DMP_REFUSED => c"DMP_ERR_DMP_REFUSED",
         }
     }
 

@@ -19,7 +19,7 @@ use crate::to_json;
 ///
 /// # Safety
 /// `p` is NULL or a NUL-terminated string.
-unsafe fn arg_time(p: *const c_char, name: &str) -> FfiResult<DateTime<FixedOffset>> {
+pub(crate) unsafe fn arg_time(p: *const c_char, name: &str) -> FfiResult<DateTime<FixedOffset>> {
     if p.is_null() {
         return Ok(DateTime::<Utc>::from(std::time::SystemTime::now()).fixed_offset());
     }
@@ -36,7 +36,7 @@ unsafe fn arg_time(p: *const c_char, name: &str) -> FfiResult<DateTime<FixedOffs
 }
 
 /// A random seed (no random-number crate: the standard library's randomly keyed hasher).
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     loop {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();

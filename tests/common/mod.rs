@@ -139,3 +139,92 @@ pub fn cisis_example(name: &str) -> Option<Vec<u8>> {
     let p = shared_path(&format!("data/cisis/examples/{name}"))?;
     Some(std::fs::read(p).expect("example readable"))
 }
+
+/// One deterministic mutation of a message, for the "typed error or Ok, never panic" tests
+/// of the response parsers (proptest draws `kind`, `at` and `len`; kept free of proptest so
+/// that every crate including this file can use it):
+///
+/// - 0: truncated at `at`;
+/// - 1: bytes `at..at+len` removed;
+/// - 2: bytes `at..at+len` repeated (duplicated elements, ids, flags);
+/// - 3: the byte at `at` replaced by one of `< > " = / & : x 0`;
+/// - 4: an attribute removed (the one whose `="` comes `at`-th);
+/// - 5: a line duplicated (the `at`-th: our fixtures write one element per line);
+/// - 6: a `code="…"` or `value="…"` value replaced by an unknown code;
+/// - 7: an element's text replaced by an unknown value (the `at`-th `>text<`).
+pub fn mutate(input: &[u8], kind: u8, at: usize, len: usize) -> Vec<u8> {
+    let n = input.len().max(1);
+    let i = at % n;
+    let j = (i + len).min(input.len());
+    let occurrence = |needle: &[u8]| -> Option<usize> {
+        let all: Vec<usize> = input
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+            .map(|(p, _)| p)
+            .collect();
+        (!all.is_empty()).then(|| all[at % all.len()])
+    };
+    let mut out = input.to_vec();
+    match kind % 8 {
+        0 => out.truncate(i),
+        1 => {
+            out.drain(i..j);
+        }
+        2 => {
+            let copy = input[i..j].to_vec();
+            out.splice(j..j, copy);
+        }
+        3 => {
+            if let Some(b) = out.get_mut(i) {
+                *b = b"<>\"=/&:x0"[len % 9];
+            }
+        }
+        4 => {
+            if let Some(q) = occurrence(b"=\"") {
+                let start = input[..q].iter().rposition(|&b| b == b' ').unwrap_or(q);
+                let end = input[q + 2..]
+                    .iter()
+                    .position(|&b| b == b'"')
+                    .map_or(input.len(), |e| q + 3 + e);
+                out.drain(start..end);
+            }
+        }
+        5 => {
+            let lines: Vec<&[u8]> = input.split_inclusive(|&b| b == b'\n').collect();
+            let k = at % lines.len().max(1);
+            out = lines
+                .iter()
+                .enumerate()
+                .flat_map(|(x, l)| if x == k { vec![*l, *l] } else { vec![*l] })
+                .flatten()
+                .copied()
+                .collect();
+        }
+        6 => {
+            let needle: &[u8] = if len % 2 == 0 {
+                b"code=\""
+            } else {
+                b"value=\""
+            };
+            if let Some(p) = occurrence(needle) {
+                let from = p + needle.len();
+                let end = input[from..]
+                    .iter()
+                    .position(|&b| b == b'"')
+                    .map_or(input.len(), |e| from + e);
+                out.splice(from..end, b"ZZ_UNKNOWN".iter().copied());
+            }
+        }
+        _ => {
+            if let Some(p) = occurrence(b">") {
+                let end = input[p + 1..]
+                    .iter()
+                    .position(|&b| b == b'<')
+                    .map_or(input.len(), |e| p + 1 + e);
+                out.splice(p + 1..end, b"ZZ unknown".iter().copied());
+            }
+        }
+    }
+    out
+}

@@ -18,6 +18,8 @@ pub use header::{
     Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
     LegalAuthenticator, MediaType, ServiceEvent, TITLE_MAX,
 };
+/// Lenient base64 (white space anywhere), shared with the ITI-43 inline documents.
+pub(crate) use reader::decode_base64;
 pub use reader::{
     read, read_with_limits, RawAuthor, RawBody, RawCode, RawDevice, RawEncounter, RawEntity,
     RawHeader, RawId, RawInterval, RawLegalAuthenticator, RawName, RawNamePart, RawOrganization,

@@ -409,7 +409,7 @@ fn text_of(e: Option<Element<'_>>) -> Option<String> {
     e.map(|e| e.text().to_owned())
 }
 
-fn raw_id(e: Element<'_>) -> RawId {
+pub(crate) fn raw_id(e: Element<'_>) -> RawId {
     RawId {
         root: attr(e, "root"),
         extension: attr(e, "extension"),
@@ -427,14 +427,14 @@ fn raw_code_flat(e: Element<'_>) -> RawCode {
     }
 }
 
-fn raw_code(e: Element<'_>) -> RawCode {
+pub(crate) fn raw_code(e: Element<'_>) -> RawCode {
     RawCode {
         translations: chs(e, "translation").map(raw_code_flat).collect(),
         ..raw_code_flat(e)
     }
 }
 
-fn raw_time(e: Element<'_>) -> RawTime {
+pub(crate) fn raw_time(e: Element<'_>) -> RawTime {
     let value = attr(e, "value");
     RawTime {
         parsed: value.as_deref().and_then(parse_ts),
@@ -443,7 +443,7 @@ fn raw_time(e: Element<'_>) -> RawTime {
     }
 }
 
-fn raw_interval(e: Element<'_>) -> RawInterval {
+pub(crate) fn raw_interval(e: Element<'_>) -> RawInterval {
     RawInterval {
         low: ch(e, "low").map(raw_time),
         high: ch(e, "high").map(raw_time),
@@ -452,7 +452,7 @@ fn raw_interval(e: Element<'_>) -> RawInterval {
     }
 }
 
-fn raw_name(e: Element<'_>) -> RawName {
+pub(crate) fn raw_name(e: Element<'_>) -> RawName {
     let parts = |local: &'static str| {
         chs(e, local)
             .map(|p| RawNamePart {
@@ -646,7 +646,9 @@ fn decode_body(text: Element<'_>) -> Result<Content> {
         )));
     }
     let data = match text.attr("representation").map(str::trim) {
-        Some("B64") => decode_base64(text.text()).map_err(at)?,
+        Some("B64") => {
+            decode_base64(text.text()).map_err(|m| at(format!("nonXMLBody/text is {m}")))?
+        }
         Some("TXT") | None => text.text().as_bytes().to_vec(),
         Some(other) => {
             return Err(at(format!(
@@ -658,14 +660,15 @@ fn decode_body(text: Element<'_>) -> Result<Content> {
 }
 
 /// Decodes standard base64, ignoring ASCII whitespace anywhere, in chunks (no stripped copy
-/// of the whole text). Padding is optional but nothing may follow it.
-fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> {
+/// of the whole text). Padding is optional but nothing may follow it. The error reads
+/// `not valid base64: …` (callers say what was not).
+pub(crate) fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> {
     const CHUNK: usize = 64 * 1024; // a multiple of 4
     let engine = GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
-    let bad = |e: base64::DecodeError| format!("nonXMLBody/text is not valid base64: {e}");
+    let bad = |e: base64::DecodeError| format!("not valid base64: {e}");
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut padded = false;
@@ -676,7 +679,7 @@ fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> {
         if b == b'=' {
             padded = true;
         } else if padded {
-            return Err("nonXMLBody/text is not valid base64: data after padding".to_owned());
+            return Err("not valid base64: data after padding".to_owned());
         }
         chunk.push(b);
         if chunk.len() == CHUNK {

@@ -340,7 +340,7 @@ fn check_includes(envelope: &[u8], parts: &[Part<'_>]) -> Result<()> {
 }
 
 /// The Content-ID an `href` names: `cid:` removed (any case), percent-decoded.
-fn href_cid(href: &str) -> String {
+pub(crate) fn href_cid(href: &str) -> String {
     let rest = match href.get(..4) {
         Some(p) if p.eq_ignore_ascii_case("cid:") => href.get(4..).unwrap_or_default(),
         _ => href,

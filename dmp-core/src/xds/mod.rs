@@ -11,6 +11,8 @@
 //!   `xop:Include` per MIME part ([`ProvideAndRegister::to_xml`]);
 //!   [`ProvideAndRegister::metadata`] gives the same content as ebRIM objects.
 //! - [`RegistryResponse::parse`] reads the answer (status and every `RegistryError`, verbatim).
+//! - [`RetrieveRequest`] and [`RetrieveResponse`]: TD3.2, consultation of a document (ITI-43),
+//!   the MTOM response's documents borrowed from their MIME parts.
 //!
 //! Every id is an input (entry ids, uniqueIds, Content-IDs, times): nothing here draws a
 //! random number or reads the clock. The fixed URNs, UUIDs and slot names are in
@@ -21,11 +23,12 @@
 //! `xdsb:Document/@id` equal to its entry's id (the example's `documentME2` does not match its
 //! `DocumentME2`).
 //!
-//! Integration tests: xds.
+//! Integration tests: xds, retrieve.
 
 mod metadata;
 mod request;
 mod response;
+mod retrieve;
 pub mod vocabulary;
 
 pub use metadata::{Code, DocumentEntry, Replacement, SignatureEntry, SubmissionSet, XdsAuthor};
@@ -33,3 +36,4 @@ pub use request::{
     Classification, ExternalIdentifier, ObjectKind, ProvideAndRegister, RegistryObject, Slot,
 };
 pub use response::{RegistryError, RegistryResponse, ResponseStatus};
+pub use retrieve::{DocumentRequest, RetrieveRequest, RetrieveResponse, RetrievedDocument};

@@ -2,7 +2,7 @@
 //! registry to ITI-57 updates), read with the hardened XML reader.
 
 use crate::error::{Error, Result};
-use crate::xml::reader::{self, Limits};
+use crate::xml::reader::{self, Element, Limits};
 
 use super::vocabulary::{
     NS_RS, SEVERITY_ERROR, SEVERITY_WARNING, STATUS_FAILURE, STATUS_PARTIAL_SUCCESS,
@@ -12,7 +12,8 @@ use super::vocabulary::{
 const SOURCE: &str = "RegistryResponse";
 
 /// `RegistryResponse/@status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ResponseStatus {
     /// `urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success`.
     Success,
@@ -39,7 +40,7 @@ impl ResponseStatus {
 
 /// One `rs:RegistryError`, kept verbatim: the DMP's codes and texts are shown to the user as
 /// the DMP wrote them (dmp-interface.md §7 item 18).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct RegistryError {
     /// `@errorCode` (`XDSRegistryError`, `XDSUnknownPatientId`, a DMP code…).
     pub error_code: String,
@@ -63,7 +64,7 @@ impl RegistryError {
 
 /// An `rs:RegistryResponse`: the status, the raw status URN and every error, in document
 /// order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RegistryResponse {
     /// The status.
     pub status: ResponseStatus,
@@ -109,6 +110,12 @@ impl RegistryResponse {
                 format!("no RegistryResponse element in the namespace {NS_RS}"),
             ));
         };
+        RegistryResponse::from_element(r)
+    }
+
+    /// Reads an `rs:RegistryResponse` element already found in a parsed document (the
+    /// ITI-43 response reads its root part once and hands its `RegistryResponse` here).
+    pub(crate) fn from_element(r: Element<'_>) -> Result<RegistryResponse> {
         let line = r.line();
         let status_urn = r
             .attr("status")

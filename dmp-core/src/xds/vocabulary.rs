@@ -184,3 +184,10 @@ pub const STATUS_PARTIAL_SUCCESS_EBRS: &str =
 pub const SEVERITY_ERROR: &str = "urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error";
 /// `RegistryError/@severity` of a warning.
 pub const SEVERITY_WARNING: &str = "urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Warning";
+
+// ------------------------------------------------------------------------------------------
+// Retrieve Document Set (TD3.2, IHE ITI-43) — dmp-interface.md §2.3, §5, §7 item 4.
+// ------------------------------------------------------------------------------------------
+
+/// `repositoryUniqueId` of the DMP repository (the official TD3.1 and TD3.2 samples).
+pub const DMP_REPOSITORY_UNIQUE_ID: &str = "1.2.250.1.213.4.1.1.1.2";
