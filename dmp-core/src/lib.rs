@@ -18,7 +18,10 @@
 //! - [`xml`]: the escaping writer and the hardened reader (no DTD, no entity expansion, limits).
 //! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
 //! - [`xds`]: XDS.b metadata of a TD2.1 submission (DocumentEntry derived from the CDA header,
-//!   SubmissionSet, signature entry, replacement) and the registry's response.
+//!   SubmissionSet, signature entry, replacement) and the registry's response; TD3.2
+//!   consultation of a document (ITI-43 request, MTOM response).
+//! - [`hl7v3`]: TD0.2 existence and authorisation test, TD1.3a administrative data (HL7 v3
+//!   `PRPA_IN201307UV02` query, `PRPA_IN201308UV02` answer with every flag).
 //! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
 //!   signing identities and the `Signer` trait used by the XML signatures.
 //! - [`vihf`]: the VIHF SAML 2.0 assertion (unsigned) naming user, structure, patient, access
@@ -41,6 +44,7 @@ pub mod csv;
 pub mod error;
 pub mod feed;
 pub mod habilitation;
+pub mod hl7v3;
 pub mod ids;
 pub mod json;
 pub mod model;
@@ -51,7 +55,7 @@ pub mod xds;
 pub mod xml;
 pub mod xmldsig;
 
-pub use error::{Error, Invalid, Result};
+pub use error::{DmpError, DmpErrorDetail, Error, Invalid, Result};
 
 /// Version of this crate, as in its `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
