@@ -496,7 +496,7 @@ fn unknown_and_duplicated_flags_are_kept() {
     let start = full.find("<PRPA_IN201308UV02").unwrap();
     let end = full.find("</PRPA_IN201308UV02>").unwrap() + "</PRPA_IN201308UV02>".len();
     assert_eq!(
-        PatientStatus::parse(full[start..end].as_bytes()).unwrap(),
+        PatientStatus::parse(&full.as_bytes()[start..end]).unwrap(),
         s
     );
 }

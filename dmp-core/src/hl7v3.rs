@@ -327,61 +327,29 @@ fn check_software_name(name: &str) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // The answer.
 
-/// HL7 `AcknowledgementType`: did the DMP accept the message.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AckType {
-    /// `AA`: application accept.
-    ApplicationAccept,
-    /// `AE`: application error.
-    ApplicationError,
-    /// `AR`: application reject.
-    ApplicationReject,
-    /// `CA`: commit accept.
-    CommitAccept,
-    /// `CE`: commit error.
-    CommitError,
-    /// `CR`: commit reject.
-    CommitReject,
-    /// Any other code, verbatim (counts as not accepted).
-    Other(String),
+open_code_enum! {
+    /// HL7 `AcknowledgementType`: did the DMP accept the message (any other code counts as
+    /// not accepted).
+    pub enum AckType {
+        /// `AA`: application accept.
+        ApplicationAccept = "AA",
+        /// `AE`: application error.
+        ApplicationError = "AE",
+        /// `AR`: application reject.
+        ApplicationReject = "AR",
+        /// `CA`: commit accept.
+        CommitAccept = "CA",
+        /// `CE`: commit error.
+        CommitError = "CE",
+        /// `CR`: commit reject.
+        CommitReject = "CR",
+    }
 }
 
 impl AckType {
-    /// The type of `code`.
-    pub fn from_code(code: &str) -> AckType {
-        match code {
-            "AA" => AckType::ApplicationAccept,
-            "AE" => AckType::ApplicationError,
-            "AR" => AckType::ApplicationReject,
-            "CA" => AckType::CommitAccept,
-            "CE" => AckType::CommitError,
-            "CR" => AckType::CommitReject,
-            other => AckType::Other(other.to_owned()),
-        }
-    }
-
-    /// The code as written.
-    pub fn code(&self) -> &str {
-        match self {
-            AckType::ApplicationAccept => "AA",
-            AckType::ApplicationError => "AE",
-            AckType::ApplicationReject => "AR",
-            AckType::CommitAccept => "CA",
-            AckType::CommitError => "CE",
-            AckType::CommitReject => "CR",
-            AckType::Other(c) => c,
-        }
-    }
-
     /// `AA` or `CA`.
     pub fn is_accept(&self) -> bool {
         matches!(self, AckType::ApplicationAccept | AckType::CommitAccept)
-    }
-}
-
-impl serde::Serialize for AckType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
     }
 }
 
@@ -409,48 +377,17 @@ pub struct Ack {
     pub details: Vec<AckDetail>,
 }
 
-/// The professional's authorisation on the DMP (`attentionLine AUTORISATION`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AuthorizationStatus {
-    /// `VALIDE`: authorised.
-    Valide,
-    /// `EXPIRE`: the authorisation has expired.
-    Expire,
-    /// `INTERDIT`: the patient has blocked this professional.
-    Interdit,
-    /// `NON_EXISTE`: no authorisation.
-    NonExiste,
-    /// Any other value, verbatim.
-    Other(String),
-}
-
-impl AuthorizationStatus {
-    /// The status of a value code.
-    pub fn from_code(code: &str) -> AuthorizationStatus {
-        match code {
-            "VALIDE" => AuthorizationStatus::Valide,
-            "EXPIRE" => AuthorizationStatus::Expire,
-            "INTERDIT" => AuthorizationStatus::Interdit,
-            "NON_EXISTE" => AuthorizationStatus::NonExiste,
-            other => AuthorizationStatus::Other(other.to_owned()),
-        }
-    }
-
-    /// The code as written.
-    pub fn code(&self) -> &str {
-        match self {
-            AuthorizationStatus::Valide => "VALIDE",
-            AuthorizationStatus::Expire => "EXPIRE",
-            AuthorizationStatus::Interdit => "INTERDIT",
-            AuthorizationStatus::NonExiste => "NON_EXISTE",
-            AuthorizationStatus::Other(c) => c,
-        }
-    }
-}
-
-impl serde::Serialize for AuthorizationStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
+open_code_enum! {
+    /// The professional's authorisation on the DMP (`attentionLine AUTORISATION`).
+    pub enum AuthorizationStatus {
+        /// `VALIDE`: authorised.
+        Valide = "VALIDE",
+        /// `EXPIRE`: the authorisation has expired.
+        Expire = "EXPIRE",
+        /// `INTERDIT`: the patient has blocked this professional.
+        Interdit = "INTERDIT",
+        /// `NON_EXISTE`: no authorisation.
+        NonExiste = "NON_EXISTE",
     }
 }
 
@@ -687,9 +624,7 @@ impl PatientStatus {
     /// The patient's INS: the first `id` whose root is an INS OID and whose extension is a
     /// valid matricule (the legacy INS-C is skipped).
     pub fn ins(&self) -> Option<Ins> {
-        self.patient_ids
-            .iter()
-            .find_map(|id| Ins::parse(id.extension.as_deref()?, id.root.as_deref()?).ok())
+        self.patient_ids.iter().find_map(RawId::ins)
     }
 
     /// The DMP's error, when it did not accept the query (`acknowledgement` other than

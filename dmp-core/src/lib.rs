@@ -22,6 +22,8 @@
 //!   consultation of a document (ITI-43 request, MTOM response).
 //! - [`hl7v3`]: TD0.2 existence and authorisation test, TD1.3a administrative data (HL7 v3
 //!   `PRPA_IN201307UV02` query, `PRPA_IN201308UV02` answer with every flag).
+//! - [`authorization`]: the proprietary authorisation services: TD0.3 update of one's
+//!   authorisation, TD0.4 list of authorised DMPs, TD1.6 professionals authorised or blocked.
 //! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
 //!   signing identities and the `Signer` trait used by the XML signatures.
 //! - [`vihf`]: the VIHF SAML 2.0 assertion (unsigned) naming user, structure, patient, access
@@ -37,6 +39,54 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// An enumeration of the codes a DMP answer may hold, which keeps any other code verbatim in
+/// its `Other(String)` variant (unknown codes are never dropped nor refused): `from_code`,
+/// `code`, and serialisation as the code itself.
+macro_rules! open_code_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $code:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// Any other code, verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value of `code` (any unknown code in `Other`).
+            pub fn from_code(code: &str) -> $name {
+                match code {
+                    $( $code => $name::$variant, )*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+
+            /// The code as written.
+            pub fn code(&self) -> &str {
+                match self {
+                    $( $name::$variant => $code, )*
+                    $name::Other(c) => c,
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+    };
+}
+
+pub mod authorization;
 pub mod cda;
 pub mod codes;
 pub mod crypto;

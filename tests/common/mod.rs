@@ -202,7 +202,7 @@ pub fn mutate(input: &[u8], kind: u8, at: usize, len: usize) -> Vec<u8> {
                 .collect();
         }
         6 => {
-            let needle: &[u8] = if len % 2 == 0 {
+            let needle: &[u8] = if len.is_multiple_of(2) {
                 b"code=\""
             } else {
                 b"value=\""
