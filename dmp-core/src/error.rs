@@ -68,6 +68,44 @@ pub enum Error {
     },
 }
 
+/// An error **the DMP answered** (not a failure of this library): an HL7 v3 acknowledgement
+/// `AE`/`AR`, a proprietary service status other than `DMPOk`… Codes and texts are kept
+/// verbatim: the software must show them to the user (PRE_ERR, dmp-interface.md §7 item 18).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DmpError {
+    /// The answer it comes from (`PRPA_IN201308UV02`, `setAuthorizationResponse`…).
+    pub source: String,
+    /// The DMP's code: the acknowledgement type or query response code of an HL7 v3 answer,
+    /// the status of a proprietary service.
+    pub code: String,
+    /// Every detail the DMP gave, in order.
+    pub details: Vec<DmpErrorDetail>,
+}
+
+/// One detail of a [`DmpError`], verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DmpErrorDetail {
+    /// Its code, if any.
+    pub code: Option<String>,
+    /// Its text, if any.
+    pub text: Option<String>,
+}
+
+impl fmt::Display for DmpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the DMP answered {} ({})", self.code, self.source)?;
+        for (i, d) in self.details.iter().enumerate() {
+            let sep = if i == 0 { ": " } else { "; " };
+            match (&d.code, &d.text) {
+                (Some(c), Some(t)) => write!(f, "{sep}{c} {t}")?,
+                (Some(s), None) | (None, Some(s)) => write!(f, "{sep}{s}")?,
+                (None, None) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 const MAX_VALUE_CHARS: usize = 80;
 
 impl Error {
@@ -177,6 +215,28 @@ mod tests {
         assert_eq!(
             e.as_invalid().unwrap().value.chars().count(),
             MAX_VALUE_CHARS + 1
+        );
+    }
+
+    #[test]
+    fn dmp_error_display_keeps_codes_and_texts() {
+        let e = DmpError {
+            source: "PRPA_IN201308UV02".into(),
+            code: "AE".into(),
+            details: vec![
+                DmpErrorDetail {
+                    code: Some("DMPPatientNotFound".into()),
+                    text: Some("Patient inconnu".into()),
+                },
+                DmpErrorDetail {
+                    code: None,
+                    text: Some("détail".into()),
+                },
+            ],
+        };
+        assert_eq!(
+            e.to_string(),
+            "the DMP answered AE (PRPA_IN201308UV02): DMPPatientNotFound Patient inconnu; détail"
         );
     }
 

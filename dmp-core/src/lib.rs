@@ -20,7 +20,12 @@
 //!   profile for every transaction, and the rule that the signing key fits the mode.
 //! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
 //! - [`xds`]: XDS.b metadata of a TD2.1 submission (DocumentEntry derived from the CDA header,
-//!   SubmissionSet, signature entry, replacement) and the registry's response.
+//!   SubmissionSet, signature entry, replacement) and the registry's response; TD3.2
+//!   consultation of a document (ITI-43 request, MTOM response).
+//! - [`hl7v3`]: TD0.2 existence and authorisation test, TD1.3a administrative data (HL7 v3
+//!   `PRPA_IN201307UV02` query, `PRPA_IN201308UV02` answer with every flag).
+//! - [`authorization`]: the proprietary authorisation services: TD0.3 update of one's
+//!   authorisation, TD0.4 list of authorised DMPs, TD1.6 professionals authorised or blocked.
 //! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
 //!   signing identities and the `Signer` trait used by the XML signatures.
 //! - [`vihf`]: the VIHF SAML 2.0 assertion (unsigned) naming user, structure, patient, access
@@ -38,7 +43,55 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// An enumeration of the codes a DMP answer may hold, which keeps any other code verbatim in
+/// its `Other(String)` variant (unknown codes are never dropped nor refused): `from_code`,
+/// `code`, and serialisation as the code itself.
+macro_rules! open_code_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $code:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// Any other code, verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value of `code` (any unknown code in `Other`).
+            pub fn from_code(code: &str) -> $name {
+                match code {
+                    $( $code => $name::$variant, )*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+
+            /// The code as written.
+            pub fn code(&self) -> &str {
+                match self {
+                    $( $name::$variant => $code, )*
+                    $name::Other(c) => c,
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+    };
+}
+
 pub mod actor;
+pub mod authorization;
 pub mod cda;
 pub mod codes;
 pub mod consent;
@@ -47,6 +100,7 @@ pub mod csv;
 pub mod error;
 pub mod feed;
 pub mod habilitation;
+pub mod hl7v3;
 pub mod ids;
 pub mod json;
 pub mod model;
@@ -57,7 +111,7 @@ pub mod xds;
 pub mod xml;
 pub mod xmldsig;
 
-pub use error::{Error, Invalid, Result};
+pub use error::{DmpError, DmpErrorDetail, Error, Invalid, Result};
 
 /// Version of this crate, as in its `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

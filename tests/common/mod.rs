@@ -202,7 +202,7 @@ pub fn mutate(input: &[u8], kind: u8, at: usize, len: usize) -> Vec<u8> {
                 .collect();
         }
         6 => {
-            let needle: &[u8] = if len % 2 == 0 {
+            let needle: &[u8] = if len.is_multiple_of(2) {
                 b"code=\""
             } else {
                 b"value=\""
@@ -227,4 +227,61 @@ pub fn mutate(input: &[u8], kind: u8, at: usize, len: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+/// A minimal SOAP 1.2 envelope around a body element.
+pub fn soap12_envelope(body: &str) -> String {
+    format!(
+        "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\">\n<soap:Body>\n\
+         {body}\n</soap:Body>\n</soap:Envelope>\n"
+    )
+}
+
+/// Runs `shared/tools/validate-xds` on these SOAP envelopes (named files in a temporary
+/// folder), asserts that each one is valid and returns the report. `None` (and a note)
+/// without `../shared`, python3 or xmllint.
+pub fn validate_xds(envelopes: &[(&str, String)]) -> Option<String> {
+    let tool = shared_path("tools/validate-xds")?;
+    let have = |t: &str| {
+        std::process::Command::new(t)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("xmllint") || !have("python3") {
+        eprintln!("note: skipped: validate-xds needs xmllint (Debian libxml2-utils) and python3");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "dmp-validate-{}-{}",
+        std::process::id(),
+        envelopes.first().map_or("none", |(n, _)| n)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<PathBuf> = envelopes
+        .iter()
+        .map(|(name, xml)| {
+            let p = dir.join(format!("{name}.xml"));
+            std::fs::write(&p, xml).unwrap();
+            p
+        })
+        .collect();
+    let out = std::process::Command::new("python3")
+        .arg(&tool)
+        .args(&files)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "validate-xds: {report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        report.matches("valid against").count(),
+        envelopes.len(),
+        "{report}"
+    );
+    Some(report)
 }

@@ -44,6 +44,14 @@ pub struct RawId {
     pub null_flavor: Option<String>,
 }
 
+impl RawId {
+    /// This id as an INS, when its root is one of the four INS OIDs and its extension a valid
+    /// matricule (the legacy INS-C and anything else give `None`).
+    pub fn ins(&self) -> Option<Ins> {
+        Ins::parse(self.extension.as_deref()?, self.root.as_deref()?).ok()
+    }
+}
+
 /// A coded value (`CE`/`CD`/`CS`) as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

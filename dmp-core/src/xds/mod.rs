@@ -31,6 +31,9 @@ mod response;
 mod retrieve;
 pub mod vocabulary;
 
+/// UTC `yyyyMMddHHmmss`, the time format of XDS and of the DMP's HL7 v3 and proprietary
+/// messages.
+pub(crate) use metadata::xds_time;
 pub use metadata::{Code, DocumentEntry, Replacement, SignatureEntry, SubmissionSet, XdsAuthor};
 pub use request::{
     Classification, ExternalIdentifier, ObjectKind, ProvideAndRegister, RegistryObject, Slot,

@@ -199,10 +199,7 @@ pub struct RetrievedDocument<'a> {
     pub bytes: Cow<'a, [u8]>,
 }
 
-fn serialize_len<S: serde::Serializer>(
-    bytes: &Cow<'_, [u8]>,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
+fn serialize_len<S: serde::Serializer>(bytes: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_u64(u64::try_from(bytes.len()).unwrap_or(u64::MAX))
 }
 
