@@ -12,6 +12,14 @@
 //!   [`ProvideAndRegister::metadata`] gives the same content as ebRIM objects.
 //! - [`RegistryResponse::parse`] reads the answer (status and every `RegistryError`, verbatim).
 //!
+//! Consultation (TD3.1, IHE ITI-18):
+//!
+//! - [`StoredQuery::to_xml`] writes the `query:AdhocQueryRequest` of FindDocuments,
+//!   GetDocuments, FindSubmissionSets and GetSubmissionSetAndContents;
+//! - [`QueryResponse::parse`] reads the `query:AdhocQueryResponse`: each entry as a
+//!   [`RegistryDocument`] (every metadata, typed, and the raw [`RimObject`]), submission sets,
+//!   associations, ObjectRefs and errors.
+//!
 //! Every id is an input (entry ids, uniqueIds, Content-IDs, times): nothing here draws a
 //! random number or reads the clock. The fixed URNs, UUIDs and slot names are in
 //! [`vocabulary`], each defined once with its source (`docs/dmp-interface.md` §2–§3).
@@ -21,15 +29,29 @@
 //! `xdsb:Document/@id` equal to its entry's id (the example's `documentME2` does not match its
 //! `DocumentME2`).
 //!
-//! Integration tests: xds.
+//! Integration tests: xds, registry.
 
 mod metadata;
+mod query;
+mod registry;
 mod request;
 mod response;
+mod rim;
 pub mod vocabulary;
 
-pub use metadata::{Code, DocumentEntry, Replacement, SignatureEntry, SubmissionSet, XdsAuthor};
+pub use metadata::{
+    parse_xds_time, Code, DocumentEntry, Replacement, SignatureEntry, SubmissionSet, XdsAuthor,
+};
+pub use query::{
+    CodeFilter, DocumentRef, DocumentStatus, FindDocuments, FindSubmissionSets, ReturnType,
+    StoredQuery, SubmissionSetRef,
+};
+pub use registry::{
+    CodedValue, QueryResponse, RegistryAssociation, RegistryAuthor, RegistryDocument,
+    RegistrySubmissionSet, QUERY_RESPONSE_LIMITS,
+};
 pub use request::{
     Classification, ExternalIdentifier, ObjectKind, ProvideAndRegister, RegistryObject, Slot,
 };
 pub use response::{RegistryError, RegistryResponse, ResponseStatus};
+pub use rim::{RimLocalizedString, RimObject, RimSlot};

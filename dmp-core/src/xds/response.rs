@@ -2,7 +2,7 @@
 //! registry to ITI-57 updates), read with the hardened XML reader.
 
 use crate::error::{Error, Result};
-use crate::xml::reader::{self, Limits};
+use crate::xml::reader::{self, Element, Limits};
 
 use super::vocabulary::{
     NS_RS, SEVERITY_ERROR, SEVERITY_WARNING, STATUS_FAILURE, STATUS_PARTIAL_SUCCESS,
@@ -12,7 +12,8 @@ use super::vocabulary::{
 const SOURCE: &str = "RegistryResponse";
 
 /// `RegistryResponse/@status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ResponseStatus {
     /// `urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success`.
     Success,
@@ -39,7 +40,7 @@ impl ResponseStatus {
 
 /// One `rs:RegistryError`, kept verbatim: the DMP's codes and texts are shown to the user as
 /// the DMP wrote them (dmp-interface.md §7 item 18).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct RegistryError {
     /// `@errorCode` (`XDSRegistryError`, `XDSUnknownPatientId`, a DMP code…).
     pub error_code: String,
@@ -109,43 +110,15 @@ impl RegistryResponse {
                 format!("no RegistryResponse element in the namespace {NS_RS}"),
             ));
         };
-        let line = r.line();
-        let status_urn = r
-            .attr("status")
-            .ok_or_else(|| Error::data(SOURCE, line, "RegistryResponse has no status"))?;
-        let status = ResponseStatus::from_urn(status_urn).ok_or_else(|| {
-            Error::data(
-                SOURCE,
-                line,
-                format!("unknown RegistryResponse status {status_urn:?}"),
-            )
-        })?;
+        let (status, status_urn) = read_status(SOURCE, r)?;
         let list = r.child(NS_RS, "RegistryErrorList");
-        let mut errors = Vec::new();
-        if let Some(list) = list {
-            for e in list.children_named(NS_RS, "RegistryError") {
-                let required = |name: &str| {
-                    e.attr(name).map(str::to_owned).ok_or_else(|| {
-                        Error::data(
-                            SOURCE,
-                            e.line(),
-                            format!("RegistryError without the required {name}"),
-                        )
-                    })
-                };
-                let text = e.text().trim();
-                errors.push(RegistryError {
-                    error_code: required("errorCode")?,
-                    code_context: required("codeContext")?,
-                    severity: e.attr("severity").unwrap_or(SEVERITY_ERROR).to_owned(),
-                    location: e.attr("location").map(str::to_owned),
-                    text: (!text.is_empty()).then(|| text.to_owned()),
-                });
-            }
-        }
+        let errors = match list {
+            Some(list) => read_errors(SOURCE, list)?,
+            None => Vec::new(),
+        };
         Ok(RegistryResponse {
             status,
-            status_urn: status_urn.to_owned(),
+            status_urn,
             request_id: r.attr("requestId").map(str::to_owned),
             highest_severity: list.and_then(|l| l.attr("highestSeverity").map(str::to_owned)),
             errors,
@@ -161,4 +134,46 @@ impl RegistryResponse {
     pub fn errors_only(&self) -> impl Iterator<Item = &RegistryError> + '_ {
         self.errors.iter().filter(|e| !e.is_warning())
     }
+}
+
+/// `@status` of a response element (`RegistryResponse`, `AdhocQueryResponse`): the status and
+/// the URN as written. Errors name `source`.
+pub(crate) fn read_status(source: &str, r: Element<'_>) -> Result<(ResponseStatus, String)> {
+    let line = r.line();
+    let status_urn = r
+        .attr("status")
+        .ok_or_else(|| Error::data(source, line, format!("{} has no status", r.local_name())))?;
+    let status = ResponseStatus::from_urn(status_urn).ok_or_else(|| {
+        Error::data(
+            source,
+            line,
+            format!("unknown {} status {status_urn:?}", r.local_name()),
+        )
+    })?;
+    Ok((status, status_urn.to_owned()))
+}
+
+/// Every `RegistryError` of a `RegistryErrorList`, verbatim. Errors name `source`.
+pub(crate) fn read_errors(source: &str, list: Element<'_>) -> Result<Vec<RegistryError>> {
+    let mut errors = Vec::new();
+    for e in list.children_named(NS_RS, "RegistryError") {
+        let required = |name: &str| {
+            e.attr(name).map(str::to_owned).ok_or_else(|| {
+                Error::data(
+                    source,
+                    e.line(),
+                    format!("RegistryError without the required {name}"),
+                )
+            })
+        };
+        let text = e.text().trim();
+        errors.push(RegistryError {
+            error_code: required("errorCode")?,
+            code_context: required("codeContext")?,
+            severity: e.attr("severity").unwrap_or(SEVERITY_ERROR).to_owned(),
+            location: e.attr("location").map(str::to_owned),
+            text: (!text.is_empty()).then(|| text.to_owned()),
+        });
+    }
+    Ok(errors)
 }
