@@ -20,6 +20,11 @@
 //!   [`RegistryDocument`] (every metadata, typed, and the raw [`RimObject`]), submission sets,
 //!   associations, ObjectRefs and errors.
 //!
+//! Updates (TD3.3, IHE ITI-57): [`UpdateRequest::availability`] (archive, unarchive, delete)
+//! and [`UpdateRequest::visibility`] (a new metadata version with other visibility flags),
+//! both from a [`RegistryDocument`]; [`UpdateRequest::to_xml`] writes the
+//! `lcm:SubmitObjectsRequest`.
+//!
 //! Every id is an input (entry ids, uniqueIds, Content-IDs, times): nothing here draws a
 //! random number or reads the clock. The fixed URNs, UUIDs and slot names are in
 //! [`vocabulary`], each defined once with its source (`docs/dmp-interface.md` §2–§3).
@@ -37,6 +42,7 @@ mod registry;
 mod request;
 mod response;
 mod rim;
+mod update;
 pub mod vocabulary;
 
 pub use metadata::{
@@ -55,3 +61,4 @@ pub use request::{
 };
 pub use response::{RegistryError, RegistryResponse, ResponseStatus};
 pub use rim::{RimLocalizedString, RimObject, RimSlot};
+pub use update::{AvailabilityChange, UpdateChange, UpdateRequest, Visibility};

@@ -528,7 +528,7 @@ fn check_content_id(field: &str, cid: &str) -> Result<()> {
 }
 
 /// Ids unique across the request; values within the ebRIM lengths.
-fn check_objects(objects: &[RegistryObject]) -> Result<()> {
+pub(crate) fn check_objects(objects: &[RegistryObject]) -> Result<()> {
     let mut seen = BTreeSet::new();
     let mut unique = |id: &str| {
         if seen.insert(id.to_owned()) {
@@ -620,7 +620,7 @@ fn author_classification(ids: &mut Ids, scheme: &'static str, a: &XdsAuthor) -> 
     }
 }
 
-fn coded(ids: &mut Ids, scheme: &'static str, code: &Code) -> Classification {
+pub(crate) fn coded(ids: &mut Ids, scheme: &'static str, code: &Code) -> Classification {
     Classification {
         id: ids.cla(),
         scheme: Some(scheme),
@@ -845,6 +845,28 @@ fn owned(attrs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+impl Classification {
+    /// The classification as it is written, classifying `object_id`.
+    pub(crate) fn to_rim(&self, object_id: &str) -> RimObject {
+        let mut attrs = Vec::new();
+        if let Some(s) = self.scheme {
+            attrs.push(("classificationScheme", s));
+        }
+        if let Some(n) = self.node {
+            attrs.push(("classificationNode", n));
+        }
+        attrs.push(("classifiedObject", object_id));
+        attrs.push(("id", self.id.as_str()));
+        if let Some(r) = &self.node_representation {
+            attrs.push(("nodeRepresentation", r.as_str()));
+        }
+        let mut rc = RimObject::new(ObjectKind::Classification, owned(&attrs));
+        rc.slots = self.slots.iter().map(RimSlot::from).collect();
+        rc.name = self.name.as_deref().map(localized).unwrap_or_default();
+        rc
+    }
+}
+
 impl From<&RegistryObject> for RimObject {
     /// The object as it is written: `@id` first, then the other attributes; classifications
     /// and external identifiers point at the object (`classifiedObject`, `registryObject`).
@@ -859,28 +881,7 @@ impl From<&RegistryObject> for RimObject {
         r.slots = o.slots.iter().map(RimSlot::from).collect();
         r.name = o.name.as_deref().map(localized).unwrap_or_default();
         r.description = o.description.as_deref().map(localized).unwrap_or_default();
-        r.classifications = o
-            .classifications
-            .iter()
-            .map(|c| {
-                let mut attrs = Vec::new();
-                if let Some(s) = c.scheme {
-                    attrs.push(("classificationScheme", s));
-                }
-                if let Some(n) = c.node {
-                    attrs.push(("classificationNode", n));
-                }
-                attrs.push(("classifiedObject", o.id.as_str()));
-                attrs.push(("id", c.id.as_str()));
-                if let Some(r) = &c.node_representation {
-                    attrs.push(("nodeRepresentation", r.as_str()));
-                }
-                let mut rc = RimObject::new(ObjectKind::Classification, owned(&attrs));
-                rc.slots = c.slots.iter().map(RimSlot::from).collect();
-                rc.name = c.name.as_deref().map(localized).unwrap_or_default();
-                rc
-            })
-            .collect();
+        r.classifications = o.classifications.iter().map(|c| c.to_rim(&o.id)).collect();
         r.external_identifiers = o
             .external_identifiers
             .iter()

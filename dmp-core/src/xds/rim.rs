@@ -4,7 +4,7 @@
 //! and one reader turns a parsed element back into the same value, so that an entry read
 //! from a TD3.1 response can be re-emitted faithfully in a TD3.3 metadata update.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::xml::reader::Element;
 use crate::xml::writer::XmlWriter;
 
@@ -258,6 +258,17 @@ impl RimObject {
             Ok(())
         })
     }
+
+    /// Every id in the object (its own, its classifications' and external identifiers'),
+    /// for the uniqueness check of a request.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = &str> + '_ {
+        std::iter::once(self.id()).chain(
+            self.classifications
+                .iter()
+                .chain(&self.external_identifiers)
+                .map(RimObject::id),
+        )
+    }
 }
 
 fn static_attributes<'a>(
@@ -340,4 +351,20 @@ pub(crate) fn write_submit_objects(
             objects.iter().try_for_each(|o| o.write(w))
         })
     })
+}
+
+/// Checks that the ids of `objects` (and of their classifications and external
+/// identifiers) are unique in a request.
+pub(crate) fn check_unique_ids(objects: &[RimObject]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for id in objects.iter().flat_map(RimObject::ids) {
+        if !seen.insert(id) {
+            return Err(Error::invalid(
+                "id",
+                "ids must be unique in the request (generated ids are claN, eiN, assocN)",
+                id,
+            ));
+        }
+    }
+    Ok(())
 }
