@@ -224,13 +224,17 @@ fn visibility_of(e: Element<'_>) -> Confidentiality {
         c.is(NS_RIM, "Classification")
             && c.attr("classificationScheme") == Some(DE_CONFIDENTIALITY_CODE)
     }) {
-        match c.attr("nodeRepresentation").unwrap_or("") {
-            "R" => v.level = ConfidentialityLevel::R,
-            "V" => v.level = ConfidentialityLevel::V,
-            "MASQUE_PS" => v.masque_ps = true,
-            "INVISIBLE_PATIENT" => v.invisible_patient = true,
-            "INVISIBLE_REPRESENTANTS_LEGAUX" => v.invisible_representants_legaux = true,
-            _ => {}
+        let code = c.attr("nodeRepresentation").unwrap_or("");
+        match ConfidentialityLevel::from_code(code) {
+            Some(level) => v.level = level,
+            None => match code {
+                Confidentiality::MASQUE_PS => v.masque_ps = true,
+                Confidentiality::INVISIBLE_PATIENT => v.invisible_patient = true,
+                Confidentiality::INVISIBLE_REPRESENTANTS_LEGAUX => {
+                    v.invisible_representants_legaux = true
+                }
+                _ => {}
+            },
         }
     }
     v

@@ -150,23 +150,46 @@ pub struct Confidentiality {
     pub invisible_representants_legaux: bool,
 }
 
-impl Confidentiality {
-    /// The XDS confidentialityCode values: the level, then each flag set, as JDV_J08 concepts.
-    pub fn xds_codes(&self) -> Result<Vec<&'static Concept>> {
-        let level = match self.level {
+impl ConfidentialityLevel {
+    /// The HL7 Confidentiality code (`N`, `R`, `V`; code system 2.16.840.1.113883.5.25).
+    pub fn code(self) -> &'static str {
+        match self {
             ConfidentialityLevel::N => "N",
             ConfidentialityLevel::R => "R",
             ConfidentialityLevel::V => "V",
-        };
-        let mut wanted = vec![level];
+        }
+    }
+
+    /// The level of an HL7 Confidentiality code.
+    pub fn from_code(code: &str) -> Option<ConfidentialityLevel> {
+        match code {
+            "N" => Some(ConfidentialityLevel::N),
+            "R" => Some(ConfidentialityLevel::R),
+            "V" => Some(ConfidentialityLevel::V),
+            _ => None,
+        }
+    }
+}
+
+impl Confidentiality {
+    /// TRE_A07 code of [`Confidentiality::masque_ps`] (code system 1.2.250.1.213.1.1.4.13).
+    pub const MASQUE_PS: &'static str = "MASQUE_PS";
+    /// TRE_A07 code of [`Confidentiality::invisible_patient`].
+    pub const INVISIBLE_PATIENT: &'static str = "INVISIBLE_PATIENT";
+    /// TRE_A07 code of [`Confidentiality::invisible_representants_legaux`].
+    pub const INVISIBLE_REPRESENTANTS_LEGAUX: &'static str = "INVISIBLE_REPRESENTANTS_LEGAUX";
+
+    /// The XDS confidentialityCode values: the level, then each flag set, as JDV_J08 concepts.
+    pub fn xds_codes(&self) -> Result<Vec<&'static Concept>> {
+        let mut wanted = vec![self.level.code()];
         if self.masque_ps {
-            wanted.push("MASQUE_PS");
+            wanted.push(Self::MASQUE_PS);
         }
         if self.invisible_patient {
-            wanted.push("INVISIBLE_PATIENT");
+            wanted.push(Self::INVISIBLE_PATIENT);
         }
         if self.invisible_representants_legaux {
-            wanted.push("INVISIBLE_REPRESENTANTS_LEGAUX");
+            wanted.push(Self::INVISIBLE_REPRESENTANTS_LEGAUX);
         }
         wanted
             .into_iter()

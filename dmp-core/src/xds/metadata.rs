@@ -163,6 +163,35 @@ impl XdsAuthor {
         }
     }
 
+    /// An author from its HL7 strings, for a submission built without a CDA (the acting user
+    /// of a TD3.3 update): `person` an XCN (`<IdNat>^<family>^<given>^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS`),
+    /// `institution` an XON (`<name>^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^<StructIdNat>`),
+    /// `specialty` a JDV_J01 code and `role` a JDV_J47 code, if any (dmp-interface.md §2.4).
+    ///
+    /// Checks: person and institution are not blank, have a first component and at least the
+    /// components up to the identifier type (XCN.13, XON.7), hold no `~ \ |` nor control
+    /// character; the codes' parts are free of HL7 delimiters. Errors name `person`,
+    /// `institution`, `specialty.code`…
+    pub fn new(
+        person: &str,
+        institution: &str,
+        specialty: &Code,
+        role: Option<&Code>,
+    ) -> Result<XdsAuthor> {
+        check_hl7_field("person", person, 13)?;
+        check_hl7_field("institution", institution, 7)?;
+        specialty.check("specialty")?;
+        if let Some(r) = role {
+            r.check("role")?;
+        }
+        Ok(XdsAuthor {
+            person: person.to_owned(),
+            institution: institution.to_owned(),
+            specialty: specialty.hl7("specialty")?,
+            role: role.map(|r| r.hl7("role")).transpose()?,
+        })
+    }
+
     /// authorPerson (XCN).
     pub fn person(&self) -> &str {
         &self.person
@@ -182,6 +211,34 @@ impl XdsAuthor {
     pub fn role(&self) -> Option<&str> {
         self.role.as_deref()
     }
+}
+
+/// Checks an HL7 v2 field written by the caller (XCN, XON): not blank, a first component,
+/// at least `components` components, no repetition/escape/field delimiter nor control
+/// character.
+fn check_hl7_field(field: &str, value: &str, components: usize) -> Result<()> {
+    let first = value.split('^').next().unwrap_or_default();
+    if value.trim() != value || first.trim().is_empty() {
+        return Err(Error::invalid(
+            field,
+            "must start with a non-empty component and have no surrounding whitespace",
+            value,
+        ));
+    }
+    if value.split('^').count() < components {
+        return Err(Error::invalid(
+            field,
+            format!("must have at least {components} HL7 components separated by ^"),
+            value,
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| matches!(c, '~' | '\\' | '|') || c.is_control())
+    {
+        return Err(Error::invalid(field, hl7::forbidden_rule(c), value));
+    }
+    Ok(())
 }
 
 /// The XCN of a person (authorPerson, legalAuthenticator); errors name `family_name` or
@@ -220,6 +277,44 @@ pub(crate) fn xds_time(field: &str, t: &DateTime<Utc>) -> Result<String> {
         ));
     }
     Ok(t.format("%Y%m%d%H%M%S").to_string())
+}
+
+/// Reads an XDS time as the registry writes it: UTC `yyyy[MM[dd[HH[mm[ss]]]]]` (IHE ITI TF-3
+/// §4.2.3.1.7 allows any of these precisions; the missing parts are the start of the period).
+///
+/// ```
+/// use dmp_core::xds::parse_xds_time;
+/// assert_eq!(parse_xds_time("20100319183244").unwrap().to_rfc3339(), "2010-03-19T18:32:44+00:00");
+/// assert_eq!(parse_xds_time("201003").unwrap().to_rfc3339(), "2010-03-01T00:00:00+00:00");
+/// assert!(parse_xds_time("2010-03-19").is_err());
+/// ```
+pub fn parse_xds_time(value: &str) -> Result<DateTime<Utc>> {
+    let bad = || {
+        Error::invalid(
+            "time",
+            "must be a UTC time yyyy[MM[dd[HH[mm[ss]]]]] (digits only)",
+            value,
+        )
+    };
+    if !matches!(value.len(), 4 | 6 | 8 | 10 | 12 | 14)
+        || !value.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let part = |from: usize, default: u32| -> u32 {
+        value
+            .get(from..from + 2)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(default)
+    };
+    let year: i32 = value
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(bad)?;
+    chrono::NaiveDate::from_ymd_opt(year, part(4, 1), part(6, 1))
+        .and_then(|d| d.and_hms_opt(part(8, 0), part(10, 0), part(12, 0)))
+        .map(|t| t.and_utc())
+        .ok_or_else(bad)
 }
 
 /// Checks an entry id: a `urn:uuid:` UUID in canonical lower-case form, or a local symbolic id
@@ -579,12 +674,35 @@ impl SubmissionSet {
         submission_time: DateTime<Utc>,
         content_type_code: Code,
     ) -> Result<SubmissionSet> {
-        check_entry_id("submission_set.entry_uuid", entry_uuid)?;
         let author = first
             .authors()
             .first()
             .cloned()
             .ok_or_else(|| Error::invalid("authors", "at least one author", "[]"))?;
+        SubmissionSet::from_parts(
+            entry_uuid,
+            author,
+            first.patient_id().clone(),
+            source_id,
+            unique_id,
+            submission_time,
+            content_type_code,
+        )
+    }
+
+    /// A submission set from its parts, for a submission that carries no new document (a
+    /// TD3.3 update): `author` is the acting user with their structure, `patient` the
+    /// patient of the entries it updates. No title nor comments.
+    pub fn from_parts(
+        entry_uuid: &str,
+        author: XdsAuthor,
+        patient: Ins,
+        source_id: Oid,
+        unique_id: Oid,
+        submission_time: DateTime<Utc>,
+        content_type_code: Code,
+    ) -> Result<SubmissionSet> {
+        check_entry_id("submission_set.entry_uuid", entry_uuid)?;
         Ok(SubmissionSet {
             entry_uuid: entry_uuid.to_owned(),
             unique_id,
@@ -592,10 +710,30 @@ impl SubmissionSet {
             submission_time,
             author,
             content_type_code,
-            patient_id: first.patient_id().clone(),
+            patient_id: patient,
             title: None,
             comments: None,
         })
+    }
+
+    /// Checks what the public fields may have broken since construction: the id, a
+    /// complete contentTypeCode, title and comments not blank and writable in XML.
+    pub(crate) fn check(&self) -> Result<()> {
+        check_entry_id("submission_set.entry_uuid", &self.entry_uuid)?;
+        self.content_type_code
+            .check("submission_set.content_type_code")?;
+        for (field, text) in [
+            ("submission_set.title", &self.title),
+            ("submission_set.comments", &self.comments),
+        ] {
+            if let Some(t) = text {
+                if t.trim().is_empty() {
+                    return Err(Error::invalid(field, "must not be blank (use None)", t));
+                }
+                crate::xml::writer::check_chars(field, t)?;
+            }
+        }
+        Ok(())
     }
 }
 

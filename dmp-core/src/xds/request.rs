@@ -8,9 +8,11 @@ use std::fmt::Write as _;
 use crate::error::{Error, Result};
 use crate::xml::writer::XmlWriter;
 
+use super::rim::{write_submit_objects, RimLocalizedString, RimObject, RimSlot};
+
 use super::metadata::{
-    check_entry_id, check_entry_uuid, xds_time, Code, DocumentEntry, Replacement, SignatureEntry,
-    SubmissionSet, XdsAuthor,
+    check_entry_uuid, xds_time, Code, DocumentEntry, Replacement, SignatureEntry, SubmissionSet,
+    XdsAuthor,
 };
 use super::vocabulary::*;
 
@@ -47,6 +49,14 @@ pub enum ObjectKind {
     ExtrinsicObject,
     /// `rim:Association`.
     Association,
+    /// `rim:Classification` (inside an object, or on its own in a query response).
+    Classification,
+    /// `rim:ExternalIdentifier` (inside an object).
+    ExternalIdentifier,
+    /// `rim:ObjectRef` (a reference by id, in an ObjectRef query response).
+    ObjectRef,
+    /// `rim:AdhocQuery`: a stored query and its parameters (TD3.1).
+    AdhocQuery,
 }
 
 impl ObjectKind {
@@ -56,14 +66,22 @@ impl ObjectKind {
             ObjectKind::RegistryPackage => "RegistryPackage",
             ObjectKind::ExtrinsicObject => "ExtrinsicObject",
             ObjectKind::Association => "Association",
+            ObjectKind::Classification => "Classification",
+            ObjectKind::ExternalIdentifier => "ExternalIdentifier",
+            ObjectKind::ObjectRef => "ObjectRef",
+            ObjectKind::AdhocQuery => "AdhocQuery",
         }
     }
 
-    fn qname(self) -> &'static str {
+    pub(crate) fn qname(self) -> &'static str {
         match self {
             ObjectKind::RegistryPackage => "rim:RegistryPackage",
             ObjectKind::ExtrinsicObject => "rim:ExtrinsicObject",
             ObjectKind::Association => "rim:Association",
+            ObjectKind::Classification => "rim:Classification",
+            ObjectKind::ExternalIdentifier => "rim:ExternalIdentifier",
+            ObjectKind::ObjectRef => "rim:ObjectRef",
+            ObjectKind::AdhocQuery => "rim:AdhocQuery",
         }
     }
 }
@@ -180,28 +198,28 @@ impl RegistryObject {
 /// Symbolic ids of the classifications, external identifiers and associations, numbered in
 /// document order as in the official example (`cla1`, `ei1`, `assoc1`).
 #[derive(Default)]
-struct Ids {
+pub(crate) struct Ids {
     cla: usize,
     ei: usize,
     assoc: usize,
 }
 
 impl Ids {
-    fn cla(&mut self) -> String {
+    pub(crate) fn cla(&mut self) -> String {
         self.cla += 1;
         format!("cla{}", self.cla)
     }
-    fn ei(&mut self) -> String {
+    pub(crate) fn ei(&mut self) -> String {
         self.ei += 1;
         format!("ei{}", self.ei)
     }
-    fn assoc(&mut self) -> String {
+    pub(crate) fn assoc(&mut self) -> String {
         self.assoc += 1;
         format!("assoc{}", self.assoc)
     }
 }
 
-fn slot(name: &'static str, value: impl Into<String>) -> Slot {
+pub(crate) fn slot(name: &'static str, value: impl Into<String>) -> Slot {
     Slot {
         name,
         values: vec![value.into()],
@@ -288,11 +306,8 @@ impl ProvideAndRegister {
                 ("xmlns:xop", NS_XOP),
             ],
             |w| {
-                w.elem("lcm:SubmitObjectsRequest", &[], |w| {
-                    w.elem("rim:RegistryObjectList", &[], |w| {
-                        objects.iter().try_for_each(|o| write_object(w, o))
-                    })
-                })?;
+                let objects: Vec<RimObject> = objects.iter().map(RimObject::from).collect();
+                write_submit_objects(w, &[], &objects)?;
                 for (id, cid) in self.parts() {
                     w.elem("xdsb:Document", &[("id", id)], |w| {
                         w.empty("xop:Include", &[("href", &format!("cid:{cid}"))])
@@ -365,20 +380,7 @@ impl ProvideAndRegister {
         if self.entries.is_empty() {
             return Err(Error::invalid("entries", "at least one document", "[]"));
         }
-        check_entry_id("submission_set.entry_uuid", &ss.entry_uuid)?;
-        ss.content_type_code
-            .check("submission_set.content_type_code")?;
-        for (field, text) in [
-            ("submission_set.title", &ss.title),
-            ("submission_set.comments", &ss.comments),
-        ] {
-            if let Some(t) = text {
-                if t.trim().is_empty() {
-                    return Err(Error::invalid(field, "must not be blank (use None)", t));
-                }
-                crate::xml::writer::check_chars(field, t)?;
-            }
-        }
+        ss.check()?;
         for (i, (e, _)) in self.entries.iter().enumerate() {
             if e.patient_id() != &ss.patient_id {
                 return Err(Error::invalid(
@@ -526,7 +528,7 @@ fn check_content_id(field: &str, cid: &str) -> Result<()> {
 }
 
 /// Ids unique across the request; values within the ebRIM lengths.
-fn check_objects(objects: &[RegistryObject]) -> Result<()> {
+pub(crate) fn check_objects(objects: &[RegistryObject]) -> Result<()> {
     let mut seen = BTreeSet::new();
     let mut unique = |id: &str| {
         if seen.insert(id.to_owned()) {
@@ -588,7 +590,7 @@ fn check_objects(objects: &[RegistryObject]) -> Result<()> {
     Ok(())
 }
 
-fn association(ids: &mut Ids, kind: &str, source: &str, target: &str) -> RegistryObject {
+pub(crate) fn association(ids: &mut Ids, kind: &str, source: &str, target: &str) -> RegistryObject {
     let mut a = RegistryObject::new(ObjectKind::Association, &ids.assoc());
     a.attributes = vec![
         ("associationType", kind.to_owned()),
@@ -618,7 +620,7 @@ fn author_classification(ids: &mut Ids, scheme: &'static str, a: &XdsAuthor) -> 
     }
 }
 
-fn coded(ids: &mut Ids, scheme: &'static str, code: &Code) -> Classification {
+pub(crate) fn coded(ids: &mut Ids, scheme: &'static str, code: &Code) -> Classification {
     Classification {
         id: ids.cla(),
         scheme: Some(scheme),
@@ -643,7 +645,7 @@ fn external_id(
     }
 }
 
-fn submission_set_object(ss: &SubmissionSet, ids: &mut Ids) -> Result<RegistryObject> {
+pub(crate) fn submission_set_object(ss: &SubmissionSet, ids: &mut Ids) -> Result<RegistryObject> {
     let mut o = RegistryObject::new(ObjectKind::RegistryPackage, &ss.entry_uuid);
     o.slots.push(slot(
         SLOT_SUBMISSION_TIME,
@@ -820,80 +822,81 @@ fn signature_object(s: &SignatureEntry, ids: &mut Ids) -> Result<RegistryObject>
     Ok(o)
 }
 
-fn write_slots(w: &mut XmlWriter, slots: &[Slot]) -> Result<()> {
-    for s in slots {
-        w.elem("rim:Slot", &[("name", s.name)], |w| {
-            w.elem("rim:ValueList", &[], |w| {
-                s.values
-                    .iter()
-                    .try_for_each(|v| w.leaf("rim:Value", &[], v))
-            })
-        })?;
+impl From<&Slot> for RimSlot {
+    fn from(s: &Slot) -> RimSlot {
+        RimSlot::new(s.name, s.values.clone())
     }
-    Ok(())
 }
 
-fn localized(w: &mut XmlWriter, element: &'static str, text: &str) -> Result<()> {
-    w.elem(element, &[], |w| {
-        w.empty(
-            "rim:LocalizedString",
-            &[
-                ("charset", LOCALIZED_CHARSET),
-                ("value", text),
-                ("xml:lang", LOCALIZED_LANG),
-            ],
-        )
-    })
+/// A `Name` as we write it: one LocalizedString with the charset and language of the
+/// official TD2.1 request.
+fn localized(text: &str) -> Vec<RimLocalizedString> {
+    vec![RimLocalizedString {
+        value: text.to_owned(),
+        charset: Some(LOCALIZED_CHARSET.to_owned()),
+        lang: Some(LOCALIZED_LANG.to_owned()),
+    }]
 }
 
-fn write_object(w: &mut XmlWriter, o: &RegistryObject) -> Result<()> {
-    let mut attrs: Vec<(&'static str, &str)> = vec![("id", o.id.as_str())];
-    attrs.extend(o.attributes.iter().map(|(k, v)| (*k, v.as_str())));
-    w.elem(o.kind.qname(), &attrs, |w| {
-        write_slots(w, &o.slots)?;
-        if let Some(n) = &o.name {
-            localized(w, "rim:Name", n)?;
+fn owned(attrs: &[(&str, &str)]) -> Vec<(String, String)> {
+    attrs
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+impl Classification {
+    /// The classification as it is written, classifying `object_id`.
+    pub(crate) fn to_rim(&self, object_id: &str) -> RimObject {
+        let mut attrs = Vec::new();
+        if let Some(s) = self.scheme {
+            attrs.push(("classificationScheme", s));
         }
-        if let Some(d) = &o.description {
-            localized(w, "rim:Description", d)?;
+        if let Some(n) = self.node {
+            attrs.push(("classificationNode", n));
         }
-        for c in &o.classifications {
-            let mut attrs: Vec<(&'static str, &str)> = Vec::new();
-            if let Some(s) = c.scheme {
-                attrs.push(("classificationScheme", s));
-            }
-            if let Some(n) = c.node {
-                attrs.push(("classificationNode", n));
-            }
-            attrs.push(("classifiedObject", o.id.as_str()));
-            attrs.push(("id", c.id.as_str()));
-            if let Some(r) = &c.node_representation {
-                attrs.push(("nodeRepresentation", r.as_str()));
-            }
-            if c.slots.is_empty() && c.name.is_none() {
-                w.empty("rim:Classification", &attrs)?;
-            } else {
-                w.elem("rim:Classification", &attrs, |w| {
-                    write_slots(w, &c.slots)?;
-                    match &c.name {
-                        Some(n) => localized(w, "rim:Name", n),
-                        None => Ok(()),
-                    }
-                })?;
-            }
+        attrs.push(("classifiedObject", object_id));
+        attrs.push(("id", self.id.as_str()));
+        if let Some(r) = &self.node_representation {
+            attrs.push(("nodeRepresentation", r.as_str()));
         }
-        for e in &o.external_identifiers {
-            w.elem(
-                "rim:ExternalIdentifier",
-                &[
+        let mut rc = RimObject::new(ObjectKind::Classification, owned(&attrs));
+        rc.slots = self.slots.iter().map(RimSlot::from).collect();
+        rc.name = self.name.as_deref().map(localized).unwrap_or_default();
+        rc
+    }
+}
+
+impl From<&RegistryObject> for RimObject {
+    /// The object as it is written: `@id` first, then the other attributes; classifications
+    /// and external identifiers point at the object (`classifiedObject`, `registryObject`).
+    fn from(o: &RegistryObject) -> RimObject {
+        let mut attributes = vec![("id".to_owned(), o.id.clone())];
+        attributes.extend(
+            o.attributes
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone())),
+        );
+        let mut r = RimObject::new(o.kind, attributes);
+        r.slots = o.slots.iter().map(RimSlot::from).collect();
+        r.name = o.name.as_deref().map(localized).unwrap_or_default();
+        r.description = o.description.as_deref().map(localized).unwrap_or_default();
+        r.classifications = o.classifications.iter().map(|c| c.to_rim(&o.id)).collect();
+        r.external_identifiers = o
+            .external_identifiers
+            .iter()
+            .map(|e| {
+                let attrs = [
                     ("id", e.id.as_str()),
                     ("identificationScheme", e.scheme),
                     ("registryObject", o.id.as_str()),
                     ("value", e.value.as_str()),
-                ],
-                |w| localized(w, "rim:Name", e.name),
-            )?;
-        }
-        Ok(())
-    })
+                ];
+                let mut re = RimObject::new(ObjectKind::ExternalIdentifier, owned(&attrs));
+                re.name = localized(e.name);
+                re
+            })
+            .collect();
+        r
+    }
 }

@@ -116,43 +116,15 @@ impl RegistryResponse {
     /// Reads an `rs:RegistryResponse` element already found in a parsed document (the
     /// ITI-43 response reads its root part once and hands its `RegistryResponse` here).
     pub(crate) fn from_element(r: Element<'_>) -> Result<RegistryResponse> {
-        let line = r.line();
-        let status_urn = r
-            .attr("status")
-            .ok_or_else(|| Error::data(SOURCE, line, "RegistryResponse has no status"))?;
-        let status = ResponseStatus::from_urn(status_urn).ok_or_else(|| {
-            Error::data(
-                SOURCE,
-                line,
-                format!("unknown RegistryResponse status {status_urn:?}"),
-            )
-        })?;
+        let (status, status_urn) = read_status(SOURCE, r)?;
         let list = r.child(NS_RS, "RegistryErrorList");
-        let mut errors = Vec::new();
-        if let Some(list) = list {
-            for e in list.children_named(NS_RS, "RegistryError") {
-                let required = |name: &str| {
-                    e.attr(name).map(str::to_owned).ok_or_else(|| {
-                        Error::data(
-                            SOURCE,
-                            e.line(),
-                            format!("RegistryError without the required {name}"),
-                        )
-                    })
-                };
-                let text = e.text().trim();
-                errors.push(RegistryError {
-                    error_code: required("errorCode")?,
-                    code_context: required("codeContext")?,
-                    severity: e.attr("severity").unwrap_or(SEVERITY_ERROR).to_owned(),
-                    location: e.attr("location").map(str::to_owned),
-                    text: (!text.is_empty()).then(|| text.to_owned()),
-                });
-            }
-        }
+        let errors = match list {
+            Some(list) => read_errors(SOURCE, list)?,
+            None => Vec::new(),
+        };
         Ok(RegistryResponse {
             status,
-            status_urn: status_urn.to_owned(),
+            status_urn,
             request_id: r.attr("requestId").map(str::to_owned),
             highest_severity: list.and_then(|l| l.attr("highestSeverity").map(str::to_owned)),
             errors,
@@ -168,4 +140,46 @@ impl RegistryResponse {
     pub fn errors_only(&self) -> impl Iterator<Item = &RegistryError> + '_ {
         self.errors.iter().filter(|e| !e.is_warning())
     }
+}
+
+/// `@status` of a response element (`RegistryResponse`, `AdhocQueryResponse`): the status and
+/// the URN as written. Errors name `source`.
+pub(crate) fn read_status(source: &str, r: Element<'_>) -> Result<(ResponseStatus, String)> {
+    let line = r.line();
+    let status_urn = r
+        .attr("status")
+        .ok_or_else(|| Error::data(source, line, format!("{} has no status", r.local_name())))?;
+    let status = ResponseStatus::from_urn(status_urn).ok_or_else(|| {
+        Error::data(
+            source,
+            line,
+            format!("unknown {} status {status_urn:?}", r.local_name()),
+        )
+    })?;
+    Ok((status, status_urn.to_owned()))
+}
+
+/// Every `RegistryError` of a `RegistryErrorList`, verbatim. Errors name `source`.
+pub(crate) fn read_errors(source: &str, list: Element<'_>) -> Result<Vec<RegistryError>> {
+    let mut errors = Vec::new();
+    for e in list.children_named(NS_RS, "RegistryError") {
+        let required = |name: &str| {
+            e.attr(name).map(str::to_owned).ok_or_else(|| {
+                Error::data(
+                    source,
+                    e.line(),
+                    format!("RegistryError without the required {name}"),
+                )
+            })
+        };
+        let text = e.text().trim();
+        errors.push(RegistryError {
+            error_code: required("errorCode")?,
+            code_context: required("codeContext")?,
+            severity: e.attr("severity").unwrap_or(SEVERITY_ERROR).to_owned(),
+            location: e.attr("location").map(str::to_owned),
+            text: (!text.is_empty()).then(|| text.to_owned()),
+        });
+    }
+    Ok(errors)
 }

@@ -191,3 +191,118 @@ pub const SEVERITY_WARNING: &str = "urn:oasis:names:tc:ebxml-regrep:ErrorSeverit
 
 /// `repositoryUniqueId` of the DMP repository (the official TD3.1 and TD3.2 samples).
 pub const DMP_REPOSITORY_UNIQUE_ID: &str = "1.2.250.1.213.4.1.1.1.2";
+
+// ------------------------------------------------------------------------------------------
+// Availability status of registry objects (ebRIM 3.0 StatusType; DMP: dmp-interface.md §2.6).
+// ------------------------------------------------------------------------------------------
+
+/// ebRS 3.0 query namespace (AdhocQueryRequest/Response), prefix `query`.
+pub const NS_QUERY: &str = "urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0";
+
+/// `@status` of the current version of an entry (ebRIM StatusType).
+pub const STATUS_APPROVED: &str = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved";
+/// `@status` of a replaced version (ebRIM StatusType).
+pub const STATUS_DEPRECATED: &str = "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated";
+/// `@status` of an archived document (DMP, dmp-interface.md §2.6).
+pub const STATUS_ARCHIVED: &str = "urn:asip:ci-sis:2010:StatusType:Archived";
+/// `@status` of a logically deleted document (DMP, dmp-interface.md §2.6).
+pub const STATUS_DELETED: &str = "urn:asip:ci-sis:2010:StatusType:Deleted";
+
+// ------------------------------------------------------------------------------------------
+// Metadata updates (IHE ITI-57; dmp-interface.md §2.6; official TD3.3c/TD3.3d requests).
+// ------------------------------------------------------------------------------------------
+
+/// SubmissionSet → the entryUUID whose availability status changes (ITI-57).
+pub const ASSOC_UPDATE_AVAILABILITY_STATUS: &str =
+    "urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus";
+/// `Association/@objectType`, as the official TD3.3c/TD3.3d requests write it (ebRIM).
+pub const ASSOCIATION_OBJECT_TYPE: &str =
+    "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association";
+/// UpdateAvailabilityStatus association: the entry's current status.
+pub const SLOT_ORIGINAL_STATUS: &str = "OriginalStatus";
+/// UpdateAvailabilityStatus association: the status asked for.
+pub const SLOT_NEW_STATUS: &str = "NewStatus";
+/// HasMember association of a metadata update: the version being replaced (ITI-57).
+pub const SLOT_PREVIOUS_VERSION: &str = "PreviousVersion";
+
+// ------------------------------------------------------------------------------------------
+// More DocumentEntry slots and author slots returned by the registry (IHE ITI TF-3 §4.2.3.2).
+// ------------------------------------------------------------------------------------------
+
+/// DocumentEntry: SHA-1 of the document, 40 hex digits (set by the repository).
+pub const SLOT_HASH: &str = "hash";
+/// DocumentEntry: size of the document in bytes (set by the repository).
+pub const SLOT_SIZE: &str = "size";
+/// DocumentEntry: OID of the repository that holds the document.
+pub const SLOT_REPOSITORY_UNIQUE_ID: &str = "repositoryUniqueId";
+/// Author classification: XTN.
+pub const SLOT_AUTHOR_TELECOMMUNICATION: &str = "authorTelecommunication";
+
+// ------------------------------------------------------------------------------------------
+// Stored queries (IHE ITI-18; ids from dmp-interface.md §2.7 and IHE ITI TF-2a §3.18.4.1.2.3.7).
+// ------------------------------------------------------------------------------------------
+
+/// Stored query ids and parameter names (IHE ITI TF-2a §3.18.4.1.2.3.7).
+pub mod stored_query {
+    /// FindDocuments: the entries of a patient matching the filters.
+    pub const FIND_DOCUMENTS: &str = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d";
+    /// GetDocuments: entries by entryUUID or uniqueId.
+    pub const GET_DOCUMENTS: &str = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4";
+    /// FindSubmissionSets: the submission sets of a patient.
+    pub const FIND_SUBMISSION_SETS: &str = "urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9";
+    /// GetSubmissionSetAndContents: a submission set, its entries and associations.
+    pub const GET_SUBMISSION_SET_AND_CONTENTS: &str =
+        "urn:uuid:e8e3cb2c-e39c-46b9-99e4-c12f57260b83";
+
+    /// FindDocuments: the patient (quoted CX, no CX.7).
+    pub const DE_PATIENT_ID: &str = "$XDSDocumentEntryPatientId";
+    /// FindDocuments: the statuses, a list.
+    pub const DE_STATUS: &str = "$XDSDocumentEntryStatus";
+    /// FindDocuments: classCode list (`'code^^scheme'`).
+    pub const DE_CLASS_CODE: &str = "$XDSDocumentEntryClassCode";
+    /// FindDocuments: typeCode list.
+    pub const DE_TYPE_CODE: &str = "$XDSDocumentEntryTypeCode";
+    /// FindDocuments: practiceSettingCode list.
+    pub const DE_PRACTICE_SETTING_CODE: &str = "$XDSDocumentEntryPracticeSettingCode";
+    /// FindDocuments: lower bound of creationTime (inclusive).
+    pub const DE_CREATION_TIME_FROM: &str = "$XDSDocumentEntryCreationTimeFrom";
+    /// FindDocuments: upper bound of creationTime (exclusive).
+    pub const DE_CREATION_TIME_TO: &str = "$XDSDocumentEntryCreationTimeTo";
+    /// FindDocuments: lower bound of serviceStartTime.
+    pub const DE_SERVICE_START_TIME_FROM: &str = "$XDSDocumentEntryServiceStartTimeFrom";
+    /// FindDocuments: upper bound of serviceStartTime.
+    pub const DE_SERVICE_START_TIME_TO: &str = "$XDSDocumentEntryServiceStartTimeTo";
+    /// FindDocuments: lower bound of serviceStopTime.
+    pub const DE_SERVICE_STOP_TIME_FROM: &str = "$XDSDocumentEntryServiceStopTimeFrom";
+    /// FindDocuments: upper bound of serviceStopTime.
+    pub const DE_SERVICE_STOP_TIME_TO: &str = "$XDSDocumentEntryServiceStopTimeTo";
+    /// FindDocuments: healthcareFacilityTypeCode list.
+    pub const DE_HEALTHCARE_FACILITY_TYPE_CODE: &str =
+        "$XDSDocumentEntryHealthcareFacilityTypeCode";
+    /// FindDocuments: eventCodeList list.
+    pub const DE_EVENT_CODE_LIST: &str = "$XDSDocumentEntryEventCodeList";
+    /// FindDocuments: confidentialityCode list.
+    pub const DE_CONFIDENTIALITY_CODE: &str = "$XDSDocumentEntryConfidentialityCode";
+    /// FindDocuments: authorPerson list (`%` and `_` are wildcards).
+    pub const DE_AUTHOR_PERSON: &str = "$XDSDocumentEntryAuthorPerson";
+    /// FindDocuments: formatCode list.
+    pub const DE_FORMAT_CODE: &str = "$XDSDocumentEntryFormatCode";
+    /// GetDocuments: entryUUID list.
+    pub const DE_ENTRY_UUID: &str = "$XDSDocumentEntryEntryUUID";
+    /// GetDocuments: uniqueId list.
+    pub const DE_UNIQUE_ID: &str = "$XDSDocumentEntryUniqueId";
+    /// GetDocuments, GetSubmissionSetAndContents: the community (`urn:oid:…`).
+    pub const HOME_COMMUNITY_ID: &str = "$homeCommunityId";
+    /// FindSubmissionSets: the patient.
+    pub const SS_PATIENT_ID: &str = "$XDSSubmissionSetPatientId";
+    /// FindSubmissionSets: lower bound of submissionTime.
+    pub const SS_SUBMISSION_TIME_FROM: &str = "$XDSSubmissionSetSubmissionTimeFrom";
+    /// FindSubmissionSets: upper bound of submissionTime.
+    pub const SS_SUBMISSION_TIME_TO: &str = "$XDSSubmissionSetSubmissionTimeTo";
+    /// FindSubmissionSets: the statuses.
+    pub const SS_STATUS: &str = "$XDSSubmissionSetStatus";
+    /// GetSubmissionSetAndContents: the submission set's entryUUID.
+    pub const SS_ENTRY_UUID: &str = "$XDSSubmissionSetEntryUUID";
+    /// GetSubmissionSetAndContents: the submission set's uniqueId.
+    pub const SS_UNIQUE_ID: &str = "$XDSSubmissionSetUniqueId";
+}
