@@ -436,7 +436,7 @@ fn boolean(p: Element<'_>, local: &str) -> Result<bool> {
         Some(other) => Err(Error::data(
             source,
             p.line(),
-            format!("patientlistData/{local} is {other:?}, not a boolean"),
+            format!("patientlistData/{local} is \"{other}\", not a boolean"),
         )),
         None => Err(Error::data(
             source,

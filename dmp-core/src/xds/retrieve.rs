@@ -357,18 +357,18 @@ impl<'a> Binder<'a> {
             Some(Some(i)) => *i,
             Some(None) => {
                 return Err(at(format!(
-                    "xop:Include href={href:?} names a Content-ID that several MIME parts carry"
+                    "xop:Include href=\"{href}\" names a Content-ID that several MIME parts carry"
                 )))
             }
             None if self.parts.is_empty() => {
                 return Err(at(format!(
-                    "xop:Include href={href:?} needs the MIME parts: read the multipart \
+                    "xop:Include href=\"{href}\" needs the MIME parts: read the multipart \
                      message, not its root part alone"
                 )))
             }
             None => {
                 return Err(at(format!(
-                    "xop:Include href={href:?} names no MIME part of the message"
+                    "xop:Include href=\"{href}\" names no MIME part of the message"
                 )))
             }
         };
@@ -378,7 +378,7 @@ impl<'a> Binder<'a> {
         };
         if let Some(other) = *taken {
             return Err(at(format!(
-                "xop:Include href={href:?} names the part DocumentResponse {other} already took"
+                "xop:Include href=\"{href}\" names the part DocumentResponse {other} already took"
             )));
         }
         *taken = Some(n);
