@@ -10,10 +10,10 @@ use dmp_core::consent::Consent;
 use dmp_core::consult::{self, ConsultRequest, EntryArgs, Response, Transaction};
 use dmp_core::feed::{FeedContext, IdGenerator};
 use dmp_core::ids::{Ins, InsSystem};
-use dmp_core::xds::query::{
-    CodeFilter, DocumentRef, DocumentStatus, FindDocuments, FindSubmissionSets, StoredQuery,
+use dmp_core::xds::{
+    CodeFilter, DocumentRef, DocumentRequest, DocumentStatus, FindDocuments, FindSubmissionSets,
+    StoredQuery,
 };
-use dmp_core::xds::retrieve::DocumentRequest;
 
 use crate::{
     clock_and_seed, enum_arg, parse_time, read_file, signer_from, to_json, usage, write_file, Fail,
@@ -153,7 +153,7 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
                 .ok_or_else(|| usage("request authorized-list needs --since RFC3339"))?,
             date_type: match o.value("--date-type") {
                 Some(d) => enum_arg::<DateType>("--date-type", d)?,
-                None => DateType::default(),
+                None => DateType::LastDoc,
             },
         },
         other => {
@@ -256,7 +256,10 @@ fn search_query(o: &Opts, ins: &Ins) -> Result<StoredQuery, Fail> {
             known => Ok(known),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let submitted = (time_arg(o, "--submitted-from")?, time_arg(o, "--submitted-to")?);
+    let submitted = (
+        time_arg(o, "--submitted-from")?,
+        time_arg(o, "--submitted-to")?,
+    );
     if submitted.0.is_some() || submitted.1.is_some() {
         return Ok(StoredQuery::FindSubmissionSets(FindSubmissionSets {
             patient: ins.clone(),
@@ -351,7 +354,9 @@ fn consent_arg(v: &str, now: DateTime<Utc>) -> Result<Consent, Fail> {
 pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
     let o = Opts::parse(args, &["--json"], &["--extract"])?;
     let [path] = o.positional.as_slice() else {
-        return Err(usage("response takes one FILE (an HTTP response: headers, blank line, body)"));
+        return Err(usage(
+            "response takes one FILE (an HTTP response: headers, blank line, body)",
+        ));
     };
     let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
     let response = consult::parse_message(&bytes)?;
@@ -367,12 +372,15 @@ pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
         None => Ok(out),
         Some(e) => {
             print!("{out}");
-            Err(Fail(format!("{path}: the DMP answered with an error: {e}"), 1))
+            Err(Fail(
+                format!("{path}: the DMP answered with an error: {e}"),
+                1,
+            ))
         }
     }
 }
 
-fn extract(response: &Response<'_>, dir: &str) -> Result<(), Fail> {
+fn extract(response: &Response, dir: &str) -> Result<(), Fail> {
     let Response::Retrieve(r) = response else {
         return Ok(());
     };

@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+mod consult;
+
 use std::path::Path;
 
 use dmp_core::cda::{self, Case};
@@ -64,7 +66,7 @@ name ends in .json, else the long CSV form.
 Exit status: 0 success, 1 invalid input or refused check, 2 usage error.";
 
 /// A failure: the message and the exit status.
-struct Fail(String, u8);
+pub(crate) struct Fail(pub(crate) String, pub(crate) u8);
 
 impl From<dmp_core::Error> for Fail {
     fn from(e: dmp_core::Error) -> Self {
@@ -72,7 +74,7 @@ impl From<dmp_core::Error> for Fail {
     }
 }
 
-fn usage(msg: impl Into<String>) -> Fail {
+pub(crate) fn usage(msg: impl Into<String>) -> Fail {
     Fail(format!("{}\n\nRun `dmp help` for usage.", msg.into()), 2)
 }
 
@@ -102,6 +104,8 @@ fn run(args: &[String]) -> Result<String, Fail> {
         "cda" => cda(rest),
         "verify" => verify(rest),
         "feed" => feed(rest),
+        "request" => consult::request(rest),
+        "response" => consult::response(rest),
         "version" | "--version" => Ok(format!("dmp {}\n", dmp_core::VERSION)),
         "help" | "--help" | "-h" => {
             Ok(format!("{}\n", USAGE.replace("VERSION", dmp_core::VERSION)))
@@ -111,7 +115,7 @@ fn run(args: &[String]) -> Result<String, Fail> {
 }
 
 /// Parsed options: positional arguments, flags, and `--name value` pairs (repeatable).
-struct Opts {
+pub(crate) struct Opts {
     positional: Vec<String>,
     flags: Vec<String>,
     values: Vec<(String, String)>,
@@ -159,7 +163,7 @@ impl Opts {
     }
 }
 
-fn read_file(path: &str) -> Result<String, Fail> {
+pub(crate) fn read_file(path: &str) -> Result<String, Fail> {
     std::fs::read_to_string(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))
 }
 
@@ -184,14 +188,14 @@ fn load_matrix(o: &Opts) -> Result<Matrix, Fail> {
     }))
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Fail> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Fail> {
     serde_json::to_string_pretty(v)
         .map(|s| s + "\n")
         .map_err(|e| Fail(e.to_string(), 1))
 }
 
 /// Reads a snake_case enum value the way the JSON formats spell it.
-fn enum_arg<T: serde::de::DeserializeOwned>(name: &str, value: &str) -> Result<T, Fail> {
+pub(crate) fn enum_arg<T: serde::de::DeserializeOwned>(name: &str, value: &str) -> Result<T, Fail> {
     serde_json::from_value(serde_json::Value::String(value.to_owned()))
         .map_err(|_| usage(format!("{name}: unknown value `{value}`")))
 }
@@ -358,7 +362,7 @@ fn rights(args: &[String]) -> Result<String, Fail> {
 }
 
 /// Writes `bytes` to `path` through a temporary file, so that a failure leaves no partial file.
-fn write_file(path: &str, bytes: &[u8]) -> Result<(), Fail> {
+pub(crate) fn write_file(path: &str, bytes: &[u8]) -> Result<(), Fail> {
     let tmp = format!("{path}.tmp-{}", std::process::id());
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
@@ -561,7 +565,7 @@ fn verify_options(o: &Opts) -> Result<VerifyOptions, Fail> {
     Ok(options)
 }
 
-fn parse_time(t: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Fail> {
+pub(crate) fn parse_time(t: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Fail> {
     chrono::DateTime::parse_from_rfc3339(t)
         .map_err(|e| usage(format!("--at {t}: not an RFC 3339 time ({e})")))
 }

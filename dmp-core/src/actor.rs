@@ -266,6 +266,20 @@ impl ActorProfile {
             })
     }
 
+    /// The `AuthnContextDecl`: given, or in AIR mode the class URI (as the official AIR VIHF
+    /// sample writes it, class and declaration alike).
+    pub fn authn_decl(&self) -> Option<String> {
+        let given = self
+            .local_authentication
+            .as_ref()
+            .and_then(|l| l.decl.clone());
+        match (given, self.mode) {
+            (Some(d), _) => Some(d),
+            (None, AuthMode::Air) => Some(self.authn_class().uri()),
+            (None, _) => None,
+        }
+    }
+
     /// The local authentication time (given, or `now`).
     pub fn authn_instant(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         self.local_authentication
@@ -339,10 +353,7 @@ impl ActorProfile {
             authentication: LocalAuthentication {
                 instant: self.authn_instant(now),
                 class: self.authn_class(),
-                decl: self
-                    .local_authentication
-                    .as_ref()
-                    .and_then(|l| l.decl.clone()),
+                decl: self.authn_decl(),
             },
             structure_id: self.structure_id(),
             secteur_activite: self.structure.sector.clone(),

@@ -39,6 +39,8 @@
 //!   typed input of every consultation.
 //! - [`feed`]: one TD2.1 transaction as a pure function: request file, pre-send checks, the
 //!   signed MTOM request, the check of a built request, the response.
+//! - [`consult`]: TD0.2, TD0.3/TD0.4, TD3.1, TD3.2 and TD3.3 as pure functions: rights,
+//!   consent and signer checks, the signed request; any DMP answer as a typed response.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -95,6 +97,7 @@ pub mod authorization;
 pub mod cda;
 pub mod codes;
 pub mod consent;
+pub mod consult;
 pub mod crypto;
 pub mod csv;
 pub mod error;

@@ -8,7 +8,7 @@ use dmp_core::actor::ActorProfile;
 use dmp_core::consult::{self, ConsultRequest, Response};
 use dmp_core::feed::{FeedContext, IdGenerator};
 use dmp_core::habilitation::Matrix;
-use dmp_core::xds::retrieve::RetrievedDocument;
+use dmp_core::xds::RetrievedDocument;
 use serde_json::json;
 
 use crate::bytes::dmp_bytes;

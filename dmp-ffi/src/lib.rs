@@ -49,9 +49,9 @@ pub mod consult;
 use std::ffi::c_char;
 
 pub use bytes::dmp_bytes;
+pub use consult::dmp_retrieval;
 pub use error::dmp_result;
 pub use habilitation::dmp_matrix;
-pub use consult::dmp_retrieval;
 pub use identity::dmp_identity;
 
 /// The library version (`"0.1.0"`) as a NUL-terminated UTF-8 string with static lifetime

@@ -475,7 +475,18 @@ impl MediaType {
         MediaType::Rtf,
     ];
 
-    /// The MIME string.
+    /// The usual file extension (`pdf`, `txt`, `jpg`, `tif`, `rtf`), to save an extracted body.
+    pub fn extension(self) -> &'static str {
+        match self {
+            MediaType::Pdf => "pdf",
+            MediaType::Text => "txt",
+            MediaType::Jpeg => "jpg",
+            MediaType::Tiff => "tif",
+            MediaType::Rtf => "rtf",
+        }
+    }
+
+    /// The MIME type.
     pub fn mime(self) -> &'static str {
         match self {
             MediaType::Pdf => "application/pdf",

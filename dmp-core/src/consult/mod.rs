@@ -28,8 +28,8 @@
 mod response;
 mod transaction;
 
-pub use response::{parse_response, DmpError, Response};
-pub use transaction::{Transaction, TransactionKind};
+pub use response::{parse_message, parse_response, Response};
+pub use transaction::{EntryArgs, Transaction, TransactionKind};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -112,8 +112,7 @@ pub fn check_request(request: &ConsultRequest, now: DateTime<Utc>) -> Result<()>
             "actor.mode",
             RULE_RIGHTS,
             format!(
-                "{} ({}) in {} mode as {} with access mode {}",
-                code,
+                "{code} {} / {} / {} / {}",
                 label.unwrap_or(kind.name()),
                 actor.mode.name(),
                 actor_name(actor),
@@ -170,9 +169,7 @@ pub fn build(request: &ConsultRequest, ctx: &mut FeedContext<'_>) -> Result<Buil
     let kind = tx.kind();
     let ids = &mut ctx.ids;
 
-    let body = tx
-        .body(actor, now, ids)
-        .map_err(|e| e.at("transaction"))?;
+    let body = tx.body(actor, now, ids).map_err(|e| e.at("transaction"))?;
     // The VIHF names a patient in every official sample, TD0.4 included (its resource-id is
     // then the usager the list was asked from).
     let patient = tx.patient().ok_or_else(|| {

@@ -2,18 +2,14 @@
 //! root element, SOAP faults (plain or inside MTOM) come first, and every DMP error is kept
 //! with its codes and texts verbatim.
 
-use std::fmt;
-
 use serde::Serialize;
 
 use crate::authorization::{AuthorizedPatients, ServiceStatus};
-use crate::error::{Error, Result};
+use crate::error::{DmpError, DmpErrorDetail, Error, Result};
 use crate::habilitation::{Decision, Matrix, Reader};
 use crate::hl7v3::PatientStatus;
 use crate::soap::{self, mtom, Fault};
-use crate::xds::registry::QueryResponse;
-use crate::xds::retrieve::RetrieveResponse;
-use crate::xds::RegistryResponse;
+use crate::xds::{QueryResponse, RegistryResponse, RetrieveResponse};
 use crate::xml::reader::{self, Limits};
 
 const SOURCE: &str = "DMP response";
@@ -25,7 +21,7 @@ pub enum Response {
     /// A SOAP fault (the VIHF, the certificate or the request refused before any service).
     Fault(Fault),
     /// TD0.2 (or TD1.3a): the usager's DMP.
-    Status(PatientStatus),
+    Status(Box<PatientStatus>),
     /// TD3.1: the registry's entries.
     Search(QueryResponse),
     /// TD3.2: the documents (owned: one copy of each document).
@@ -41,33 +37,6 @@ pub enum Response {
     Authorization(ServiceStatus),
     /// TD0.4.
     AuthorizedList(AuthorizedPatients),
-}
-
-/// A refusal of the DMP, with its codes and texts verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DmpError {
-    /// Where the error was carried: `soap_fault`, `registry`, `hl7v3`, `service`.
-    pub carrier: &'static str,
-    /// Each error: code and text as the DMP wrote them.
-    pub errors: Vec<(String, String)>,
-}
-
-impl fmt::Display for DmpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for (code, text) in &self.errors {
-            if !first {
-                f.write_str("; ")?;
-            }
-            first = false;
-            match (code.is_empty(), text.is_empty()) {
-                (false, false) => write!(f, "{code}: {text}")?,
-                (false, true) => f.write_str(code)?,
-                _ => f.write_str(text)?,
-            }
-        }
-        Ok(())
-    }
 }
 
 impl Response {
@@ -92,31 +61,37 @@ impl Response {
     /// The DMP's refusal, if the response is one (a fault, a Failure status, an AE/AR
     /// acknowledgement, a status other than `DMPOk`). Warnings alone are not a refusal.
     pub fn error(&self) -> Option<DmpError> {
-        let registry = |status_ok: bool, errors: &[crate::xds::RegistryError]| {
-            let errors: Vec<(String, String)> = errors
-                .iter()
-                .filter(|e| !e.is_warning())
-                .map(|e| (e.error_code.clone(), e.code_context.clone()))
-                .collect();
-            (!status_ok || !errors.is_empty()).then_some(DmpError {
-                carrier: "registry",
-                errors,
-            })
-        };
         match self {
             Response::Fault(f) => Some(DmpError {
-                carrier: "soap_fault",
-                errors: vec![(f.code.value.clone(), f.reason().to_owned())],
+                source: "soap:Fault".to_owned(),
+                code: std::iter::once(&f.code)
+                    .chain(&f.subcodes)
+                    .map(|c| c.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                details: vec![DmpErrorDetail {
+                    code: None,
+                    text: Some(f.reason().to_owned()),
+                }],
             }),
-            Response::Search(r) => registry(r.is_success(), &r.errors),
-            Response::Registry { response, .. } => registry(response.is_success(), &response.errors),
-            Response::Retrieve(r) => registry(r.is_success(), &r.registry.errors),
-            Response::Status(s) => s.error().map(|errors| DmpError {
-                carrier: "hl7v3",
-                errors,
-            }),
-            Response::Authorization(s) => service_error(s),
-            Response::AuthorizedList(l) => service_error(&l.status),
+            Response::Search(r) => registry_error(
+                "AdhocQueryResponse",
+                r.is_success(),
+                &r.status_urn,
+                &r.errors,
+            ),
+            Response::Registry { response: r, .. } => {
+                registry_error("RegistryResponse", r.is_success(), &r.status_urn, &r.errors)
+            }
+            Response::Retrieve(r) => registry_error(
+                "RetrieveDocumentSetResponse",
+                r.is_success(),
+                &r.registry.status_urn,
+                &r.registry.errors,
+            ),
+            Response::Status(s) => s.error(),
+            Response::Authorization(s) => s.error(),
+            Response::AuthorizedList(l) => l.error(),
         }
     }
 
@@ -154,7 +129,23 @@ impl Response {
         let mut s = format!("{} response", self.transaction());
         match self {
             Response::Fault(f) => s += &format!(": SOAP fault {}: {}\n", f.code.value, f.reason()),
-            Response::Status(st) => s += &format!(":\n{}", st.render()),
+            Response::Status(st) => {
+                s += &format!(
+                    ": DMP {}{}, authorisation {}, médecin traitant {}, Mon espace santé {}\n",
+                    if st.exists { "exists" } else { "not found" },
+                    if st.closed.is_some() { " (closed)" } else { "" },
+                    st.authorization.as_ref().map_or("-", |a| a.code()),
+                    yes_no(st.medecin_traitant),
+                    yes_no(st.attached_to_mon_espace_sante),
+                );
+                for f in st.attention_lines.iter().chain(&st.observations) {
+                    s += &format!(
+                        "  {} = {}\n",
+                        f.code,
+                        f.value.as_deref().or(f.value_code.as_deref()).unwrap_or("")
+                    );
+                }
+            }
             Response::Search(r) => {
                 s += &format!(
                     ": {} document(s){}\n",
@@ -164,7 +155,8 @@ impl Response {
                         .unwrap_or_default()
                 );
                 for d in &r.documents {
-                    let codes: Vec<&str> = d.confidentiality.iter().map(|c| c.code.as_str()).collect();
+                    let codes: Vec<&str> =
+                        d.confidentiality.iter().map(|c| c.code.as_str()).collect();
                     s += &format!(
                         "  {}  {}  {}  v{}  {}  [{}]  {}\n",
                         d.unique_id,
@@ -195,32 +187,67 @@ impl Response {
                 s += &format!(
                     ": {}{}\n",
                     st.status,
-                    st.context.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+                    st.context
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default()
                 );
             }
             Response::AuthorizedList(l) => {
-                s += &format!(": {} DMP(s), status {}\n", l.patients.len(), l.status.status);
+                s += &format!(
+                    ": {} DMP(s), status {}\n",
+                    l.patients.len(),
+                    l.status.status
+                );
                 for p in &l.patients {
                     s += &format!(
                         "  {} {} {}\n",
                         p.last_name.as_deref().unwrap_or(""),
                         p.first_name.as_deref().unwrap_or(""),
-                        p.ids.iter().map(|(root, id)| format!("{id}@{root}")).collect::<Vec<_>>().join(" "),
+                        p.ids
+                            .iter()
+                            .map(|id| format!(
+                                "{}@{}",
+                                id.extension.as_deref().unwrap_or(""),
+                                id.root.as_deref().unwrap_or("")
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(" "),
                     );
                 }
             }
         }
         if let Some(e) = self.error() {
-            s += &format!("DMP error ({}): {e}\n", e.carrier);
+            s += &format!("{e}\n");
         }
         s
     }
 }
 
-fn service_error(s: &ServiceStatus) -> Option<DmpError> {
-    (!s.is_ok()).then(|| DmpError {
-        carrier: "service",
-        errors: vec![(s.status.clone(), s.context.clone().unwrap_or_default())],
+/// A registry answer is a refusal when its status is not Success or it holds an error that
+/// is not a warning; the errors are the details, verbatim.
+fn registry_error(
+    source: &str,
+    success: bool,
+    status_urn: &str,
+    errors: &[crate::xds::RegistryError],
+) -> Option<DmpError> {
+    let details: Vec<DmpErrorDetail> = errors
+        .iter()
+        .filter(|e| !e.is_warning())
+        .map(|e| DmpErrorDetail {
+            code: Some(e.error_code.clone()),
+            text: Some(e.code_context.clone()),
+        })
+        .collect();
+    (!success || !details.is_empty()).then(|| DmpError {
+        source: source.to_owned(),
+        code: status_urn
+            .rsplit(':')
+            .next()
+            .unwrap_or(status_urn)
+            .to_owned(),
+        details,
     })
 }
 
@@ -281,16 +308,14 @@ fn envelope_response(envelope: &[u8]) -> Result<Response> {
     let info = soap::parse_envelope(envelope)?;
     let root = body_root(envelope)?;
     Ok(match root.as_str() {
-        "PRPA_IN201308UV02" => Response::Status(PatientStatus::parse(envelope)?),
+        "PRPA_IN201308UV02" => Response::Status(Box::new(PatientStatus::parse(envelope)?)),
         "AdhocQueryResponse" => Response::Search(QueryResponse::parse(envelope)?),
         "RetrieveDocumentSetResponse" => Response::Retrieve(RetrieveResponse::parse(envelope)?),
         "RegistryResponse" => Response::Registry {
             action: info.action.clone(),
             response: RegistryResponse::parse(envelope)?,
         },
-        "setAuthorizationResponse" => {
-            Response::Authorization(ServiceStatus::parse_set_authorization(envelope)?)
-        }
+        "setAuthorizationResponse" => Response::Authorization(ServiceStatus::parse(envelope)?),
         "patientListResponse" => Response::AuthorizedList(AuthorizedPatients::parse(envelope)?),
         other => {
             return Err(Error::data(
@@ -303,4 +328,12 @@ fn envelope_response(envelope: &[u8]) -> Result<Response> {
             ))
         }
     })
+}
+
+fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
+    }
 }

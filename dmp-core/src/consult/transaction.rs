@@ -11,11 +11,10 @@ use crate::feed::IdGenerator;
 use crate::hl7v3::{PatientQuery, ProcessingCode, QueryReason};
 use crate::ids::Ins;
 use crate::soap::action;
-use crate::xds::query::{ReturnType, StoredQuery};
-use crate::xds::registry::{QueryResponse, RegistryDocument};
-use crate::xds::retrieve::{DocumentRequest, RetrieveRequest};
-use crate::xds::update::{AvailabilityChange, UpdateRequest, Visibility};
-use crate::xds::{Code, SubmissionSet, XdsAuthor};
+use crate::xds::{
+    AvailabilityChange, Code, DocumentRequest, DocumentStatus, QueryResponse, RegistryDocument,
+    RetrieveRequest, ReturnType, StoredQuery, SubmissionSet, UpdateRequest, Visibility, XdsAuthor,
+};
 
 use super::RULE_OWN_DOCUMENT;
 
@@ -86,10 +85,15 @@ pub enum Transaction {
         ins: Ins,
         /// Since when (UTC).
         since: DateTime<Utc>,
-        /// Which date `since` is compared with (default `LASTDOC`).
-        #[serde(default)]
+        /// Which date `since` is compared with (default `last_doc`; with the establishment
+        /// certificate only `last_authorization`).
+        #[serde(default = "last_doc")]
         date_type: DateType,
     },
+}
+
+fn last_doc() -> DateType {
+    DateType::LastDoc
 }
 
 /// The arguments of a metadata update: the usager, the document's uniqueId, and its current
@@ -121,7 +125,7 @@ impl EntryArgs {
             .iter()
             .filter(|d| d.unique_id == self.unique_id)
             .collect();
-        found.sort_by_key(|d| d.status.is_deprecated());
+        found.sort_by_key(|d| d.status == DocumentStatus::Deprecated);
         let entry = found.first().ok_or_else(|| {
             Error::invalid(
                 "unique_id",
@@ -217,11 +221,20 @@ impl TransactionKind {
             TransactionKind::Retrieve => ("TD3.2", Some("Documents non masqués aux PS")),
             TransactionKind::Mask => ("TD3.3a", Some("Masquer un document aux PS")),
             TransactionKind::Unmask => ("TD3.3a", Some("Démasquer un document aux PS")),
-            TransactionKind::Visibility => ("TD3.3b", Some("Rendre un document visible au patient")),
+            TransactionKind::Visibility => {
+                ("TD3.3b", Some("Rendre un document visible au patient"))
+            }
             TransactionKind::Archive => ("TD3.3d", Some("Archiver un document *")),
             TransactionKind::Unarchive => ("TD3.3d", Some("Désarchiver un document *")),
             TransactionKind::Delete => ("TD3.3c", Some("Supprimer un document *")),
-            TransactionKind::Authorize(a) => ("TD0.3", Some(a.rights_label())),
+            TransactionKind::Authorize(a) => (
+                "TD0.3",
+                Some(match a {
+                    AuthorizationAction::Add => "Se déclarer autorisé",
+                    AuthorizationAction::Remove => "Supprimer son autorisation",
+                    AuthorizationAction::RemoveAsMedecinTraitant => "Se supprimer MT",
+                }),
+            ),
             TransactionKind::AuthorizedList => ("TD0.4", None),
         }
     }
@@ -292,6 +305,19 @@ impl Transaction {
     }
 
     /// The entry arguments of a metadata update.
+    pub fn entry_args(&self) -> Option<&EntryArgs> {
+        match self {
+            Transaction::Mask(e)
+            | Transaction::Unmask(e)
+            | Transaction::Archive(e)
+            | Transaction::Unarchive(e)
+            | Transaction::Delete(e)
+            | Transaction::Visibility { entry: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The entry arguments of a metadata update, to resolve them.
     pub fn entry_args_mut(&mut self) -> Option<&mut EntryArgs> {
         match self {
             Transaction::Mask(e)
@@ -333,6 +359,17 @@ impl Transaction {
                     ));
                 }
             }
+            Transaction::AuthorizedList {
+                date_type: DateType::LastDoc,
+                ..
+            } if actor.mode == AuthMode::Indirecte => {
+                return Err(Error::invalid(
+                    "transaction.date_type",
+                    "with the establishment certificate TD0.4 is limited to the new \
+                     authorisations by date (PDT-INF-526 footnote 3): use last_authorization",
+                    "last_doc",
+                ));
+            }
             Transaction::Delete(e) if actor.mode == AuthMode::Indirecte => {
                 if let Some(entry) = &e.entry {
                     let finess = actor.structure.finess.struct_idnat();
@@ -342,7 +379,11 @@ impl Transaction {
                         .flat_map(|a| a.institutions.iter())
                         .any(|xon| xon.rsplit('^').next() == Some(finess.as_str()));
                     if !ours {
-                        return Err(Error::invalid("transaction.unique_id", RULE_OWN_DOCUMENT, &e.unique_id));
+                        return Err(Error::invalid(
+                            "transaction.unique_id",
+                            RULE_OWN_DOCUMENT,
+                            &e.unique_id,
+                        ));
                     }
                 }
             }
@@ -376,7 +417,9 @@ impl Transaction {
             Transaction::Retrieve { documents, .. } => {
                 RetrieveRequest::new(documents.clone()).to_xml()
             }
-            Transaction::Authorize { action, .. } => crate::authorization::set_authorization_xml(*action),
+            Transaction::Authorize { action, .. } => {
+                crate::authorization::set_authorization_xml(*action)
+            }
             Transaction::AuthorizedList {
                 since, date_type, ..
             } => PatientListQuery {
@@ -385,13 +428,61 @@ impl Transaction {
             }
             .to_xml(),
             update => {
-                let kind = update.kind();
-                let (args, change) = match update {
-                    Transaction::Mask(e) => (e, UpdateChange::visibility(Visibility::masked(true))),
-                    _ => unreachable_update(kind)?,
+                let args = update.entry_args().ok_or_else(|| {
+                    Error::invalid("transaction", "not a metadata update", update.kind().name())
+                })?;
+                let entry = args.entry()?;
+                let content_type = args
+                    .content_type_code
+                    .as_ref()
+                    .map_or_else(Code::dmp_sample_content_type, |c| {
+                        Code::new(&c.code, &c.display, &c.scheme)
+                    });
+                let submission_set = SubmissionSet::from_parts(
+                    "SubmissionSet01",
+                    XdsAuthor::from_person(&actor.user, &actor.structure)
+                        .map_err(|e| e.at("actor"))?,
+                    args.ins.clone(),
+                    actor.source_id.clone(),
+                    ids.oid(),
+                    now,
+                    content_type,
+                )?;
+                let availability =
+                    |change| UpdateRequest::availability(submission_set.clone(), entry, change);
+                let mut visibility = |v: Visibility| {
+                    UpdateRequest::visibility(submission_set.clone(), entry, &v, &ids.urn_uuid())
                 };
-                let _ = (args, change);
-                Err(Error::invalid("transaction", "not yet", kind.name()))
+                let request = match update {
+                    Transaction::Archive(_) => availability(AvailabilityChange::Archive)?,
+                    Transaction::Unarchive(_) => availability(AvailabilityChange::Unarchive)?,
+                    Transaction::Delete(_) => availability(AvailabilityChange::Delete)?,
+                    Transaction::Mask(_) => visibility(Visibility {
+                        masked_to_professionals: Some(true),
+                        ..Visibility::default()
+                    })?,
+                    Transaction::Unmask(_) => visibility(Visibility {
+                        masked_to_professionals: Some(false),
+                        ..Visibility::default()
+                    })?,
+                    Transaction::Visibility {
+                        patient,
+                        legal_representatives,
+                        ..
+                    } => visibility(Visibility {
+                        masked_to_professionals: None,
+                        invisible_to_patient: patient.map(|v| !v),
+                        invisible_to_legal_representatives: legal_representatives.map(|v| !v),
+                    })?,
+                    other => {
+                        return Err(Error::invalid(
+                            "transaction",
+                            "not a metadata update",
+                            other.kind().name(),
+                        ))
+                    }
+                };
+                request.to_xml()
             }
         }
     }

@@ -95,6 +95,21 @@ pub struct XdsAuthor {
 }
 
 impl XdsAuthor {
+    /// The author of a submission set made by `person` for `structure` (no role): the
+    /// acting user of a TD3.3 update.
+    pub fn from_person(person: &CdaPerson, structure: &CdaOrganization) -> Result<XdsAuthor> {
+        XdsAuthor::person_at(person, institution_of(structure)?)
+    }
+
+    fn person_at(person: &CdaPerson, institution: String) -> Result<XdsAuthor> {
+        Ok(XdsAuthor {
+            person: person_xcn(person).map_err(|e| e.at("person"))?,
+            institution,
+            specialty: specialty(person).map_err(|e| e.at("person"))?,
+            role: None,
+        })
+    }
+
     /// The XDS author of a CDA author of `structure`'s document (dmp-interface.md §2.4):
     ///
     /// - a person: `<IdNat>^<family>^<given>^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS`, the
@@ -107,10 +122,7 @@ impl XdsAuthor {
     /// Names are refused (never escaped) when they contain an HL7 delimiter (`^ & ~ \ |`);
     /// errors name the field (`person.family_name`, `software_name`, `structure.name`…).
     pub fn from_cda(author: &Author, structure: &CdaOrganization) -> Result<XdsAuthor> {
-        let institution = structure
-            .finess
-            .to_xon(&structure.name)
-            .map_err(|e| rename(e, &[("name", "name")]).at("structure"))?;
+        let institution = institution_of(structure)?;
         match author {
             Author::Person {
                 person,
@@ -131,10 +143,8 @@ impl XdsAuthor {
                     }
                 };
                 Ok(XdsAuthor {
-                    person: person_xcn(person).map_err(|e| e.at("person"))?,
-                    institution,
-                    specialty: specialty(person).map_err(|e| e.at("person"))?,
                     role,
+                    ..XdsAuthor::person_at(person, institution)?
                 })
             }
             Author::Device {
@@ -243,6 +253,14 @@ fn check_hl7_field(field: &str, value: &str, components: usize) -> Result<()> {
 
 /// The XCN of a person (authorPerson, legalAuthenticator); errors name `family_name` or
 /// `given_name`.
+/// authorInstitution of a structure: `<name>^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1<FINESS>`.
+fn institution_of(structure: &CdaOrganization) -> Result<String> {
+    structure
+        .finess
+        .to_xon(&structure.name)
+        .map_err(|e| rename(e, &[("name", "name")]).at("structure"))
+}
+
 fn person_xcn(p: &CdaPerson) -> Result<String> {
     p.idnat
         .to_xcn(&p.family_name, &p.given_name)
