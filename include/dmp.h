@@ -111,7 +111,7 @@
  * | 4xxx | key or certificate, PKCS#12 (reserved: signing identities) | `dmp_result_is_key_error` |
  * | 5xxx | XML or signature | `dmp_result_is_xml_error` |
  * | 6xxx | transport, TLS (reserved) | `dmp_result_is_transport_error` |
- * | 7xxx | an error answered by the DMP itself (reserved: response parsing) | `dmp_result_is_dmp_error` |
+ * | 7xxx | an error answered by the DMP itself | `dmp_result_is_dmp_error` |
  *
  * After any error, `dmp_last_error_message` and `dmp_last_error_json` describe it.
  */
@@ -169,6 +169,12 @@ enum dmp_result
      * (e.g. no `ClinicalDocument`, an undecodable N1 body) (last error: `source`, `line`).
      */
     DMP_ERR_XML = 5000,
+    /**
+     * The DMP answered with a refusal where a result was needed (a SOAP fault, a Failure
+     * status): its codes and texts, verbatim, are in the last error (`dmp_error`:
+     * `{"carrier", "errors": [[code, text]…]}`).
+     */
+    DMP_ERR_DMP_REFUSED = 7000,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -217,6 +223,12 @@ typedef struct dmp_identity dmp_identity;
  * not be freed while another thread uses it, and must be freed exactly once.
  */
 typedef struct dmp_matrix dmp_matrix;
+
+/**
+ * The documents of a TD3.2 answer (an opaque handle: `dmp_retrieval_parse`,
+ * `dmp_retrieval_count`, `dmp_retrieval_document`, `dmp_retrieval_free`).
+ */
+typedef struct dmp_retrieval dmp_retrieval;
 
 /**
  * A C signing function for `dmp_identity_new_from_callback`.
@@ -810,6 +822,133 @@ DMP_API
 dmp_result dmp_feed_parse_response(const char *content_type,
                                    const uint8_t *body,
                                    size_t len,
+                                   struct dmp_bytes **out_json);
+
+/**
+ * Builds a consultation or management request (`dmp request`): TD0.2 `status`, TD3.1
+ * `search` (metadata) and `get` (reference), TD3.2 `retrieve`, TD3.3 `mask`, `unmask`,
+ * `visibility`, `archive`, `unarchive`, `delete`, TD0.3 `authorize`, TD0.4
+ * `authorized_list`.
+ *
+ * - `identity`: signs the VIHF: the professional's card key in `directe` mode, the
+ *   establishment's ORG_SIGN in `indirecte` and `air` modes (`DMP_ERR_INVALID`, field
+ *   `signer`, when it does not fit the mode).
+ * - `request_json`: `{"actor": <actor profile>, "consent": <consent>|null, "transaction":
+ *   {"kind": "search", "ins": {…}, "query": {…}}}` (`docs/schema/consult-request.schema.json`).
+ *   The functional rights, the consent (TD3.1 metadata search and TD3.2) and the INS of the
+ *   environment are checked first: `DMP_ERR_INVALID` with the field and the rule.
+ * - `search_response`, `search_response_len`: for the metadata updates (mask, unmask,
+ *   visibility, archive, unarchive, delete), a TD3.1 response that holds the document's
+ *   current entry (found by `transaction.unique_id`); NULL otherwise.
+ * - `now_rfc3339` (NULL: now) and `seed` (0: random): the same request, time, key and seed
+ *   give the same bytes.
+ *
+ * `*out_message` receives the HTTP message (header lines, a blank line, the body);
+ * `out_info_json` (may be NULL) `{"transaction": "TD3.1", "path": "…", "headers": […],
+ * "content_type": "…", "body_bytes": n, "message_id": "urn:uuid:…", "now": "…", "seed": n}`.
+ *
+ * # Safety
+ * `identity` is a live identity; `request_json` a NUL-terminated string; `search_response`
+ * NULL or valid for `search_response_len` bytes; `now_rfc3339` NULL or a NUL-terminated
+ * string; `out_message` writable; `out_info_json` NULL or writable.
+ */
+DMP_API
+dmp_result dmp_consult_build(const struct dmp_identity *identity,
+                             const char *request_json,
+                             const uint8_t *search_response,
+                             size_t search_response_len,
+                             const char *now_rfc3339,
+                             uint64_t seed,
+                             struct dmp_bytes **out_message,
+                             struct dmp_bytes **out_info_json);
+
+/**
+ * Reads the DMP's HTTP answer to any transaction of this library (TD0.2, TD0.3, TD0.4,
+ * TD2.1, TD3.1, TD3.2, TD3.3): `content_type` is its `Content-Type` header
+ * (`multipart/related` for MTOM), `body` its body.
+ *
+ * A refusal by the DMP is a normal result (`DMP_OK`): `*out_json` receives
+ * `{"transaction": "TD3.1", "kind": "search"|"status"|"retrieve"|"registry"|
+ *   "authorization"|"authorized_list"|"fault", "result": {…}, "error": {"carrier",
+ *   "errors": [[code, text]…]}|null}` with the DMP's codes and texts verbatim. For a TD3.1
+ * answer, `result.documents[]` carries `entry_uuid`, `unique_id`, `status`, `type_code`,
+ * `title`, `size`, `hash`, `confidentiality`, `creation_time`, `repository_unique_id`…;
+ * when `actor_profile_json` is given (may be NULL), each document also gets `"habilitation":
+ * {"outcome", "reason", …}`: whether that reader's profession may open the type according
+ * to the embedded habilitation matrix (an explanation: the DMP decides). A TD3.2 answer
+ * lists its documents without their bytes: take them with `dmp_retrieval_parse`.
+ *
+ * # Safety
+ * `content_type` is a NUL-terminated string; `body` is valid for `len` bytes;
+ * `actor_profile_json` is NULL or a NUL-terminated string; `out_json` is writable.
+ */
+DMP_API
+dmp_result dmp_consult_parse_response(const char *content_type,
+                                      const uint8_t *body,
+                                      size_t len,
+                                      const char *actor_profile_json,
+                                      struct dmp_bytes **out_json);
+
+/**
+ * Reads a TD3.2 (ITI-43) answer and keeps its documents: `content_type` is the HTTP
+ * `Content-Type` (`multipart/related` MTOM), `body` the body. A fault or a Failure status
+ * gives `DMP_ERR_DMP_REFUSED` with the DMP's codes and texts in the last error
+ * (`dmp_error`); a body that is not a TD3.2 answer `DMP_ERR_XML` / `DMP_ERR_DATA`.
+ *
+ * # Safety
+ * `content_type` is a NUL-terminated string; `body` is valid for `len` bytes; `out` is
+ * writable.
+ */
+DMP_API
+dmp_result dmp_retrieval_parse(const char *content_type,
+                               const uint8_t *body,
+                               size_t len,
+                               struct dmp_retrieval **out);
+
+/**
+ * The number of documents of a TD3.2 answer (0 for NULL).
+ *
+ * # Safety
+ * `retrieval` is NULL or a live handle.
+ */
+DMP_API size_t dmp_retrieval_count(const struct dmp_retrieval *retrieval);
+
+/**
+ * Document `index` of a TD3.2 answer: `*out_document` receives its bytes (the CDA as
+ * stored); `out_info_json` (may be NULL) `{"unique_id", "repository_unique_id",
+ * "home_community_id", "mime_type", "size", "n1": {"media_type", "size"}|null}`;
+ * `out_n1_body` (may be NULL) the N1 body of a CDA (the PDF…), or is set to NULL when the
+ * document has none. An index out of range gives `DMP_ERR_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `retrieval` is a live handle; each `out_*` is NULL (when optional) or writable.
+ */
+DMP_API
+dmp_result dmp_retrieval_document(const struct dmp_retrieval *retrieval,
+                                  size_t index,
+                                  struct dmp_bytes **out_document,
+                                  struct dmp_bytes **out_info_json,
+                                  struct dmp_bytes **out_n1_body);
+
+/**
+ * Releases a TD3.2 answer (NULL is accepted).
+ *
+ * # Safety
+ * `retrieval` is NULL or a handle from `dmp_retrieval_parse`, not used afterwards.
+ */
+DMP_API void dmp_retrieval_free(struct dmp_retrieval *retrieval);
+
+/**
+ * Checks an actor profile (`docs/schema/actor-profile.schema.json`) and returns it with what
+ * the library derives from it: `{"profile": {…}, "authentication": "indirecte_certificat_es"|
+ * …, "actor": "medecin"|…, "vihf_mode": "INDIRECTE"|…, "structure_id": "1…", "reader":
+ * {…}, "allowed_transactions": ["TD0.2", …]}`.
+ *
+ * # Safety
+ * `actor_profile_json` is a NUL-terminated string; `out_json` is writable.
+ */
+DMP_API
+dmp_result dmp_actor_profile_check(const char *actor_profile_json,
                                    struct dmp_bytes **out_json);
 
 #ifdef __cplusplus
