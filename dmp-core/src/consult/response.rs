@@ -4,13 +4,12 @@
 
 use serde::Serialize;
 
-use crate::authorization::{AuthorizedPatients, ServiceStatus};
+use crate::authorization::{AuthorizedPatients, AuthorizedProfessionals, ServiceStatus};
 use crate::error::{DmpError, DmpErrorDetail, Error, Result};
 use crate::habilitation::{Decision, Matrix, Reader};
 use crate::hl7v3::PatientStatus;
 use crate::soap::{self, mtom, Fault};
 use crate::xds::{QueryResponse, RegistryResponse, RetrieveResponse};
-use crate::xml::reader::{self, Limits};
 
 const SOURCE: &str = "DMP response";
 
@@ -37,6 +36,8 @@ pub enum Response {
     Authorization(ServiceStatus),
     /// TD0.4.
     AuthorizedList(AuthorizedPatients),
+    /// TD1.6: the professionals authorised or blocked on the usager's DMP.
+    AuthorizedProfessionals(AuthorizedProfessionals),
 }
 
 impl Response {
@@ -45,6 +46,7 @@ impl Response {
     pub fn transaction(&self) -> &'static str {
         match self {
             Response::Fault(_) => "fault",
+            Response::Status(s) if s.reason_code.as_deref() == Some("CNSLT_DATA") => "TD1.3a",
             Response::Status(_) => "TD0.2",
             Response::Search(_) => "TD3.1",
             Response::Retrieve(_) => "TD3.2",
@@ -55,6 +57,7 @@ impl Response {
             },
             Response::Authorization(_) => "TD0.3",
             Response::AuthorizedList(_) => "TD0.4",
+            Response::AuthorizedProfessionals(_) => "TD1.6",
         }
     }
 
@@ -92,6 +95,7 @@ impl Response {
             Response::Status(s) => s.error(),
             Response::Authorization(s) => s.error(),
             Response::AuthorizedList(l) => l.error(),
+            Response::AuthorizedProfessionals(l) => l.error(),
         }
     }
 
@@ -193,6 +197,21 @@ impl Response {
                         .unwrap_or_default()
                 );
             }
+            Response::AuthorizedProfessionals(l) => {
+                s += &format!(
+                    ": {} professional(s), status {}\n",
+                    l.professionals.len(),
+                    l.status.status
+                );
+                for p in &l.professionals {
+                    s += &format!(
+                        "  {} {} {}\n",
+                        p.national_id.as_deref().unwrap_or(""),
+                        p.last_name.as_deref().unwrap_or(""),
+                        p.first_name.as_deref().unwrap_or("")
+                    );
+                }
+            }
             Response::AuthorizedList(l) => {
                 s += &format!(
                     ": {} DMP(s), status {}\n",
@@ -259,11 +278,8 @@ pub fn parse_response(content_type: &str, body: &[u8]) -> Result<Response> {
         .unwrap_or(false);
     if multipart {
         let m = mtom::parse(content_type, body)?;
-        if let Some(f) = Fault::parse(&m.root.bytes)? {
-            return Ok(Response::Fault(f));
-        }
-        let root = body_root(&m.root.bytes)?;
-        if root != "RetrieveDocumentSetResponse" {
+        let info = soap::parse_envelope(&m.root.bytes)?;
+        if body_local_name(&info) != "RetrieveDocumentSetResponse" {
             return envelope_response(&m.root.bytes);
         }
         return Ok(Response::Retrieve(
@@ -294,20 +310,22 @@ pub fn parse_message(message: &[u8]) -> Result<Response> {
     parse_response(&ct, body)
 }
 
-/// The local name of the body's first element.
-fn body_root(envelope: &[u8]) -> Result<String> {
-    let range = soap::body_child(envelope)?;
-    let doc = reader::parse(&envelope[range], &Limits::default())?;
-    Ok(doc.root().local_name().to_owned())
+fn body_local_name(info: &soap::EnvelopeInfo) -> &str {
+    info.body_name
+        .as_ref()
+        .map_or("", |(_, local)| local.as_str())
 }
 
+/// One parse of the envelope tells what the message is; the parser of that message then
+/// reads it.
 fn envelope_response(envelope: &[u8]) -> Result<Response> {
-    if let Some(f) = Fault::parse(envelope)? {
-        return Ok(Response::Fault(f));
-    }
     let info = soap::parse_envelope(envelope)?;
-    let root = body_root(envelope)?;
-    Ok(match root.as_str() {
+    Ok(match body_local_name(&info) {
+        "Fault" => match Fault::parse(envelope)? {
+            Some(f) => Response::Fault(f),
+            None => return Err(Error::data(SOURCE, 0, "a Fault outside the SOAP namespace")),
+        },
+        "" => return Err(Error::data(SOURCE, 0, "the SOAP Body is empty")),
         "PRPA_IN201308UV02" => Response::Status(Box::new(PatientStatus::parse(envelope)?)),
         "AdhocQueryResponse" => Response::Search(QueryResponse::parse(envelope)?),
         "RetrieveDocumentSetResponse" => Response::Retrieve(RetrieveResponse::parse(envelope)?),
@@ -317,13 +335,16 @@ fn envelope_response(envelope: &[u8]) -> Result<Response> {
         },
         "setAuthorizationResponse" => Response::Authorization(ServiceStatus::parse(envelope)?),
         "patientListResponse" => Response::AuthorizedList(AuthorizedPatients::parse(envelope)?),
+        "listAuthorizationByPatientResponse" => {
+            Response::AuthorizedProfessionals(AuthorizedProfessionals::parse(envelope)?)
+        }
         other => {
             return Err(Error::data(
                 SOURCE,
                 0,
                 format!(
                     "the body holds a {other} element: not an answer of a transaction this \
-                     library builds (TD0.2, TD0.3, TD0.4, TD2.1, TD3.1, TD3.2, TD3.3)"
+                     library builds (TD0.2, TD0.3, TD0.4, TD1.3a, TD1.6, TD2.1, TD3.1, TD3.2, TD3.3)"
                 ),
             ))
         }

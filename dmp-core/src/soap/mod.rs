@@ -345,6 +345,9 @@ pub struct EnvelopeInfo {
     pub to: Option<String>,
     /// Byte range of the first child element of the Body in the input (`None`: empty Body).
     pub body_child: Option<Range<usize>>,
+    /// Namespace and local name of that element (what the message is: `Fault`,
+    /// `AdhocQueryResponse`…).
+    pub body_name: Option<(Option<String>, String)>,
 }
 
 /// Reads an envelope (SOAP 1.2 or 1.1) with the hardened parser; the root must be
@@ -366,6 +369,10 @@ pub fn parse_envelope(envelope: &[u8]) -> Result<EnvelopeInfo> {
         relates_to: wsa("RelatesTo"),
         to: wsa("To"),
         body_child: body.children().next().map(|c| c.span()),
+        body_name: body
+            .children()
+            .next()
+            .map(|c| (c.namespace().map(str::to_owned), c.local_name().to_owned())),
     };
     Ok(info)
 }
