@@ -39,43 +39,8 @@ const SAMPLE_UNIQUE_ID: &str = "1.2.250.1.999.1.1.7898.1.995657292";
 
 /// A TD3.1 answer of our own (no ../shared needed): one approved entry of the sample EHPAD's
 /// DLU for the sample usager, with the confidentiality `N` and the patient's flag.
-const OWN_SEARCH_RESPONSE: &str = r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">
-<soap:Body>
-<query:AdhocQueryResponse xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success" totalResultCount="1">
-<rim:RegistryObjectList>
-<rim:ExtrinsicObject id="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-7d6c5b4a3f21" lid="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-7d6c5b4a3f21" mimeType="text/xml" objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1" status="urn:oasis:names:tc:ebxml-regrep:StatusType:Approved">
-<rim:Slot name="creationTime"><rim:ValueList><rim:Value>20261120140000</rim:Value></rim:ValueList></rim:Slot>
-<rim:Slot name="hash"><rim:ValueList><rim:Value>af326fb44feb720121d2c277ce10f87407818089</rim:Value></rim:ValueList></rim:Slot>
-<rim:Slot name="languageCode"><rim:ValueList><rim:Value>fr-FR</rim:Value></rim:ValueList></rim:Slot>
-<rim:Slot name="repositoryUniqueId"><rim:ValueList><rim:Value>1.2.250.1.213.4.1.1.1.2</rim:Value></rim:ValueList></rim:Slot>
-<rim:Slot name="serviceStartTime"><rim:ValueList><rim:Value>20261120140000</rim:Value></rim:ValueList></rim:Slot>
-<rim:Slot name="size"><rim:ValueList><rim:Value>4096</rim:Value></rim:ValueList></rim:Slot>
-<rim:Slot name="sourcePatientId"><rim:ValueList><rim:Value>EHPAD-000123^^^&amp;1.2.250.1.999.1.1.7898.2&amp;ISO^PI</rim:Value></rim:ValueList></rim:Slot>
-<rim:Name><rim:LocalizedString charset="UTF8" value="Dossier de liaison d'urgence" xml:lang="FR"/></rim:Name>
-<rim:VersionInfo versionName="1"/>
-<rim:Classification classificationScheme="urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d" classifiedObject="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-7d6c5b4a3f21" id="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-000000000001" nodeRepresentation="">
-<rim:Slot name="authorInstitution"><rim:ValueList><rim:Value>EHPAD Les Tilleuls^^^^^&amp;1.2.250.1.71.4.2.2&amp;ISO^IDNST^^^1690800123</rim:Value></rim:ValueList></rim:Slot>
-<rim:Slot name="authorPerson"><rim:ValueList><rim:Value>899900100019^MARTIN^Claire^^^^^^&amp;1.2.250.1.71.4.2.1&amp;ISO^D^^^IDNPS</rim:Value></rim:ValueList></rim:Slot>
-</rim:Classification>
-<rim:Classification classificationScheme="urn:uuid:f0306f51-975f-434e-a61c-c59651d33983" classifiedObject="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-7d6c5b4a3f21" id="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-000000000002" nodeRepresentation="34133-9">
-<rim:Slot name="codingScheme"><rim:ValueList><rim:Value>2.16.840.1.113883.6.1</rim:Value></rim:ValueList></rim:Slot>
-<rim:Name><rim:LocalizedString charset="UTF8" value="Synthèse d'épisode de soins" xml:lang="FR"/></rim:Name>
-</rim:Classification>
-<rim:Classification classificationScheme="urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f" classifiedObject="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-7d6c5b4a3f21" id="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-000000000003" nodeRepresentation="N">
-<rim:Slot name="codingScheme"><rim:ValueList><rim:Value>2.16.840.1.113883.5.25</rim:Value></rim:ValueList></rim:Slot>
-<rim:Name><rim:LocalizedString charset="UTF8" value="Normal" xml:lang="FR"/></rim:Name>
-</rim:Classification>
-<rim:ExternalIdentifier id="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-000000000004" identificationScheme="urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427" registryObject="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-7d6c5b4a3f21" value="245036912304502^^^&amp;1.2.250.1.213.1.4.10&amp;ISO^NH">
-<rim:Name><rim:LocalizedString charset="UTF8" value="XDSDocumentEntry.patientId" xml:lang="FR"/></rim:Name>
-</rim:ExternalIdentifier>
-<rim:ExternalIdentifier id="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-000000000005" identificationScheme="urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab" registryObject="urn:uuid:0b7c9e8a-1f2d-4c3b-9a8e-7d6c5b4a3f21" value="1.2.250.1.999.1.1.7898.5.1">
-<rim:Name><rim:LocalizedString charset="UTF8" value="XDSDocumentEntry.uniqueId" xml:lang="FR"/></rim:Name>
-</rim:ExternalIdentifier>
-</rim:ExtrinsicObject>
-</rim:RegistryObjectList>
-</query:AdhocQueryResponse>
-</soap:Body>
-</soap:Envelope>"#;
+const OWN_SEARCH_RESPONSE: &str =
+    include_str!("../examples/data/responses/search-dlu.response.xml");
 const OWN_UNIQUE_ID: &str = "1.2.250.1.999.1.1.7898.5.1";
 const OWN_INS: &str = "245036912304502";
 

@@ -64,6 +64,7 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
             "--action",
             "--since",
             "--date-type",
+            "--dump",
         ],
     )?;
     if !o.positional.is_empty() {
@@ -189,6 +190,14 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
     };
     let built = consult::build(&request, &mut ctx)?;
     write_file(out, &built.http.to_message())?;
+    if let Some(dir) = o.value("--dump") {
+        std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
+        let d = Path::new(dir);
+        let path = |name: &str| d.join(name).to_string_lossy().into_owned();
+        write_file(&path("envelope.xml"), &built.envelope)?;
+        write_file(&path("body.xml"), &built.body)?;
+        write_file(&path("vihf.xml"), &built.vihf)?;
+    }
     let mut s = format!(
         "{out}: {} {} request to {} ({} bytes), MessageID {}\n",
         built.transaction,

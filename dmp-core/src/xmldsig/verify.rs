@@ -136,7 +136,13 @@ impl Parts<'_> {
 /// message) is not well-formed UTF-8 XML, or the MIME structure is broken.
 pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureReport>> {
     let Some(message) = split_multipart(input)? else {
-        let tree = Tree::parse(input, &options.limits)?;
+        // A plain SOAP request as `dmp request` writes it: HTTP headers, then the envelope.
+        let xml = if looks_like_xml(input) {
+            input
+        } else {
+            crate::soap::mtom::split_http(input).map_or(input, |(_, body)| body)
+        };
+        let tree = Tree::parse(xml, &options.limits)?;
         let parts = Parts {
             caller: &options.parts,
             found: HashMap::new(),
