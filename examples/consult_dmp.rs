@@ -26,7 +26,10 @@ fn actor(name: &str) -> Result<ActorProfile, Box<dyn std::error::Error>> {
     Ok(ActorProfile::from_json(&text)?)
 }
 
-fn signer(file: &str, now: DateTime<FixedOffset>) -> Result<CheckedSigner, Box<dyn std::error::Error>> {
+fn signer(
+    file: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<CheckedSigner, Box<dyn std::error::Error>> {
     let p12 = std::fs::read(repo(&format!("examples/pki/{file}")))?;
     let password = std::fs::read_to_string(repo("examples/pki/PASSWORD"))?;
     Ok(SigningIdentity::from_pkcs12(&p12, password.trim())?
@@ -44,7 +47,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let search_response = std::fs::read(repo("examples/data/responses/search-dlu.response.xml"))?;
 
     let step = |title: &str, request: ConsultRequest, file: &str| {
-        let signer = if request.actor.mode == AuthMode::Directe { &card } else { &seal };
+        let signer = if request.actor.mode == AuthMode::Directe {
+            &card
+        } else {
+            &seal
+        };
         let mut ctx = FeedContext {
             now,
             ids: IdGenerator::from_seed(42),
@@ -117,7 +124,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let answer = consult::parse_message(&search_response)?;
     let matrix = Matrix::embedded()?;
     if let Response::Search(r) = &answer {
-        println!("\nThe DMP answered (TD3.1): {} document(s)", r.documents.len());
+        println!(
+            "\nThe DMP answered (TD3.1): {} document(s)",
+            r.documents.len()
+        );
         let decisions = answer.habilitation(&matrix, &nurse.reader());
         for (d, (_, decision)) in r.documents.iter().zip(&decisions) {
             println!(

@@ -42,6 +42,9 @@ const SAMPLE_UNIQUE_ID: &str = "1.2.250.1.999.1.1.7898.1.995657292";
 const OWN_SEARCH_RESPONSE: &str =
     include_str!("../examples/data/responses/search-dlu.response.xml");
 const OWN_UNIQUE_ID: &str = "1.2.250.1.999.1.1.7898.5.1";
+/// In the same answer: a projet personnalisé masked to professionals, an archived DLU.
+const MASKED_UNIQUE_ID: &str = "1.2.250.1.999.1.1.7898.5.2";
+const ARCHIVED_UNIQUE_ID: &str = "1.2.250.1.999.1.1.7898.5.3";
 const OWN_INS: &str = "245036912304502";
 
 fn now() -> DateTime<FixedOffset> {
