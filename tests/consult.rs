@@ -784,3 +784,58 @@ fn kinds_have_their_rights_rows() {
     assert!(!TransactionKind::Get.is_consultation());
     assert!(TransactionKind::Retrieve.is_mtom());
 }
+
+/// The JSON forms documented in `docs/schema/consult-request.schema.json` (and the C ABI's
+/// documentation) are what the library reads, and every kind the schema lists exists.
+#[test]
+fn the_documented_json_forms_are_read() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/schema/consult-request.schema.json")).unwrap();
+    let kinds = schema["properties"]["transaction"]["properties"]["kind"]["enum"]
+        .as_array()
+        .unwrap();
+    assert_eq!(kinds.len(), 12);
+    let actor: serde_json::Value = serde_json::from_str(include_str!(
+        "../examples/data/actors/medecin-coordonnateur-cps.json"
+    ))
+    .unwrap();
+    let ins = serde_json::json!({"matricule": OWN_INS, "oid": "1.2.250.1.213.1.4.10"});
+    let transactions = [
+        serde_json::json!({"kind": "status", "ins": ins}),
+        serde_json::json!({"kind": "search", "ins": ins, "query": {"query": "find_documents", "patient": ins}}),
+        serde_json::json!({"kind": "search", "ins": ins, "query": {"query": "find_submission_sets", "patient": ins, "submission_time_from": "2026-11-01T00:00:00Z"}}),
+        serde_json::json!({"kind": "get", "ins": ins, "query": {"query": "get_documents", "by": {"unique_ids": [OWN_UNIQUE_ID]}}}),
+        serde_json::json!({"kind": "retrieve", "ins": ins, "documents": [{"repository_unique_id": "1.2.250.1.213.4.1.1.1.2", "document_unique_id": OWN_UNIQUE_ID}]}),
+        serde_json::json!({"kind": "mask", "ins": ins, "unique_id": OWN_UNIQUE_ID}),
+        serde_json::json!({"kind": "unmask", "ins": ins, "unique_id": MASKED_UNIQUE_ID}),
+        serde_json::json!({"kind": "visibility", "ins": ins, "unique_id": OWN_UNIQUE_ID, "patient": false}),
+        serde_json::json!({"kind": "archive", "ins": ins, "unique_id": OWN_UNIQUE_ID}),
+        serde_json::json!({"kind": "unarchive", "ins": ins, "unique_id": ARCHIVED_UNIQUE_ID}),
+        serde_json::json!({"kind": "delete", "ins": ins, "unique_id": OWN_UNIQUE_ID}),
+        serde_json::json!({"kind": "authorize", "ins": ins, "action": "add"}),
+        serde_json::json!({"kind": "authorized_list", "ins": ins, "since": "2026-01-01T00:00:00Z", "date_type": "last_doc"}),
+    ];
+    let consents = [
+        serde_json::json!({"care_team": {"initial_consent_at": "2026-01-05T10:00:00+01:00", "informed": true}}),
+        serde_json::json!({"explicit": {"given_at": "2026-11-20T14:30:00+01:00", "collected_by": "IDEC"}}),
+        serde_json::json!({"testing_override": {"reason": "recette"}}),
+    ];
+    let mut seen = BTreeSet::new();
+    for (i, t) in transactions.iter().enumerate() {
+        let json = serde_json::json!({"actor": actor, "consent": consents[i % 3], "transaction": t});
+        let mut r: ConsultRequest = dmp_core::json::from_str(&json.to_string())
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
+        seen.insert(t["kind"].as_str().unwrap().to_owned());
+        if let Some(args) = r.transaction.entry_args_mut() {
+            args.resolve(OWN_SEARCH_RESPONSE.as_bytes()).unwrap();
+        }
+        build(&r).unwrap_or_else(|e| panic!("{t}: {e}"));
+    }
+    for k in kinds {
+        assert!(seen.contains(k.as_str().unwrap()), "{k} is documented and tested");
+    }
+    // A misspelt key is named.
+    let json = serde_json::json!({"actor": actor, "transaction": {"kind": "status", "ins": ins, "insee": 1}});
+    let e = dmp_core::json::from_str::<ConsultRequest>(&json.to_string()).unwrap_err();
+    assert!(e.to_string().contains("insee"), "{e}");
+}
