@@ -737,7 +737,7 @@ fn official_response_all_21_entries() {
     assert!(a.roles.is_empty() && a.telecom.is_empty());
     assert_eq!(d.home_community_id, None);
     // The raw object: every slot in order, 9 classifications, 2 external identifiers.
-    let slot_names: Vec<&str> = d.rim.slots.iter().map(|s| s.name.as_str()).collect();
+    let slot_names: Vec<&str> = d.rim.slots.iter().map(|s| s.name.as_ref()).collect();
     assert_eq!(
         slot_names,
         [

@@ -435,7 +435,7 @@ fn check_new_version(old: &RegistryDocument, body: &[u8], expected_codes: &[&str
     let slots: Vec<(&str, &[String])> = a
         .slots
         .iter()
-        .map(|s| (s.name.as_str(), s.values.as_slice()))
+        .map(|s| (s.name.as_ref(), s.values.as_slice()))
         .collect();
     assert_eq!(
         slots,
