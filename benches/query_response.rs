@@ -12,16 +12,19 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "common/mod.rs"]
+mod timing;
 #[path = "../tests/common/xds_fixtures.rs"]
 mod xds_fixtures;
 
 use std::hint::black_box;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::Criterion;
 use dmp_core::xds::vocabulary::{STATUS_APPROVED, STATUS_SUCCESS};
 use dmp_core::xds::{QueryResponse, QUERY_RESPONSE_LIMITS};
+use timing::best_of;
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 
@@ -78,17 +81,6 @@ fn response(n: usize) -> Vec<u8> {
     }
     out.push_str(&tail);
     out.into_bytes()
-}
-
-fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 /// lxml's best `etree.fromstring` time on `bytes` (best of 5), if lxml is there.
