@@ -18,8 +18,7 @@
 //! - [`xml`]: the escaping writer and the hardened reader (no DTD, no entity expansion, limits).
 //! - [`cda`]: CDA R2 documents (CI-SIS structuration minimale, N1 body): build and read.
 //! - [`xds`]: XDS.b metadata of a TD2.1 submission (DocumentEntry derived from the CDA header,
-//!   SubmissionSet, signature entry, replacement) and the registry's response; TD3.1 stored
-//!   queries and their responses; TD3.3 updates (archive, delete, visibility).
+//!   SubmissionSet, signature entry, replacement) and the registry's response.
 //! - [`crypto`]: certificates (RFC 2253 DNs as the DMP shows them), chain checks, PKCS#12/PEM
 //!   signing identities and the `Signer` trait used by the XML signatures.
 //! - [`vihf`]: the VIHF SAML 2.0 assertion (unsigned) naming user, structure, patient, access

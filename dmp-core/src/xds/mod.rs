@@ -60,5 +60,5 @@ pub use request::{
     Classification, ExternalIdentifier, ObjectKind, ProvideAndRegister, RegistryObject, Slot,
 };
 pub use response::{RegistryError, RegistryResponse, ResponseStatus};
-pub use rim::{RimAttribute, RimLocalizedString, RimObject, RimSlot};
+pub use rim::{RimLocalizedString, RimObject, RimSlot};
 pub use update::{AvailabilityChange, UpdateChange, UpdateRequest, Visibility};

@@ -10,7 +10,7 @@ use crate::xml::writer::XmlWriter;
 
 use std::borrow::Cow;
 
-use super::rim::{write_submit_objects, RimAttribute, RimLocalizedString, RimObject, RimSlot};
+use super::rim::{write_submit_objects, RimLocalizedString, RimObject, RimSlot};
 
 use super::metadata::{
     check_entry_uuid, xds_time, Code, DocumentEntry, Replacement, SignatureEntry, SubmissionSet,
@@ -840,7 +840,7 @@ fn localized(text: &str) -> Vec<RimLocalizedString> {
     }]
 }
 
-fn owned(attrs: &[(&'static str, &str)]) -> Vec<RimAttribute> {
+fn owned(attrs: &[(&'static str, &str)]) -> Vec<(Cow<'static, str>, String)> {
     attrs
         .iter()
         .map(|(n, v)| (Cow::Borrowed(*n), (*v).to_owned()))

@@ -83,7 +83,7 @@ fn interned(name: &str, table: &[&'static str]) -> Cow<'static, str> {
 }
 
 /// An attribute: name (static for the ebRIM ones) and value.
-pub type RimAttribute = (Cow<'static, str>, String);
+type Attribute = (Cow<'static, str>, String);
 
 /// A `rim:Slot`: its name, optional `slotType`, and its values in order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -127,7 +127,7 @@ pub struct RimObject {
     /// Which element.
     pub kind: ObjectKind,
     /// Attributes as (name, value), in document order; namespace declarations excluded.
-    pub attributes: Vec<RimAttribute>,
+    pub attributes: Vec<Attribute>,
     /// Every `Slot`, in order.
     pub slots: Vec<RimSlot>,
     /// `Name` (its localized strings; empty when absent).
@@ -135,7 +135,7 @@ pub struct RimObject {
     /// `Description` (its localized strings; empty when absent).
     pub description: Vec<RimLocalizedString>,
     /// `VersionInfo` attributes, when the element is present.
-    pub version_info: Option<Vec<RimAttribute>>,
+    pub version_info: Option<Vec<Attribute>>,
     /// Every `Classification`, in order.
     pub classifications: Vec<RimObject>,
     /// Every `ExternalIdentifier`, in order.
@@ -144,7 +144,7 @@ pub struct RimObject {
 
 impl RimObject {
     /// An object of `kind` with the attributes `attributes` and nothing else.
-    pub fn new(kind: ObjectKind, attributes: Vec<RimAttribute>) -> RimObject {
+    pub fn new(kind: ObjectKind, attributes: Vec<Attribute>) -> RimObject {
         RimObject {
             kind,
             attributes,
@@ -316,7 +316,7 @@ impl RimObject {
 }
 
 fn static_attributes<'a>(
-    attributes: &'a [RimAttribute],
+    attributes: &'a [Attribute],
     allowed: &[&'static str],
 ) -> Vec<(&'static str, &'a str)> {
     attributes
@@ -350,7 +350,7 @@ fn write_localized(
 }
 
 /// The attributes of an element, namespace declarations excluded.
-fn attributes_of(e: Element<'_>, table: &[&'static str]) -> Vec<RimAttribute> {
+fn attributes_of(e: Element<'_>, table: &[&'static str]) -> Vec<Attribute> {
     e.attributes()
         .filter(|(n, _)| *n != "xmlns" && !n.starts_with("xmlns:"))
         .map(|(n, v)| (interned(n, table), v.to_owned()))
