@@ -236,7 +236,20 @@ impl RimObject {
     /// Reads an ebRIM element (`kind` is the caller's knowledge of what it is). Linear in the
     /// element's subtree; elements outside the ebRIM content model are ignored.
     pub(crate) fn read(e: Element<'_>, kind: ObjectKind) -> RimObject {
+        // Count first so that every list is allocated once, at its size.
+        let (mut slots, mut classifications, mut identifiers) = (0, 0, 0);
+        for c in e.children() {
+            match c.local_name() {
+                "Slot" => slots += 1,
+                "Classification" => classifications += 1,
+                "ExternalIdentifier" => identifiers += 1,
+                _ => {}
+            }
+        }
         let mut o = RimObject::new(kind, attributes_of(e, RIM_ATTRIBUTES));
+        o.slots.reserve_exact(slots);
+        o.classifications.reserve_exact(classifications);
+        o.external_identifiers.reserve_exact(identifiers);
         for c in e.children() {
             if c.namespace() != Some(NS_RIM) {
                 continue;
@@ -351,19 +364,25 @@ fn write_localized(
 
 /// The attributes of an element, namespace declarations excluded.
 fn attributes_of(e: Element<'_>, table: &[&'static str]) -> Vec<Attribute> {
-    e.attributes()
-        .filter(|(n, _)| *n != "xmlns" && !n.starts_with("xmlns:"))
-        .map(|(n, v)| (interned(n, table), v.to_owned()))
-        .collect()
+    let mut out = Vec::with_capacity(e.attributes().count());
+    out.extend(
+        e.attributes()
+            .filter(|(n, _)| *n != "xmlns" && !n.starts_with("xmlns:"))
+            .map(|(n, v)| (interned(n, table), v.to_owned())),
+    );
+    out
 }
 
 fn read_slot(e: Element<'_>) -> RimSlot {
     let values = e
         .child(NS_RIM, "ValueList")
         .map(|l| {
-            l.children_named(NS_RIM, "Value")
-                .map(|v| v.text().to_owned())
-                .collect()
+            let mut values = Vec::with_capacity(l.children().count());
+            values.extend(
+                l.children_named(NS_RIM, "Value")
+                    .map(|v| v.text().to_owned()),
+            );
+            values
         })
         .unwrap_or_default();
     RimSlot {
