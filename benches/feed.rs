@@ -3,29 +3,20 @@
 //!
 //! `cargo bench --bench feed`
 
-use std::time::{Duration, Instant};
+#[path = "common/mod.rs"]
+mod timing;
 
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Utc};
 use dmp_core::cda::{Content, MediaType};
 use dmp_core::crypto::{DigestAlgorithm, SignatureAlgorithm, SigningIdentity, UsagePolicy};
 use dmp_core::feed::{self, FeedContext, FeedRequest, IdGenerator};
+use timing::best_of;
 
 const P12: &[u8] = include_bytes!("../examples/pki/org-sign.p12");
 const PASSWORD: &str = include_str!("../examples/pki/PASSWORD");
 const REQUEST: &str = include_str!("../examples/data/feed/dlu.json");
 const CASE: &str = include_str!("../examples/data/cases/dlu.json");
-
-fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
 
 fn main() {
     let size = 10 << 20;

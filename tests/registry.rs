@@ -737,7 +737,7 @@ fn official_response_all_21_entries() {
     assert!(a.roles.is_empty() && a.telecom.is_empty());
     assert_eq!(d.home_community_id, None);
     // The raw object: every slot in order, 9 classifications, 2 external identifiers.
-    let slot_names: Vec<&str> = d.rim.slots.iter().map(|s| s.name.as_str()).collect();
+    let slot_names: Vec<&str> = d.rim.slots.iter().map(|s| s.name.as_ref()).collect();
     assert_eq!(
         slot_names,
         [
@@ -1284,5 +1284,56 @@ proptest! {
             format!("{}{element}{element}{}", &xml[..at], &xml[end..])
         };
         check_never_panics(mutated.as_bytes());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any text in any parameter: a query or a typed input error, never a panic.
+    #[test]
+    fn query_inputs_never_panic(
+        ids in proptest::collection::vec(any::<String>(), 0..4),
+        code in any::<String>(),
+        scheme in any::<String>(),
+        author in any::<String>(),
+        home in proptest::option::of(any::<String>()),
+        from in -5_000_000_000i64..300_000_000_000,
+        to in -5_000_000_000i64..300_000_000_000,
+        uuids in any::<bool>(),
+    ) {
+        let time = |s| DateTime::<Utc>::from_timestamp(s, 0);
+        let mut f = FindDocuments::new(ins());
+        f.type_codes = vec![CodeFilter::new(code.clone(), scheme.clone())];
+        f.author_persons = vec![author];
+        f.creation_time_from = time(from);
+        f.creation_time_to = time(to);
+        f.statuses.push(DocumentStatus::Other(code));
+        let by = if uuids { DocumentRef::EntryUuids(ids.clone()) } else { DocumentRef::UniqueIds(ids.clone()) };
+        let queries = [
+            StoredQuery::FindDocuments(f),
+            StoredQuery::GetDocuments { by, home_community_id: home.clone() },
+            StoredQuery::GetSubmissionSetAndContents {
+                by: SubmissionSetRef::UniqueId(ids.first().cloned().unwrap_or_default()),
+                home_community_id: home,
+            },
+            StoredQuery::FindSubmissionSets(FindSubmissionSets {
+                patient: ins(),
+                submission_time_from: time(from),
+                submission_time_to: time(to),
+                statuses: vec![DocumentStatus::Other(scheme)],
+            }),
+        ];
+        for q in queries {
+            match q.to_xml(ReturnType::LeafClass) {
+                Ok(bytes) => {
+                    // What we write is well-formed and every Value fits the ebRIM length.
+                    for (_, values) in slots_of(&bytes) {
+                        prop_assert!(values.iter().all(|v| v.chars().count() <= 256));
+                    }
+                }
+                Err(e) => prop_assert!(e.as_invalid().is_some(), "{e}"),
+            }
+        }
     }
 }

@@ -435,7 +435,7 @@ fn check_new_version(old: &RegistryDocument, body: &[u8], expected_codes: &[&str
     let slots: Vec<(&str, &[String])> = a
         .slots
         .iter()
-        .map(|s| (s.name.as_str(), s.values.as_slice()))
+        .map(|s| (s.name.as_ref(), s.values.as_slice()))
         .collect();
     assert_eq!(
         slots,
@@ -733,4 +733,52 @@ fn updates_validate_against_the_dmp_xsd() {
 fn flag_codes_are_the_model_ones() {
     assert_eq!(Confidentiality::MASQUE_PS, MASQUE.0);
     assert_eq!(Confidentiality::INVISIBLE_PATIENT, INVISIBLE.0);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// A mutated entry (attribute values replaced by any text), any wish and any new id: an
+    /// update or a typed input error, never a panic; what is written reads back.
+    #[test]
+    fn updates_never_panic(
+        which in 0usize..200,
+        value in "[^<&\"]{0,12}",
+        wishes in proptest::array::uniform3(proptest::option::of(proptest::bool::ANY)),
+        new_id in "[A-Za-z0-9:_.-]{0,40}",
+        change in 0usize..3,
+    ) {
+        let xml = response(
+            STATUS_SUCCESS,
+            "",
+            &format!(
+                "<rim:RegistryObjectList>{}</rim:RegistryObjectList>",
+                entry(FIXTURE_ENTRY, STATUS_APPROVED, &[N, MASQUE])
+            ),
+        );
+        let quotes: Vec<usize> = xml.match_indices("=\"").map(|(i, _)| i + 2).collect();
+        let at = quotes[which % quotes.len()];
+        let end = xml[at..].find('"').map_or(xml.len(), |e| at + e);
+        let mutated = format!("{}{}{}", &xml[..at], value, &xml[end..]);
+        let Ok(r) = QueryResponse::parse(mutated.as_bytes()) else { return Ok(()) };
+        let Some(doc) = r.documents.first() else { return Ok(()) };
+        let v = Visibility {
+            masked_to_professionals: wishes[0],
+            invisible_to_patient: wishes[1],
+            invisible_to_legal_representatives: wishes[2],
+        };
+        let changes = [AvailabilityChange::Archive, AvailabilityChange::Unarchive, AvailabilityChange::Delete];
+        for built in [
+            UpdateRequest::visibility(submission_set(), doc, &v, &new_id),
+            UpdateRequest::availability(submission_set(), doc, changes[change]),
+        ] {
+            match built.and_then(|u| u.to_xml()) {
+                Ok(body) => {
+                    let back = read_back(&body);
+                    proptest::prop_assert_eq!(back.submission_sets.len(), 1);
+                }
+                Err(e) => proptest::prop_assert!(e.as_invalid().is_some(), "{}", e),
+            }
+        }
+    }
 }

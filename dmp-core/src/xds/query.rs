@@ -494,7 +494,7 @@ impl StoredQuery {
     pub fn to_xml(&self, return_type: ReturnType) -> Result<Vec<u8>> {
         let mut query = RimObject::new(
             ObjectKind::AdhocQuery,
-            vec![("id".to_owned(), self.id().to_owned())],
+            vec![("id".into(), self.id().to_owned())],
         );
         query.slots = self.slots()?;
         let mut w = XmlWriter::new();
@@ -581,7 +581,12 @@ fn statuses(field: &str, statuses: &[DocumentStatus]) -> Result<Vec<String>> {
 }
 
 /// Adds the slot of a code list, when not empty.
-fn codes(slots: &mut Vec<RimSlot>, name: &str, field: &str, codes: &[CodeFilter]) -> Result<()> {
+fn codes(
+    slots: &mut Vec<RimSlot>,
+    name: &'static str,
+    field: &str,
+    codes: &[CodeFilter],
+) -> Result<()> {
     if codes.is_empty() {
         return Ok(());
     }
@@ -597,8 +602,8 @@ fn codes(slots: &mut Vec<RimSlot>, name: &str, field: &str, codes: &[CodeFilter]
 /// Adds the `From`/`To` slots of a time range; refuses `from` after `to`.
 fn time_range(
     slots: &mut Vec<RimSlot>,
-    (from_name, from_field): (&str, &str),
-    (to_name, to_field): (&str, &str),
+    (from_name, from_field): (&'static str, &str),
+    (to_name, to_field): (&'static str, &str),
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<()> {

@@ -226,7 +226,7 @@ impl RegistryDocument {
             None => None,
             Some(s) => Some(
                 s.parse::<u64>()
-                    .map_err(|_| bad(format!("size {s:?} is not a number of bytes")))?,
+                    .map_err(|_| bad(format!("size \"{s}\" is not a number of bytes")))?,
             ),
         };
         let text = |name: &str| rim.slot_value(name).map(str::to_owned);
@@ -495,7 +495,7 @@ impl QueryResponse {
                         Error::data(
                             SOURCE,
                             r.line(),
-                            format!("{name} {v:?} is not a non-negative integer"),
+                            format!("{name} \"{v}\" is not a non-negative integer"),
                         )
                     })
                 })

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use crate::error::{Error, Result};
 use crate::xml::writer::XmlWriter;
 
+use std::borrow::Cow;
+
 use super::rim::{write_submit_objects, RimLocalizedString, RimObject, RimSlot};
 
 use super::metadata::{
@@ -833,15 +835,15 @@ impl From<&Slot> for RimSlot {
 fn localized(text: &str) -> Vec<RimLocalizedString> {
     vec![RimLocalizedString {
         value: text.to_owned(),
-        charset: Some(LOCALIZED_CHARSET.to_owned()),
-        lang: Some(LOCALIZED_LANG.to_owned()),
+        charset: Some(LOCALIZED_CHARSET.into()),
+        lang: Some(LOCALIZED_LANG.into()),
     }]
 }
 
-fn owned(attrs: &[(&str, &str)]) -> Vec<(String, String)> {
+fn owned(attrs: &[(&'static str, &str)]) -> Vec<(Cow<'static, str>, String)> {
     attrs
         .iter()
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .map(|(n, v)| (Cow::Borrowed(*n), (*v).to_owned()))
         .collect()
 }
 
@@ -871,11 +873,11 @@ impl From<&RegistryObject> for RimObject {
     /// The object as it is written: `@id` first, then the other attributes; classifications
     /// and external identifiers point at the object (`classifiedObject`, `registryObject`).
     fn from(o: &RegistryObject) -> RimObject {
-        let mut attributes = vec![("id".to_owned(), o.id.clone())];
+        let mut attributes = vec![(Cow::Borrowed("id"), o.id.clone())];
         attributes.extend(
             o.attributes
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone())),
+                .map(|(k, v)| (Cow::Borrowed(*k), v.clone())),
         );
         let mut r = RimObject::new(o.kind, attributes);
         r.slots = o.slots.iter().map(RimSlot::from).collect();

@@ -153,7 +153,7 @@ pub(crate) fn read_status(source: &str, r: Element<'_>) -> Result<(ResponseStatu
         Error::data(
             source,
             line,
-            format!("unknown {} status {status_urn:?}", r.local_name()),
+            format!("unknown {} status \"{status_urn}\"", r.local_name()),
         )
     })?;
     Ok((status, status_urn.to_owned()))

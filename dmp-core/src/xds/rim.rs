@@ -4,12 +4,14 @@
 //! and one reader turns a parsed element back into the same value, so that an entry read
 //! from a TD3.1 response can be re-emitted faithfully in a TD3.3 metadata update.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 use crate::xml::reader::Element;
 use crate::xml::writer::XmlWriter;
 
 use super::request::ObjectKind;
-use super::vocabulary::NS_RIM;
+use super::vocabulary::*;
 
 /// The attributes of ebRIM 3.0 registry objects, slots, version infos and localized strings
 /// (rim.xsd): the only ones [`RimObject`] writes. The schema allows no other, so anything
@@ -38,16 +40,56 @@ const RIM_ATTRIBUTES: &[&str] = &[
 /// `VersionInfo` attributes (rim.xsd `VersionInfoType`).
 const VERSION_ATTRIBUTES: &[&str] = &["versionName", "comment"];
 
-/// The static spelling of an ebRIM attribute name, if it is one of `known`.
+/// Slot names of XDS metadata and of ITI-57 associations (IHE ITI TF-3 §4.2.3), kept without
+/// an allocation of their own when read.
+const SLOT_NAMES: &[&str] = &[
+    SLOT_CODING_SCHEME,
+    SLOT_CREATION_TIME,
+    SLOT_HASH,
+    SLOT_LANGUAGE_CODE,
+    SLOT_LEGAL_AUTHENTICATOR,
+    SLOT_REPOSITORY_UNIQUE_ID,
+    SLOT_SERVICE_START_TIME,
+    SLOT_SERVICE_STOP_TIME,
+    SLOT_SIZE,
+    SLOT_SOURCE_PATIENT_ID,
+    SLOT_SOURCE_PATIENT_INFO,
+    SLOT_AUTHOR_PERSON,
+    SLOT_AUTHOR_INSTITUTION,
+    SLOT_AUTHOR_SPECIALTY,
+    SLOT_AUTHOR_ROLE,
+    SLOT_AUTHOR_TELECOMMUNICATION,
+    SLOT_SUBMISSION_TIME,
+    SLOT_SUBMISSION_SET_STATUS,
+    SLOT_ORIGINAL_STATUS,
+    SLOT_NEW_STATUS,
+    SLOT_PREVIOUS_VERSION,
+];
+
+/// `LocalizedString` charsets and languages seen in DMP messages.
+const LOCALIZED_VALUES: &[&str] = &[LOCALIZED_CHARSET, LOCALIZED_LANG, "UTF-8", "fr-FR", "en-US"];
+
+/// The static spelling of `name`, if it is one of `known`.
 fn known(name: &str, known: &[&'static str]) -> Option<&'static str> {
     known.iter().copied().find(|k| *k == name)
 }
+
+/// `name` as a static string when it is one of `known`, else owned.
+fn interned(name: &str, table: &[&'static str]) -> Cow<'static, str> {
+    match known(name, table) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(name.to_owned()),
+    }
+}
+
+/// An attribute: name (static for the ebRIM ones) and value.
+type Attribute = (Cow<'static, str>, String);
 
 /// A `rim:Slot`: its name, optional `slotType`, and its values in order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RimSlot {
     /// `@name`.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// `@slotType`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot_type: Option<String>,
@@ -57,7 +99,7 @@ pub struct RimSlot {
 
 impl RimSlot {
     /// A slot with `name` and `values`.
-    pub fn new(name: impl Into<String>, values: Vec<String>) -> RimSlot {
+    pub fn new(name: impl Into<Cow<'static, str>>, values: Vec<String>) -> RimSlot {
         RimSlot {
             name: name.into(),
             slot_type: None,
@@ -72,9 +114,9 @@ pub struct RimLocalizedString {
     /// `@value`.
     pub value: String,
     /// `@charset`, if written (the schema default is `UTF-8`).
-    pub charset: Option<String>,
+    pub charset: Option<Cow<'static, str>>,
     /// `@xml:lang`, if written (the schema default is `en-US`).
-    pub lang: Option<String>,
+    pub lang: Option<Cow<'static, str>>,
 }
 
 /// One ebRIM object, generic: the element, its attributes in order and its children in
@@ -85,7 +127,7 @@ pub struct RimObject {
     /// Which element.
     pub kind: ObjectKind,
     /// Attributes as (name, value), in document order; namespace declarations excluded.
-    pub attributes: Vec<(String, String)>,
+    pub attributes: Vec<Attribute>,
     /// Every `Slot`, in order.
     pub slots: Vec<RimSlot>,
     /// `Name` (its localized strings; empty when absent).
@@ -93,7 +135,7 @@ pub struct RimObject {
     /// `Description` (its localized strings; empty when absent).
     pub description: Vec<RimLocalizedString>,
     /// `VersionInfo` attributes, when the element is present.
-    pub version_info: Option<Vec<(String, String)>>,
+    pub version_info: Option<Vec<Attribute>>,
     /// Every `Classification`, in order.
     pub classifications: Vec<RimObject>,
     /// Every `ExternalIdentifier`, in order.
@@ -102,7 +144,7 @@ pub struct RimObject {
 
 impl RimObject {
     /// An object of `kind` with the attributes `attributes` and nothing else.
-    pub fn new(kind: ObjectKind, attributes: Vec<(String, String)>) -> RimObject {
+    pub fn new(kind: ObjectKind, attributes: Vec<Attribute>) -> RimObject {
         RimObject {
             kind,
             attributes,
@@ -128,7 +170,9 @@ impl RimObject {
         let value = value.into();
         match self.attributes.iter_mut().find(|(n, _)| n == name) {
             Some((_, v)) => *v = value,
-            None => self.attributes.push((name.to_owned(), value)),
+            None => self
+                .attributes
+                .push((interned(name, RIM_ATTRIBUTES), value)),
         }
     }
 
@@ -192,7 +236,20 @@ impl RimObject {
     /// Reads an ebRIM element (`kind` is the caller's knowledge of what it is). Linear in the
     /// element's subtree; elements outside the ebRIM content model are ignored.
     pub(crate) fn read(e: Element<'_>, kind: ObjectKind) -> RimObject {
-        let mut o = RimObject::new(kind, attributes_of(e));
+        // Count first so that every list is allocated once, at its size.
+        let (mut slots, mut classifications, mut identifiers) = (0, 0, 0);
+        for c in e.children() {
+            match c.local_name() {
+                "Slot" => slots += 1,
+                "Classification" => classifications += 1,
+                "ExternalIdentifier" => identifiers += 1,
+                _ => {}
+            }
+        }
+        let mut o = RimObject::new(kind, attributes_of(e, RIM_ATTRIBUTES));
+        o.slots.reserve_exact(slots);
+        o.classifications.reserve_exact(classifications);
+        o.external_identifiers.reserve_exact(identifiers);
         for c in e.children() {
             if c.namespace() != Some(NS_RIM) {
                 continue;
@@ -201,7 +258,7 @@ impl RimObject {
                 "Slot" => o.slots.push(read_slot(c)),
                 "Name" => o.name = localized_strings(c),
                 "Description" => o.description = localized_strings(c),
-                "VersionInfo" => o.version_info = Some(attributes_of(c)),
+                "VersionInfo" => o.version_info = Some(attributes_of(c, VERSION_ATTRIBUTES)),
                 "Classification" => o
                     .classifications
                     .push(RimObject::read(c, ObjectKind::Classification)),
@@ -231,7 +288,7 @@ impl RimObject {
         }
         w.elem(qname, &attrs, |w| {
             for s in &self.slots {
-                let mut attrs = vec![("name", s.name.as_str())];
+                let mut attrs = vec![("name", s.name.as_ref())];
                 if let Some(t) = &s.slot_type {
                     attrs.push(("slotType", t.as_str()));
                 }
@@ -272,7 +329,7 @@ impl RimObject {
 }
 
 fn static_attributes<'a>(
-    attributes: &'a [(String, String)],
+    attributes: &'a [Attribute],
     allowed: &[&'static str],
 ) -> Vec<(&'static str, &'a str)> {
     attributes
@@ -293,11 +350,11 @@ fn write_localized(
         for s in strings {
             let mut attrs = Vec::with_capacity(3);
             if let Some(c) = &s.charset {
-                attrs.push(("charset", c.as_str()));
+                attrs.push(("charset", c.as_ref()));
             }
             attrs.push(("value", s.value.as_str()));
             if let Some(l) = &s.lang {
-                attrs.push(("xml:lang", l.as_str()));
+                attrs.push(("xml:lang", l.as_ref()));
             }
             w.empty("rim:LocalizedString", &attrs)?;
         }
@@ -306,24 +363,30 @@ fn write_localized(
 }
 
 /// The attributes of an element, namespace declarations excluded.
-fn attributes_of(e: Element<'_>) -> Vec<(String, String)> {
-    e.attributes()
-        .filter(|(n, _)| *n != "xmlns" && !n.starts_with("xmlns:"))
-        .map(|(n, v)| (n.to_owned(), v.to_owned()))
-        .collect()
+fn attributes_of(e: Element<'_>, table: &[&'static str]) -> Vec<Attribute> {
+    let mut out = Vec::with_capacity(e.attributes().count());
+    out.extend(
+        e.attributes()
+            .filter(|(n, _)| *n != "xmlns" && !n.starts_with("xmlns:"))
+            .map(|(n, v)| (interned(n, table), v.to_owned())),
+    );
+    out
 }
 
 fn read_slot(e: Element<'_>) -> RimSlot {
     let values = e
         .child(NS_RIM, "ValueList")
         .map(|l| {
-            l.children_named(NS_RIM, "Value")
-                .map(|v| v.text().to_owned())
-                .collect()
+            let mut values = Vec::with_capacity(l.children().count());
+            values.extend(
+                l.children_named(NS_RIM, "Value")
+                    .map(|v| v.text().to_owned()),
+            );
+            values
         })
         .unwrap_or_default();
     RimSlot {
-        name: e.attr("name").unwrap_or_default().to_owned(),
+        name: interned(e.attr("name").unwrap_or_default(), SLOT_NAMES),
         slot_type: e.attr("slotType").map(str::to_owned),
         values,
     }
@@ -333,8 +396,8 @@ fn localized_strings(e: Element<'_>) -> Vec<RimLocalizedString> {
     e.children_named(NS_RIM, "LocalizedString")
         .map(|l| RimLocalizedString {
             value: l.attr("value").unwrap_or_default().to_owned(),
-            charset: l.attr("charset").map(str::to_owned),
-            lang: l.attr("xml:lang").map(str::to_owned),
+            charset: l.attr("charset").map(|c| interned(c, LOCALIZED_VALUES)),
+            lang: l.attr("xml:lang").map(|c| interned(c, LOCALIZED_VALUES)),
         })
         .collect()
 }

@@ -77,23 +77,38 @@ impl Default for Limits {
     }
 }
 
+/// A run of [`Document::strings`]: names, attribute values and texts are all stored there, so
+/// that an element costs no allocation of its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// No element (first child, next sibling, parent of the root).
+const NONE: u32 = u32::MAX;
+
 /// An attribute as written: qualified name (`xsi:type`, `root`) and unescaped value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 struct Attr {
-    name: Box<str>,
-    value: String,
+    name: Span,
+    value: Span,
 }
 
 #[derive(Debug, Clone)]
 struct Node {
-    local: Box<str>,
-    prefix: Option<Box<str>>,
-    /// Index into `Document::namespaces`.
-    ns: Option<usize>,
-    attrs: Vec<Attr>,
-    text: String,
-    children: Vec<usize>,
-    parent: Option<usize>,
+    local: Span,
+    /// Empty when the element has no prefix.
+    prefix: Span,
+    /// Index into `Document::namespaces`, or [`NONE`].
+    ns: u32,
+    /// Range of `Document::attrs`.
+    attrs: (u32, u32),
+    text: Span,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
+    parent: u32,
     line: usize,
 }
 
@@ -101,6 +116,8 @@ struct Node {
 #[derive(Debug, Clone)]
 pub struct Document {
     nodes: Vec<Node>,
+    attrs: Vec<Attr>,
+    strings: String,
     namespaces: Vec<String>,
 }
 
@@ -124,6 +141,10 @@ impl Document {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
+
+    fn str(&self, span: Span) -> &str {
+        self.strings.get(span.start..span.end).unwrap_or_default()
+    }
 }
 
 /// A handle on one element of a [`Document`].
@@ -139,21 +160,38 @@ impl<'d> Element<'d> {
         &self.doc.nodes[self.id]
     }
 
+    fn at(&self, id: u32) -> Option<Element<'d>> {
+        (id != NONE).then_some(Element {
+            doc: self.doc,
+            id: id as usize,
+        })
+    }
+
+    fn attrs(&self) -> &'d [Attr] {
+        let (from, to) = self.node().attrs;
+        self.doc
+            .attrs
+            .get(from as usize..to as usize)
+            .unwrap_or_default()
+    }
+
     /// Local name (`ClinicalDocument`).
     pub fn local_name(&self) -> &'d str {
-        &self.node().local
+        self.doc.str(self.node().local)
     }
 
     /// Prefix as written (`sdtc` in `sdtc:deceasedInd`), if any.
     pub fn prefix(&self) -> Option<&'d str> {
-        self.node().prefix.as_deref()
+        let p = self.node().prefix;
+        (p.start != p.end).then(|| self.doc.str(p))
     }
 
     /// Namespace URI the element is bound to, if any.
     pub fn namespace(&self) -> Option<&'d str> {
-        self.node()
-            .ns
-            .and_then(|i| self.doc.namespaces.get(i))
+        let ns = self.node().ns;
+        (ns != NONE)
+            .then(|| self.doc.namespaces.get(ns as usize))
+            .flatten()
             .map(String::as_str)
     }
 
@@ -165,34 +203,31 @@ impl<'d> Element<'d> {
     /// The value of the attribute whose qualified name, as written, is `qname`
     /// (`root`, `xsi:type`).
     pub fn attr(&self, qname: &str) -> Option<&'d str> {
-        self.node()
-            .attrs
+        let doc = self.doc;
+        self.attrs()
             .iter()
-            .find(|a| &*a.name == qname)
-            .map(|a| a.value.as_str())
+            .find(|a| doc.str(a.name) == qname)
+            .map(|a| doc.str(a.value))
     }
 
     /// Every attribute as (qualified name, value), in document order.
     pub fn attributes(&self) -> impl Iterator<Item = (&'d str, &'d str)> + 'd {
-        self.node()
-            .attrs
+        let doc = self.doc;
+        self.attrs()
             .iter()
-            .map(|a| (&*a.name, a.value.as_str()))
+            .map(move |a| (doc.str(a.name), doc.str(a.value)))
     }
 
     /// The element's own text (character data and CDATA directly inside it, unescaped, line
     /// ends normalised to `\n`); empty when there is none.
     pub fn text(&self) -> &'d str {
-        &self.node().text
+        self.doc.str(self.node().text)
     }
 
     /// The child elements, in document order.
     pub fn children(&self) -> impl Iterator<Item = Element<'d>> + 'd {
-        let doc = self.doc;
-        self.node()
-            .children
-            .iter()
-            .map(move |&id| Element { doc, id })
+        let first = self.at(self.node().first_child);
+        std::iter::successors(first, |e| e.at(e.node().next_sibling))
     }
 
     /// The children that are `local` in namespace `ns`.
@@ -219,7 +254,7 @@ impl<'d> Element<'d> {
 
     /// The parent element (none for the root).
     pub fn parent(&self) -> Option<Element<'d>> {
-        self.node().parent.map(|id| Element { doc: self.doc, id })
+        self.at(self.node().parent)
     }
 
     /// 1-based line of the start tag.
@@ -239,10 +274,17 @@ fn err_at(input: &[u8], pos: usize, message: impl Into<String>) -> Error {
 
 struct Builder<'i> {
     input: &'i [u8],
+    /// The same input, known to be UTF-8: names and values are sliced from it.
+    source: &'i str,
     limits: Limits,
     nodes: Vec<Node>,
+    attrs: Vec<Attr>,
+    strings: String,
     namespaces: Vec<String>,
     stack: Vec<usize>,
+    /// The text gathered so far for each open element (by depth), written to `strings` when
+    /// the element closes; the buffers are reused.
+    pending: Vec<String>,
     phase: Phase,
     seen_event: bool,
     decoder: quick_xml::encoding::Decoder,
@@ -250,7 +292,7 @@ struct Builder<'i> {
     cursor: LineCursor,
 }
 
-impl Builder<'_> {
+impl<'i> Builder<'i> {
     fn err(&self, pos: u64, message: impl Into<String>) -> Error {
         err_at(
             self.input,
@@ -265,17 +307,47 @@ impl Builder<'_> {
         self.cursor.line(self.input, pos)
     }
 
-    fn intern_ns(&mut self, ns: &[u8], pos: u64) -> Result<usize> {
-        let ns =
-            std::str::from_utf8(ns).map_err(|_| self.err(pos, "namespace URI is not UTF-8"))?;
-        if let Some(i) = self.namespaces.iter().position(|n| n == ns) {
-            return Ok(i);
-        }
-        self.namespaces.push(ns.to_owned());
-        Ok(self.namespaces.len() - 1)
+    /// `bytes` as text when it is a slice of the input (event data borrowed from it): no
+    /// second UTF-8 check is needed, the input was checked as a whole.
+    fn borrowed(&self, bytes: &[u8]) -> Option<&'i str> {
+        let start = (bytes.as_ptr() as usize).checked_sub(self.source.as_ptr() as usize)?;
+        self.source.get(start..start.checked_add(bytes.len())?)
     }
 
-    /// Opens an element; returns its index.
+    fn push(&mut self, s: &str) -> Span {
+        let start = self.strings.len();
+        self.strings.push_str(s);
+        Span {
+            start,
+            end: self.strings.len(),
+        }
+    }
+
+    /// Stores a name (element, prefix, attribute).
+    fn name(&mut self, bytes: &[u8], pos: u64, what: &str) -> Result<Span> {
+        match self.borrowed(bytes) {
+            Some(s) => Ok(self.push(s)),
+            None => match std::str::from_utf8(bytes) {
+                Ok(s) => Ok(self.push(s)),
+                Err(_) => Err(self.err(pos, format!("{what} is not UTF-8"))),
+            },
+        }
+    }
+
+    fn intern_ns(&mut self, ns: &[u8], pos: u64) -> Result<u32> {
+        let i = match self.namespaces.iter().position(|n| n.as_bytes() == ns) {
+            Some(i) => i,
+            None => {
+                let ns = std::str::from_utf8(ns)
+                    .map_err(|_| self.err(pos, "namespace URI is not UTF-8"))?;
+                self.namespaces.push(ns.to_owned());
+                self.namespaces.len() - 1
+            }
+        };
+        u32::try_from(i).map_err(|_| self.err(pos, "too many namespaces"))
+    }
+
+    /// Opens an element.
     fn open(
         &mut self,
         resolved: ResolveResult<'_>,
@@ -286,9 +358,13 @@ impl Builder<'_> {
         if let Err(rule) = self.phase.open_element(depth, elements, &self.limits) {
             return Err(self.err(pos, rule));
         }
+        let id = match u32::try_from(elements) {
+            Ok(id) if id != NONE => id,
+            _ => return Err(self.err(pos, "too many elements")),
+        };
         let ns = match resolved {
-            ResolveResult::Bound(ns) => Some(self.intern_ns(ns.0, pos)?),
-            ResolveResult::Unbound => None,
+            ResolveResult::Bound(ns) => self.intern_ns(ns.0, pos)?,
+            ResolveResult::Unbound => NONE,
             ResolveResult::Unknown(p) => {
                 return Err(self.err(
                     pos,
@@ -301,22 +377,22 @@ impl Builder<'_> {
         };
         let qname = start.name();
         let (local, prefix) = qname.decompose();
-        let utf8 = |b: &[u8]| {
-            std::str::from_utf8(b)
-                .map(Box::<str>::from)
-                .map_err(|_| self.err(pos, "element name is not UTF-8"))
+        let local = self.name(local.as_ref(), pos, "element name")?;
+        let prefix = match prefix {
+            Some(p) => self.name(p.as_ref(), pos, "element name")?,
+            None => Span::default(),
         };
-        let local = utf8(local.as_ref())?;
-        let prefix = prefix.map(|p| utf8(p.as_ref())).transpose()?;
-        let mut attrs = Vec::new();
+        let attrs_from = self.attrs.len();
         for a in start.attributes().with_checks(true) {
             let a = a.map_err(|e| self.err(pos, format!("bad attribute: {e}")))?;
-            if attrs.len() >= self.limits.max_attributes {
+            let local = || self.strings.get(local.start..local.end).unwrap_or_default();
+            if self.attrs.len() - attrs_from >= self.limits.max_attributes {
                 return Err(self.err(
                     pos,
                     format!(
-                        "more than {} attributes on <{local}>",
-                        self.limits.max_attributes
+                        "more than {} attributes on <{}>",
+                        self.limits.max_attributes,
+                        local()
                     ),
                 ));
             }
@@ -324,22 +400,34 @@ impl Builder<'_> {
                 return Err(self.err(
                     pos,
                     format!(
-                        "attribute value longer than {} bytes on <{local}>",
-                        self.limits.max_attr_value_bytes
+                        "attribute value longer than {} bytes on <{}>",
+                        self.limits.max_attr_value_bytes,
+                        local()
                     ),
                 ));
             }
-            let name = std::str::from_utf8(a.key.as_ref())
-                .map_err(|_| self.err(pos, "attribute name is not UTF-8"))?;
-            let value = a
-                .decode_and_unescape_value(self.decoder)
-                .map_err(|e| self.err(pos, format!("attribute {name}: {e}")))?;
-            attrs.push(Attr {
-                name: name.into(),
-                value: value.into_owned(),
-            });
+            let name = self.name(a.key.as_ref(), pos, "attribute name")?;
+            // Without a reference nor a line end, the value is its raw text.
+            let plain = !a
+                .value
+                .iter()
+                .any(|b| matches!(b, b'&' | b'\r' | b'\n' | b'\t'));
+            let value = match self.borrowed(&a.value).filter(|_| plain) {
+                Some(v) => self.push(v),
+                None => {
+                    let v = a.decode_and_unescape_value(self.decoder).map_err(|e| {
+                        let name = self.strings.get(name.start..name.end).unwrap_or_default();
+                        self.err(pos, format!("attribute {name}: {e}"))
+                    })?;
+                    self.push(&v)
+                }
+            };
+            self.attrs.push(Attr { name, value });
         }
-        let id = self.nodes.len();
+        let attrs = match (u32::try_from(attrs_from), u32::try_from(self.attrs.len())) {
+            (Ok(from), Ok(to)) => (from, to),
+            _ => return Err(self.err(pos, "too many attributes")),
+        };
         let parent = self.stack.last().copied();
         let line = self.line(pos);
         self.nodes.push(Node {
@@ -347,26 +435,63 @@ impl Builder<'_> {
             prefix,
             ns,
             attrs,
-            text: String::new(),
-            children: Vec::new(),
-            parent,
+            text: Span::default(),
+            first_child: NONE,
+            last_child: NONE,
+            next_sibling: NONE,
+            parent: parent.map_or(NONE, |p| p as u32),
             line,
         });
-        if let Some(p) = parent.and_then(|p| self.nodes.get_mut(p)) {
-            p.children.push(id);
+        if let Some(p) = parent {
+            let last = self.nodes.get(p).map_or(NONE, |n| n.last_child);
+            if let Some(prev) = self.nodes.get_mut(last as usize) {
+                prev.next_sibling = id;
+            }
+            if let Some(n) = self.nodes.get_mut(p) {
+                if n.first_child == NONE {
+                    n.first_child = id;
+                }
+                n.last_child = id;
+            }
         }
-        self.stack.push(id);
+        self.stack.push(elements);
+        match self.pending.get_mut(depth) {
+            Some(buffer) => buffer.clear(),
+            None => self.pending.push(String::new()),
+        }
         Ok(())
     }
 
     fn close(&mut self, pos: u64) -> Result<()> {
+        let depth = self.stack.len();
         let Some(id) = self.stack.pop() else {
             return Err(self.err(pos, "end tag without a start tag"));
         };
-        if let Some(node) = self.nodes.get_mut(id) {
-            if !node.children.is_empty() && is_xml_blank(&node.text) {
-                node.text = String::new();
+        let (has_children, direct) = self.nodes.get(id).map_or((false, Span::default()), |n| {
+            (n.first_child != NONE, n.text)
+        });
+        let later = self.pending.get(depth - 1).map_or("", String::as_str);
+        let direct_text = self
+            .strings
+            .get(direct.start..direct.end)
+            .unwrap_or_default();
+        let blank = is_xml_blank(direct_text) && is_xml_blank(later);
+        let text = if has_children && blank {
+            Span::default()
+        } else if later.is_empty() {
+            direct
+        } else {
+            // Mixed content: the text before the first child, then the rest.
+            let start = self.strings.len();
+            self.strings.extend_from_within(direct.start..direct.end);
+            self.strings.push_str(later);
+            Span {
+                start,
+                end: self.strings.len(),
             }
+        };
+        if let Some(node) = self.nodes.get_mut(id) {
+            node.text = text;
         }
         if self.stack.is_empty() {
             self.phase = Phase::Epilog;
@@ -374,9 +499,15 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn text(&mut self, text: std::borrow::Cow<'_, str>, pos: u64) -> Result<()> {
+    /// Appends text to the open element; `eols`: normalise its line ends (XML 1.0 §2.11:
+    /// CR LF and CR become LF), as for character data but not for a character reference.
+    ///
+    /// Until the element has a child, its text goes straight to `strings` (nothing else is
+    /// written there in between); after, to its pending buffer, joined when it closes.
+    fn text(&mut self, text: &str, eols: bool, pos: u64) -> Result<()> {
+        let depth = self.stack.len();
         let Some(&id) = self.stack.last() else {
-            if is_xml_blank(&text) {
+            if is_xml_blank(text) {
                 return Ok(());
             }
             let what = if self.phase == Phase::Epilog {
@@ -386,20 +517,78 @@ impl Builder<'_> {
             };
             return Err(self.err(pos, what));
         };
+        let Some(node) = self.nodes.get(id) else {
+            return Ok(());
+        };
+        let direct = node.first_child == NONE
+            && (node.text.start == node.text.end || node.text.end == self.strings.len());
+        let pending = self.pending.get(depth - 1).map_or(0, String::len);
+        let current = (node.text.end - node.text.start).saturating_add(pending);
         let max = self.limits.max_text_bytes;
-        let current = self.nodes.get(id).map_or(0, |n| n.text.len());
-        if current.saturating_add(text.len()) > max {
+        // Normalising only shortens the text: a raw length within the limit is enough.
+        if current.saturating_add(text.len()) > max
+            && (!eols || current.saturating_add(normalized_len(text)) > max)
+        {
             return Err(self.err(pos, format!("text of an element longer than {max} bytes")));
         }
-        if let Some(node) = self.nodes.get_mut(id) {
-            if node.text.is_empty() {
-                node.text = text.into_owned();
+        let push = |out: &mut String| {
+            if eols {
+                push_xml10_eols(out, text);
             } else {
-                node.text.push_str(&text);
+                out.push_str(text);
             }
+        };
+        if direct {
+            let start = if node.text.start == node.text.end {
+                self.strings.len()
+            } else {
+                node.text.start
+            };
+            push(&mut self.strings);
+            let end = self.strings.len();
+            if let Some(node) = self.nodes.get_mut(id) {
+                node.text = Span { start, end };
+            }
+        } else if let Some(buffer) = self.pending.get_mut(depth - 1) {
+            push(buffer);
         }
         Ok(())
     }
+
+    /// Text or CDATA content: sliced from the input when it is borrowed from it (always, for
+    /// a UTF-8 input read from a `str`), else decoded.
+    fn content(
+        &mut self,
+        raw: &[u8],
+        decoded: impl FnOnce() -> std::result::Result<std::borrow::Cow<'i, str>, String>,
+        pos: u64,
+    ) -> Result<()> {
+        match self.borrowed(raw) {
+            Some(s) => self.text(s, true, pos),
+            None => {
+                let s = decoded().map_err(|e| self.err(pos, e))?;
+                self.text(&s, false, pos)
+            }
+        }
+    }
+}
+
+/// Appends `text` with its line ends normalised (XML 1.0 §2.11: CR LF and a lone CR become
+/// LF), as quick-xml's `xml10_content` does.
+fn push_xml10_eols(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push('\n');
+        rest = rest.get(i + 1..).unwrap_or_default();
+        rest = rest.strip_prefix('\n').unwrap_or(rest);
+    }
+    out.push_str(rest);
+}
+
+/// The length of `text` once its line ends are normalised.
+fn normalized_len(text: &str) -> usize {
+    text.len() - text.matches("\r\n").count()
 }
 
 /// Parses `input` (UTF-8, with or without BOM) into a [`Document`], within `limits`.
@@ -433,12 +622,24 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Document> {
         config.allow_dangling_amp = false;
         config.allow_unmatched_ends = false;
     }
+    // Room for a typical document (about one element per 100 bytes of input, names, values
+    // and text at most the input's size), so that the arenas seldom move while they grow.
+    let mut nodes = Vec::new();
+    let _ = nodes.try_reserve(input.len() / 128);
+    let mut attrs = Vec::new();
+    let _ = attrs.try_reserve(input.len() / 128);
+    let mut strings = String::new();
+    let _ = strings.try_reserve(input.len() / 2);
     let mut b = Builder {
         input,
+        source: text,
         limits: *limits,
-        nodes: Vec::new(),
+        nodes,
+        attrs,
+        strings,
         namespaces: Vec::new(),
         stack: Vec::new(),
+        pending: Vec::new(),
         phase: Phase::Prolog,
         seen_event: false,
         decoder: reader.decoder(),
@@ -465,19 +666,21 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Document> {
             }
             Event::End(_) => b.close(pos)?,
             Event::Text(t) => {
-                let s = t
-                    .xml10_content()
-                    .map_err(|e| b.err(pos, format!("text: {e}")))?;
-                b.text(s, pos)?;
+                b.content(
+                    &t,
+                    || t.xml10_content().map_err(|e| format!("text: {e}")),
+                    pos,
+                )?;
             }
             Event::CData(c) => {
-                let s = c
-                    .xml10_content()
-                    .map_err(|e| b.err(pos, format!("CDATA: {e}")))?;
                 if b.stack.is_empty() {
                     return Err(b.err(pos, "CDATA outside the root element"));
                 }
-                b.text(s, pos)?;
+                b.content(
+                    &c,
+                    || c.xml10_content().map_err(|e| format!("CDATA: {e}")),
+                    pos,
+                )?;
             }
             Event::GeneralRef(r) => {
                 let resolved_char = r
@@ -510,7 +713,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Document> {
                 if b.stack.is_empty() {
                     return Err(b.err(pos, "reference outside the root element"));
                 }
-                b.text(s.into(), pos)?;
+                b.text(&s, false, pos)?;
             }
             Event::DocType(_) => {
                 return Err(b.err(pos, "DOCTYPE is refused (no DTD, no entity definitions)"))
@@ -542,6 +745,8 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Document> {
     }
     Ok(Document {
         nodes: b.nodes,
+        attrs: b.attrs,
+        strings: b.strings,
         namespaces: b.namespaces,
     })
 }
@@ -594,6 +799,39 @@ mod tests {
     }
 
     #[test]
+    fn mixed_content_siblings_and_values() {
+        let d = p(concat!(
+            "<r xmlns=\"urn:a\">\n  x<a k=\"1 &amp; 2\" t=\"a\r\nb\"/>\n  <b>1<!-- c -->2&lt;3</b>",
+            "<c>\n  </c>y &#65;<d><e/></d>\n</r>"
+        ))
+        .unwrap();
+        let r = d.root();
+        // The text pieces around children are joined, blank pieces included.
+        assert_eq!(r.text(), "\n  x\n  y A\n");
+        let names: Vec<&str> = r.children().map(|c| c.local_name()).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
+        let a = r.child("urn:a", "a").unwrap();
+        assert_eq!(a.attr("k"), Some("1 & 2"));
+        // As quick-xml decodes it (no attribute-value normalisation).
+        assert_eq!(a.attr("t"), Some("a\r\nb"));
+        assert_eq!(a.prefix(), None);
+        assert_eq!(r.child("urn:a", "b").unwrap().text(), "12<3");
+        // A leaf keeps its blank text; an element with children drops it.
+        assert_eq!(r.child("urn:a", "c").unwrap().text(), "\n  ");
+        let dd = r.child("urn:a", "d").unwrap();
+        assert_eq!(dd.text(), "");
+        let e = dd.children().next().unwrap();
+        assert_eq!(e.parent().unwrap().local_name(), "d");
+        assert_eq!(e.parent().unwrap().parent().unwrap().local_name(), "r");
+        assert!(r.parent().is_none());
+        assert_eq!(e.children().count(), 0);
+        assert_eq!(
+            d.elements().map(|e| e.local_name()).collect::<Vec<_>>(),
+            ["r", "a", "b", "c", "d", "e"]
+        );
+    }
+
+    #[test]
     fn refusals() {
         assert!(msg(p("<!DOCTYPE r [<!ENTITY a \"b\">]><r>&a;</r>")).contains("DOCTYPE"));
         assert!(msg(p("<r>&foo;</r>")).contains("unknown entity"));
@@ -631,6 +869,10 @@ mod tests {
         assert!(msg(parse(b"<a x='12345'/>", &l)).contains("attribute value"));
         assert!(msg(parse(b"<a><b/><b/><b/><b/><b/></a>", &l)).contains("elements"));
         assert!(msg(parse(b"<a>12<!---->345</a>", &l)).contains("text"));
+        // The limit applies to the text once its line ends are normalised.
+        assert_eq!(parse(b"<a>12\r\n3</a>", &l).unwrap().root().text(), "12\n3");
+        assert!(msg(parse(b"<a>12\r\n34</a>", &l)).contains("text"));
+        assert!(msg(parse(b"<a>1<b/>2345</a>", &l)).contains("text"));
         assert!(msg(parse(&[b' '; 201], &l)).contains("limit"));
     }
 }
