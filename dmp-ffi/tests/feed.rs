@@ -17,17 +17,6 @@ use dmp_core::crypto::{CheckedSigner, Signer, SigningIdentity, UsagePolicy};
 
 const SENTINEL: *mut dmp_bytes = std::ptr::dangling_mut::<dmp_bytes>();
 const ID_SENTINEL: *mut dmp_identity = std::ptr::dangling_mut::<dmp_identity>();
-const PASSWORD: &str = "dmp-test";
-
-fn p12_identity(file: &str) -> *mut dmp_identity {
-    let p12 = repo_file(file);
-    let pw = cstring(PASSWORD);
-    let mut id = ptr::null_mut();
-    // SAFETY: valid buffer, string and slot.
-    let r = unsafe { dmp_identity_new_from_p12(p12.as_ptr(), p12.len(), pw.as_ptr(), &mut id) };
-    assert_eq!(r, dmp_result::DMP_OK, "{}", last_error_message());
-    id
-}
 
 /// Builds `request` with `id`; the message and the info JSON, or the error code.
 fn build(

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::ptr;
 
 use dmp::bytes::{dmp_bytes_data, dmp_bytes_free, dmp_bytes_len};
-use dmp::dmp_bytes;
 use dmp::error::{dmp_last_error_json, dmp_last_error_message};
+use dmp::identity::dmp_identity_new_from_p12;
+use dmp::{dmp_bytes, dmp_identity, dmp_result};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -114,3 +115,17 @@ pub fn dlu_feed_request() -> serde_json::Value {
 /// The build time of the feed tests (the DLU is of 2026-11-20, the test certificates valid
 /// 2025–2045).
 pub const FEED_NOW: &str = "2026-11-20T15:00:00+01:00";
+
+/// The password of every `.p12` of the test PKI (`examples/pki/PASSWORD`).
+pub const PASSWORD: &str = "dmp-test";
+
+/// A signing identity from a `.p12` of the repository (`examples/pki/…`), through the C ABI.
+pub fn p12_identity(file: &str) -> *mut dmp_identity {
+    let p12 = repo_file(file);
+    let pw = cstring(PASSWORD);
+    let mut id = ptr::null_mut();
+    // SAFETY: valid buffer, string and slot.
+    let r = unsafe { dmp_identity_new_from_p12(p12.as_ptr(), p12.len(), pw.as_ptr(), &mut id) };
+    assert_eq!(r, dmp_result::DMP_OK, "{}", last_error_message());
+    id
+}
