@@ -1090,11 +1090,11 @@ fn retrieval_parse(content_type: &str, body: &[u8]) -> Result<*mut dmp_retrieval
     Ok(out)
 }
 
-/// Document `i`: its bytes, its info, its N1 body (None: NULL written).
-fn retrieval_document(
-    h: *const dmp_retrieval,
-    i: usize,
-) -> Result<(Vec<u8>, Value, Option<Vec<u8>>), dmp_result> {
+/// A document of a retrieval: its bytes, its info JSON, its N1 body (None: NULL written).
+type Document = (Vec<u8>, Value, Option<Vec<u8>>);
+
+/// Document `i` of a retrieval.
+fn retrieval_document(h: *const dmp_retrieval, i: usize) -> Result<Document, dmp_result> {
     let (mut doc, mut info, mut n1) = (SENTINEL, SENTINEL, SENTINEL);
     // SAFETY: live handle, valid slots.
     let r = unsafe { dmp_retrieval_document(h, i, &mut doc, &mut info, &mut n1) };
