@@ -34,8 +34,8 @@ use dmp_core::xds::vocabulary::{
     NS_RS, NS_XDSB, STATUS_APPROVED, STATUS_ARCHIVED, STATUS_FAILURE, STATUS_SUCCESS,
 };
 use ffi::{
-    base64, cstring, data, last_error_json, last_error_message, p12_identity, repo_file, take,
-    take_json,
+    base64, built, cstring, data, last_error_json, last_error_message, p12_identity, repo_file,
+    take, take_json,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -150,15 +150,7 @@ fn build(
             &mut info,
         )
     };
-    if r != dmp_result::DMP_OK {
-        assert_eq!(
-            (msg, info),
-            (SENTINEL, SENTINEL),
-            "outputs untouched on error"
-        );
-        return Err(r);
-    }
-    Ok((take(msg), take_json(info)))
+    built(r, msg, info, SENTINEL)
 }
 
 /// The code and the last-error record of a refused build.
@@ -191,6 +183,15 @@ fn parse(content_type: &str, body: &[u8], actor: Option<&Value>) -> Result<Value
         return Err(r);
     }
     Ok(take_json(out))
+}
+
+/// Asserts which transaction and kind of answer `v` is.
+fn assert_answer(v: &Value, transaction: &str, kind: &str) {
+    assert_eq!(
+        (v["transaction"].as_str(), v["kind"].as_str()),
+        (Some(transaction), Some(kind)),
+        "{v}"
+    );
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -252,6 +253,18 @@ fn cases() -> Vec<Case> {
     };
     const PATIENTS: &str = "/si-dmp-server/v2/services/patients";
     const REGISTRY: &str = "/si-dmp-server/v2/services/registry";
+    // A metadata update by the médecin (direct mode, her card signs).
+    let update_case = |transaction, code, needles: &[&str]| {
+        case(
+            MEDECIN,
+            CPS_SIGN,
+            false,
+            transaction,
+            code,
+            REGISTRY,
+            needles,
+        )
+    };
     vec![
         case(
             ESTABLISHMENT,
@@ -313,63 +326,39 @@ fn cases() -> Vec<Case> {
             "/si-dmp-server/v2/services/patientsSpecific",
             &["patientList", ">DIRECTE<"],
         ),
-        case(
-            MEDECIN,
-            CPS_SIGN,
-            false,
+        update_case(
             update("mask"),
             "TD3.3a",
-            REGISTRY,
             &["UpdateDocumentSet", FIXTURE_ENTRY, "MASQUE_PS"],
         ),
-        case(
-            MEDECIN,
-            CPS_SIGN,
-            false,
+        update_case(
             update("unmask"),
             "TD3.3a",
-            REGISTRY,
             &["UpdateDocumentSet", FIXTURE_ENTRY],
         ),
-        case(
-            MEDECIN,
-            CPS_SIGN,
-            false,
+        update_case(
             json!({"kind": "visibility", "ins": sample_ins(), "unique_id": FIXTURE_UNIQUE_ID,
                     "patient": true}),
             "TD3.3b",
-            REGISTRY,
             &["UpdateDocumentSet", FIXTURE_ENTRY],
         ),
-        case(
-            MEDECIN,
-            CPS_SIGN,
-            false,
+        update_case(
             update("archive"),
             "TD3.3d",
-            REGISTRY,
             &[
                 "UpdateAvailabilityStatus",
                 FIXTURE_ENTRY,
                 "StatusType:Archived",
             ],
         ),
-        case(
-            MEDECIN,
-            CPS_SIGN,
-            false,
+        update_case(
             update("unarchive"),
             "TD3.3d",
-            REGISTRY,
             &["UpdateAvailabilityStatus", FIXTURE_ENTRY],
         ),
-        case(
-            MEDECIN,
-            CPS_SIGN,
-            false,
+        update_case(
             update("delete"),
             "TD3.3c",
-            REGISTRY,
             &[
                 "UpdateAvailabilityStatus",
                 FIXTURE_ENTRY,
@@ -779,10 +768,7 @@ fn official_responses() {
         match prefix {
             "TD0.2" | "TD1.3a" => {
                 let v = got.unwrap();
-                assert_eq!(
-                    (&v["transaction"], &v["kind"]),
-                    (&json!("TD0.2"), &json!("status"))
-                );
+                assert_answer(&v, "TD0.2", "status");
                 assert!(v["error"].is_null());
                 let s = &v["result"];
                 assert_eq!(s["exists"], true);
@@ -801,10 +787,7 @@ fn official_responses() {
             }
             "TD0.3" => {
                 let v = got.unwrap();
-                assert_eq!(
-                    (&v["transaction"], &v["kind"]),
-                    (&json!("TD0.3"), &json!("authorization"))
-                );
+                assert_answer(&v, "TD0.3", "authorization");
                 assert_eq!(v["result"]["status"], "DMPOk");
                 assert_eq!(
                     v["result"]["context"],
@@ -814,10 +797,7 @@ fn official_responses() {
             }
             "TD0.4" => {
                 let v = got.unwrap();
-                assert_eq!(
-                    (&v["transaction"], &v["kind"]),
-                    (&json!("TD0.4"), &json!("authorized_list"))
-                );
+                assert_answer(&v, "TD0.4", "authorized_list");
                 let patients = v["result"]["patients"].as_array().unwrap();
                 assert!(patients.len() >= 2, "{v}");
                 assert_eq!(patients[0]["last_name"], "PAT-TROIS");
@@ -827,10 +807,7 @@ fn official_responses() {
             "TD2.1" | "TD3.3c" | "TD3.3d" => {
                 let v = got.unwrap();
                 let tx = if prefix == "TD2.1" { "TD2.1" } else { "TD3.3" };
-                assert_eq!(
-                    (&v["transaction"], &v["kind"]),
-                    (&json!(tx), &json!("registry"))
-                );
+                assert_answer(&v, tx, "registry");
                 assert_eq!(v["result"]["response"]["status"], "success");
                 assert!(v["error"].is_null());
             }
@@ -856,10 +833,7 @@ fn official_responses() {
 
 /// The 21 entries of the official TD3.1 response, each with the médecin's habilitation.
 fn check_official_td31(v: &Value, medecin: &Value) {
-    assert_eq!(
-        (&v["transaction"], &v["kind"]),
-        (&json!("TD3.1"), &json!("search"))
-    );
+    assert_answer(v, "TD3.1", "search");
     assert!(v["error"].is_null());
     assert_eq!(v["result"]["total_result_count"], 21);
     let docs = v["result"]["documents"].as_array().unwrap();
@@ -930,10 +904,7 @@ fn fixture_responses() {
         Some(&actor("ide-ecps")),
     )
     .unwrap();
-    assert_eq!(
-        (&v["transaction"], &v["kind"]),
-        (&json!("TD3.1"), &json!("search"))
-    );
+    assert_answer(&v, "TD3.1", "search");
     let d = &v["result"]["documents"][0];
     assert_eq!(d["entry_uuid"], FIXTURE_ENTRY);
     assert_eq!(d["unique_id"], FIXTURE_UNIQUE_ID);
@@ -946,10 +917,7 @@ fn fixture_responses() {
     // A SOAP fault is a result, its codes verbatim.
     let fault = repo_file("tests/fixtures/soap/fault-soap12.xml");
     let v = parse(SOAP, &fault, None).unwrap();
-    assert_eq!(
-        (&v["transaction"], &v["kind"]),
-        (&json!("fault"), &json!("fault"))
-    );
+    assert_answer(&v, "fault", "fault");
     assert_eq!(v["error"]["source"], "soap:Fault");
     assert_eq!(
         v["error"]["code"],
@@ -1179,10 +1147,7 @@ fn retrieval_gives_the_exact_bytes() {
 
     // The same answer through dmp_consult_parse_response: listed, without the bytes.
     let v = parse(&ct, &body, None).unwrap();
-    assert_eq!(
-        (&v["transaction"], &v["kind"]),
-        (&json!("TD3.2"), &json!("retrieve"))
-    );
+    assert_answer(&v, "TD3.2", "retrieve");
     assert_eq!(v["result"]["documents"][0]["size"], cda.len());
     assert_eq!(
         v["result"]["documents"][1]["document_unique_id"],

@@ -29,15 +29,7 @@ fn build(
     let (mut msg, mut info) = (SENTINEL, SENTINEL);
     // SAFETY: valid handle, strings and slots.
     let r = unsafe { dmp_feed_build(id, req.as_ptr(), now.as_ptr(), seed, &mut msg, &mut info) };
-    if r != dmp_result::DMP_OK {
-        assert_eq!(
-            (msg, info),
-            (SENTINEL, SENTINEL),
-            "outputs untouched on error"
-        );
-        return Err(r);
-    }
-    Ok((take(msg), take_json(info)))
+    built(r, msg, info, SENTINEL)
 }
 
 fn check(message: &[u8], trust: Option<&str>) -> serde_json::Value {

@@ -43,6 +43,26 @@ pub fn take_json(b: *mut dmp_bytes) -> serde_json::Value {
     serde_json::from_slice(&take(b)).expect("output is JSON")
 }
 
+/// The `(message, info JSON)` of a request builder (`dmp_feed_build`, `dmp_consult_build`)
+/// that returned `r`, or `r` itself after checking that both outputs still hold `sentinel`
+/// (outputs are written only on success).
+pub fn built(
+    r: dmp_result,
+    msg: *mut dmp_bytes,
+    info: *mut dmp_bytes,
+    sentinel: *mut dmp_bytes,
+) -> Result<(Vec<u8>, serde_json::Value), dmp_result> {
+    if r != dmp_result::DMP_OK {
+        assert_eq!(
+            (msg, info),
+            (sentinel, sentinel),
+            "outputs untouched on error"
+        );
+        return Err(r);
+    }
+    Ok((take(msg), take_json(info)))
+}
+
 pub fn last_error_message() -> String {
     let mut n = 0usize;
     // SAFETY: size query with a NULL buffer, then a buffer of the announced size + 1.
