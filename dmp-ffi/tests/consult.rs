@@ -760,7 +760,7 @@ fn official_responses() {
         .filter(|n| n.ends_with(".response.xml"))
         .collect();
     names.sort();
-    assert_eq!(names.len(), 17, "{names:?}");
+    assert!(names.len() >= 17, "{names:?}");
     for name in &names {
         let bytes = with_prefixes_on_the_body_child(&common::official_message(name).unwrap());
         let got = parse(SOAP, &bytes, Some(&medecin));
