@@ -9,25 +9,27 @@
  *    Test bands with the dmp_result_is_*() predicates. Codes are stable; new ones are added
  *    inside their band.
  *  - Details of the calling thread's last error: dmp_last_error_message() (text) and
- *    dmp_last_error_json() (record with field/rule/value or JSON path). Every function
+ *    dmp_last_error_json() (record with field/rule/value or JSON path; the DMP's own codes
+ *    and texts, verbatim, as "dmp_error" for DMP_ERR_DMP_REFUSED). Every function
  *    returning dmp_result clears it on entry.
  *  - Outputs are out-parameters written ONLY on success; on error they are left untouched.
  *    Returned objects belong to the caller: release with dmp_bytes_free()/dmp_matrix_free()/
- *    dmp_identity_free() (all accept NULL).
+ *    dmp_identity_free()/dmp_retrieval_free() (all accept NULL).
  *  - Every pointer is checked: NULL -> DMP_ERR_NULL_ARGUMENT (unless documented optional);
  *    strings must be NUL-terminated UTF-8 (else DMP_ERR_INVALID_UTF8).
  *  - A Rust panic never unwinds into the caller: it becomes DMP_ERR_PANIC.
  *  - Thread safety: no global mutable state; handles are immutable after creation, so a
- *    const handle (dmp_matrix, dmp_bytes, dmp_identity) may be used from several threads at
- *    once (a callback identity's callback then runs on each of them). Free
+ *    const handle (dmp_matrix, dmp_bytes, dmp_identity, dmp_retrieval) may be used from
+ *    several threads at once (a callback identity's callback then runs on each of them). Free
  *    each handle exactly once, when no thread uses it any more.
  *  - No ABI stability before 1.0: link against the exact version (check dmp_version()
  *    against DMP_VERSION_STRING at start-up).
  *
- * Coming next (not in this version; names indicative; their error bands are reserved above):
- *  - the DMP's own code and text as "dmp_code"/"dmp_text" in dmp_last_error_json() for the
- *    consultation transactions (7xxx); a TD2.1 refusal is already a normal result of
- *    dmp_feed_parse_response() (DMP_OK, "outcome": "failure", the DMP's errors verbatim)
+ * A refusal by the DMP is data where the answer is read as a whole (dmp_feed_parse_response,
+ * dmp_consult_parse_response: DMP_OK, the DMP's codes and texts verbatim), and
+ * DMP_ERR_DMP_REFUSED (7xxx) where a result is needed (dmp_retrieval_parse).
+ *
+ * Coming next (not in this version; names indicative; its error band is reserved above):
  *  - transport (sending the request over TLS)                                  (6xxx)
  */
 
@@ -172,7 +174,8 @@ enum dmp_result
     /**
      * The DMP answered with a refusal where a result was needed (a SOAP fault, a Failure
      * status): its codes and texts, verbatim, are in the last error (`dmp_error`:
-     * `{"carrier", "errors": [[code, text]…]}`).
+     * `{"source": "soap:Fault"|"RetrieveDocumentSetResponse"|…, "code": "…", "details":
+     * [{"code": "…"|null, "text": "…"|null}…]}`).
      */
     DMP_ERR_DMP_REFUSED = 7000,
 };
@@ -292,10 +295,9 @@ DMP_API dmp_result dmp_last_error_message(char *buf, size_t len, size_t *out_len
  * - `path`, `line`, `column`, `detail`: the JSON path of the value at fault
  *   (`DMP_ERR_JSON`), e.g. `"staff[2].idnat"`;
  * - `source`, `line`, `detail`: the table or XML document at fault (`DMP_ERR_DATA`,
- *   `DMP_ERR_XML`).
- *
- * Reserved for the request and response functions to come: `dmp_code` and `dmp_text`, the
- * DMP's own error code and text, passed through unchanged (7xxx).
+ *   `DMP_ERR_XML`);
+ * - `dmp_error`: the DMP's own refusal, codes and texts passed through unchanged
+ *   (`DMP_ERR_DMP_REFUSED`): `{"source", "code", "details": [{"code", "text"}…]}`.
  *
  * When the last call succeeded the record is `{"code":0,"name":"DMP_OK","message":""}`.
  *
@@ -346,7 +348,7 @@ DMP_API bool dmp_result_is_xml_error(uint32_t result);
 DMP_API bool dmp_result_is_transport_error(uint32_t result);
 
 /**
- * True for 7xxx: an error answered by the DMP (reserved band).
+ * True for 7xxx: an error answered by the DMP.
  */
 DMP_API bool dmp_result_is_dmp_error(uint32_t result);
 
@@ -834,7 +836,8 @@ dmp_result dmp_feed_parse_response(const char *content_type,
  *   establishment's ORG_SIGN in `indirecte` and `air` modes (`DMP_ERR_INVALID`, field
  *   `signer`, when it does not fit the mode).
  * - `request_json`: `{"actor": <actor profile>, "consent": <consent>|null, "transaction":
- *   {"kind": "search", "ins": {…}, "query": {…}}}` (`docs/schema/consult-request.schema.json`).
+ *   {"kind": "search", "ins": {…}, "query": {…}}}` (the forms: `dmp-ffi/README.md`,
+ *   "Consulting the DMP"; the actor: `docs/schema/actor-profile.schema.json`).
  *   The functional rights, the consent (TD3.1 metadata search and TD3.2) and the INS of the
  *   environment are checked first: `DMP_ERR_INVALID` with the field and the rule.
  * - `search_response`, `search_response_len`: for the metadata updates (mask, unmask,
@@ -869,8 +872,9 @@ dmp_result dmp_consult_build(const struct dmp_identity *identity,
  *
  * A refusal by the DMP is a normal result (`DMP_OK`): `*out_json` receives
  * `{"transaction": "TD3.1", "kind": "search"|"status"|"retrieve"|"registry"|
- *   "authorization"|"authorized_list"|"fault", "result": {…}, "error": {"carrier",
- *   "errors": [[code, text]…]}|null}` with the DMP's codes and texts verbatim. For a TD3.1
+ *   "authorization"|"authorized_list"|"fault", "result": {…}, "error": {"source", "code",
+ *   "details": [{"code", "text"}…]}|null}` with the DMP's codes and texts verbatim (the
+ * `error` is null when the DMP accepted; warnings alone are no refusal). For a TD3.1
  * answer, `result.documents[]` carries `entry_uuid`, `unique_id`, `status`, `type_code`,
  * `title`, `size`, `hash`, `confidentiality`, `creation_time`, `repository_unique_id`…;
  * when `actor_profile_json` is given (may be NULL), each document also gets `"habilitation":
@@ -893,7 +897,10 @@ dmp_result dmp_consult_parse_response(const char *content_type,
  * Reads a TD3.2 (ITI-43) answer and keeps its documents: `content_type` is the HTTP
  * `Content-Type` (`multipart/related` MTOM), `body` the body. A fault or a Failure status
  * gives `DMP_ERR_DMP_REFUSED` with the DMP's codes and texts in the last error
- * (`dmp_error`); a body that is not a TD3.2 answer `DMP_ERR_XML` / `DMP_ERR_DATA`.
+ * (`dmp_error`: `{"source", "code", "details": [{"code", "text"}…]}`); the answer of
+ * another transaction `DMP_ERR_INVALID_ARGUMENT` (argument `body`); a body that cannot be
+ * read `DMP_ERR_XML` / `DMP_ERR_DATA`. Release the handle with `dmp_retrieval_free`; it is
+ * immutable, so a `const dmp_retrieval *` may be read from several threads at once.
  *
  * # Safety
  * `content_type` is a NUL-terminated string; `body` is valid for `len` bytes; `out` is

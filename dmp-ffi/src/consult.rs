@@ -27,7 +27,8 @@ use crate::to_json;
 ///   establishment's ORG_SIGN in `indirecte` and `air` modes (`DMP_ERR_INVALID`, field
 ///   `signer`, when it does not fit the mode).
 /// - `request_json`: `{"actor": <actor profile>, "consent": <consent>|null, "transaction":
-///   {"kind": "search", "ins": {…}, "query": {…}}}` (`docs/schema/consult-request.schema.json`).
+///   {"kind": "search", "ins": {…}, "query": {…}}}` (the forms: `dmp-ffi/README.md`,
+///   "Consulting the DMP"; the actor: `docs/schema/actor-profile.schema.json`).
 ///   The functional rights, the consent (TD3.1 metadata search and TD3.2) and the INS of the
 ///   environment are checked first: `DMP_ERR_INVALID` with the field and the rule.
 /// - `search_response`, `search_response_len`: for the metadata updates (mask, unmask,
@@ -121,8 +122,9 @@ pub unsafe extern "C" fn dmp_consult_build(
 ///
 /// A refusal by the DMP is a normal result (`DMP_OK`): `*out_json` receives
 /// `{"transaction": "TD3.1", "kind": "search"|"status"|"retrieve"|"registry"|
-///   "authorization"|"authorized_list"|"fault", "result": {…}, "error": {"carrier",
-///   "errors": [[code, text]…]}|null}` with the DMP's codes and texts verbatim. For a TD3.1
+///   "authorization"|"authorized_list"|"fault", "result": {…}, "error": {"source", "code",
+///   "details": [{"code", "text"}…]}|null}` with the DMP's codes and texts verbatim (the
+/// `error` is null when the DMP accepted; warnings alone are no refusal). For a TD3.1
 /// answer, `result.documents[]` carries `entry_uuid`, `unique_id`, `status`, `type_code`,
 /// `title`, `size`, `hash`, `confidentiality`, `creation_time`, `repository_unique_id`…;
 /// when `actor_profile_json` is given (may be NULL), each document also gets `"habilitation":
@@ -193,10 +195,19 @@ pub struct dmp_retrieval {
     documents: Vec<RetrievedDocument<'static>>,
 }
 
+// The documented thread safety of the handle rests on this.
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<dmp_retrieval>();
+};
+
 /// Reads a TD3.2 (ITI-43) answer and keeps its documents: `content_type` is the HTTP
 /// `Content-Type` (`multipart/related` MTOM), `body` the body. A fault or a Failure status
 /// gives `DMP_ERR_DMP_REFUSED` with the DMP's codes and texts in the last error
-/// (`dmp_error`); a body that is not a TD3.2 answer `DMP_ERR_XML` / `DMP_ERR_DATA`.
+/// (`dmp_error`: `{"source", "code", "details": [{"code", "text"}…]}`); the answer of
+/// another transaction `DMP_ERR_INVALID_ARGUMENT` (argument `body`); a body that cannot be
+/// read `DMP_ERR_XML` / `DMP_ERR_DATA`. Release the handle with `dmp_retrieval_free`; it is
+/// immutable, so a `const dmp_retrieval *` may be read from several threads at once.
 ///
 /// # Safety
 /// `content_type` is a NUL-terminated string; `body` is valid for `len` bytes; `out` is

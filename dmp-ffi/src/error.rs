@@ -56,7 +56,8 @@ pub enum dmp_result {
     DMP_ERR_XML = 5000,
     /// The DMP answered with a refusal where a result was needed (a SOAP fault, a Failure
     /// status): its codes and texts, verbatim, are in the last error (`dmp_error`:
-    /// `{"carrier", "errors": [[code, text]…]}`).
+    /// `{"source": "soap:Fault"|"RetrieveDocumentSetResponse"|…, "code": "…", "details":
+    /// [{"code": "…"|null, "text": "…"|null}…]}`).
     DMP_ERR_DMP_REFUSED = 7000,
 }
 
@@ -180,9 +181,10 @@ impl From<dmp_core::Error> for Failure {
                 line,
                 message: detail,
             } => {
-                // The XML reader and the CDA reader report as `xml` / `cda`: the XML band.
+                // The XML reader, the full-fidelity tree (SOAP envelopes, signatures) and the
+                // CDA reader report as `xml` / `c14n` / `cda`: the XML band.
                 let code = match source_name.as_str() {
-                    "xml" | "cda" => dmp_result::DMP_ERR_XML,
+                    "xml" | "c14n" | "cda" => dmp_result::DMP_ERR_XML,
                     _ => dmp_result::DMP_ERR_DATA,
                 };
                 Failure::new(code, message)
@@ -287,10 +289,9 @@ pub unsafe extern "C" fn dmp_last_error_message(
 /// - `path`, `line`, `column`, `detail`: the JSON path of the value at fault
 ///   (`DMP_ERR_JSON`), e.g. `"staff[2].idnat"`;
 /// - `source`, `line`, `detail`: the table or XML document at fault (`DMP_ERR_DATA`,
-///   `DMP_ERR_XML`).
-///
-/// Reserved for the request and response functions to come: `dmp_code` and `dmp_text`, the
-/// DMP's own error code and text, passed through unchanged (7xxx).
+///   `DMP_ERR_XML`);
+/// - `dmp_error`: the DMP's own refusal, codes and texts passed through unchanged
+///   (`DMP_ERR_DMP_REFUSED`): `{"source", "code", "details": [{"code", "text"}…]}`.
 ///
 /// When the last call succeeded the record is `{"code":0,"name":"DMP_OK","message":""}`.
 ///
@@ -370,7 +371,7 @@ pub extern "C" fn dmp_result_is_transport_error(result: u32) -> bool {
     in_band(result, 6)
 }
 
-/// True for 7xxx: an error answered by the DMP (reserved band).
+/// True for 7xxx: an error answered by the DMP.
 #[no_mangle]
 pub extern "C" fn dmp_result_is_dmp_error(result: u32) -> bool {
     in_band(result, 7)
@@ -425,8 +426,10 @@ mod tests {
         let f = Failure::from(dmp_core::Error::invalid("rpps", "Luhn", "1"));
         assert_eq!(f.code, dmp_result::DMP_ERR_INVALID);
         assert_eq!(f.details["field"], "rpps");
-        let f = Failure::from(dmp_core::Error::data("xml", 3, "bad"));
-        assert_eq!(f.code, dmp_result::DMP_ERR_XML);
+        for source in ["xml", "c14n", "cda"] {
+            let f = Failure::from(dmp_core::Error::data(source, 3, "bad"));
+            assert_eq!(f.code, dmp_result::DMP_ERR_XML, "{source}");
+        }
         let f = Failure::from(dmp_core::Error::data("habilitation matrix", 3, "bad"));
         assert_eq!(f.code, dmp_result::DMP_ERR_DATA);
     }

@@ -17,17 +17,6 @@ use dmp_core::crypto::{CheckedSigner, Signer, SigningIdentity, UsagePolicy};
 
 const SENTINEL: *mut dmp_bytes = std::ptr::dangling_mut::<dmp_bytes>();
 const ID_SENTINEL: *mut dmp_identity = std::ptr::dangling_mut::<dmp_identity>();
-const PASSWORD: &str = "dmp-test";
-
-fn p12_identity(file: &str) -> *mut dmp_identity {
-    let p12 = repo_file(file);
-    let pw = cstring(PASSWORD);
-    let mut id = ptr::null_mut();
-    // SAFETY: valid buffer, string and slot.
-    let r = unsafe { dmp_identity_new_from_p12(p12.as_ptr(), p12.len(), pw.as_ptr(), &mut id) };
-    assert_eq!(r, dmp_result::DMP_OK, "{}", last_error_message());
-    id
-}
 
 /// Builds `request` with `id`; the message and the info JSON, or the error code.
 fn build(
@@ -40,15 +29,7 @@ fn build(
     let (mut msg, mut info) = (SENTINEL, SENTINEL);
     // SAFETY: valid handle, strings and slots.
     let r = unsafe { dmp_feed_build(id, req.as_ptr(), now.as_ptr(), seed, &mut msg, &mut info) };
-    if r != dmp_result::DMP_OK {
-        assert_eq!(
-            (msg, info),
-            (SENTINEL, SENTINEL),
-            "outputs untouched on error"
-        );
-        return Err(r);
-    }
-    Ok((take(msg), take_json(info)))
+    built(r, msg, info, SENTINEL)
 }
 
 fn check(message: &[u8], trust: Option<&str>) -> serde_json::Value {

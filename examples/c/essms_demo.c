@@ -16,7 +16,12 @@
  *    the document inline: the case header + the PDF in base64) into REQUEST.mime, at a fixed
  *    time and seed (so two runs write the same bytes);
  * 7. checks the request as the DMP will (signatures, chain to PKI/root.pem + org-ca.pem,
- *    metadata against the CDA) and prints the verdict.
+ *    metadata against the CDA) and prints the verdict;
+ * 8. as the médecin coordonnateur (DATA_DIR/actors/medecin-coordonnateur-cps.json, her CPS
+ *    signature key PKI/cps-sign.p12, direct mode), builds a TD0.2 status request and a TD3.1
+ *    document search with a care-team consent for the first usager of DATA_DIR/usagers.json,
+ *    prints their size and transaction, then shows the typed refusal of the same search
+ *    without the consent (DMP_ERR_INVALID, field "consent").
  *
  * Build (see dmp-ffi/README.md):
  *   cargo build -p dmp-ffi
@@ -173,6 +178,135 @@ static char *read_two(const char *a, const char *b) {
     free(x);
     free(y);
     return out;
+}
+
+/*
+ * Prints the string value of the first member `key` of a flat JSON text (the info JSON of a
+ * request, the last-error record), or "?" when absent. Enough for values without escapes.
+ */
+static void print_json_string(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *p = strstr(json, pattern);
+    const char *end = p ? strchr(p + strlen(pattern), '"') : NULL;
+    if (!end) {
+        fputs("?", stdout);
+        return;
+    }
+    p += strlen(pattern);
+    fwrite(p, 1, (size_t)(end - p), stdout);
+}
+
+/* The fixed time and seed of the consultation requests (reproducible bytes; a DUI passes
+ * NULL, now, and 0, a random seed). */
+#define CONSULT_NOW "2026-12-01T10:00:00+01:00"
+#define CONSULT_SEED 20261201
+
+/* Builds one consultation request and prints its size, transaction and service path. */
+static int build_and_print(const dmp_identity *card, const char *request, const char *label) {
+    dmp_bytes *message = NULL, *info = NULL;
+    dmp_result r =
+        dmp_consult_build(card, request, NULL, 0, CONSULT_NOW, CONSULT_SEED, &message, &info);
+    if (r != DMP_OK) {
+        return report_failure("dmp_consult_build", r);
+    }
+    printf("%s: %zu bytes, transaction ", label, dmp_bytes_len(message));
+    print_json_string((const char *)dmp_bytes_data(info), "transaction");
+    printf(", to ");
+    print_json_string((const char *)dmp_bytes_data(info), "path");
+    printf("\n");
+    dmp_bytes_free(info);
+    dmp_bytes_free(message);
+    return 0;
+}
+
+/*
+ * Step 8: consultation requests as the médecin coordonnateur. `password` unlocks her
+ * PKCS#12. Returns 0 when everything behaved as expected.
+ */
+static int consult_as_medecin(const char *data_dir, const char *password) {
+    static const char status_fmt[] =
+        "{\"actor\":%s,\"transaction\":{\"kind\":\"status\",\"ins\":%s}}";
+    /* %s: the actor, the consent member (or nothing), the INS twice. */
+    static const char search_fmt[] =
+        "{\"actor\":%s,%s\"transaction\":{\"kind\":\"search\",\"ins\":%s,"
+        "\"query\":{\"query\":\"find_documents\",\"patient\":%s}}}";
+    /* She is in the usager's care team: the usager gave the initial consent, was informed
+     * and did not object. */
+    static const char care_team[] =
+        "\"consent\":{\"care_team\":{\"initial_consent_at\":\"2026-01-15T09:00:00+01:00\","
+        "\"informed\":true}},";
+    char path[4096], record[4096];
+    int status = 1;
+    size_t actor_len = 0, usagers_len = 0, record_len = 0, n = 0;
+    dmp_result r;
+    dmp_identity *card = NULL;
+    dmp_bytes *message = NULL;
+    unsigned char *actor = NULL, *usagers = NULL;
+    char *ins = NULL, *request = NULL;
+
+    snprintf(path, sizeof path, "%s/actors/medecin-coordonnateur-cps.json", data_dir);
+    if (!(actor = read_file(path, &actor_len))) {
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/usagers.json", data_dir);
+    if (!(usagers = read_file(path, &usagers_len))) {
+        goto done;
+    }
+    /* The first "ins" of the file: the first usager's {"matricule", "oid"}. */
+    if (!(ins = json_member_object((const char *)usagers, "ins"))) {
+        fprintf(stderr, "essms_demo: no \"ins\" in %s\n", path);
+        goto done;
+    }
+    n = actor_len + 2 * strlen(ins) + sizeof search_fmt + sizeof care_team;
+    if (!(request = malloc(n))) {
+        goto done;
+    }
+    /* Her CPS signature key signs the VIHF in direct mode (a DUI signs with the card itself
+     * through a callback identity, dmp_identity_new_from_callback). */
+    snprintf(path, sizeof path, "%s/../pki/cps-sign.p12", data_dir);
+    r = dmp_identity_new_from_p12_file(path, password, &card);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_identity_new_from_p12_file (CPS)", r);
+        goto done;
+    }
+
+    /* TD0.2: does the usager have a DMP, may she use it (no consent needed). */
+    snprintf(request, n, status_fmt, (const char *)actor, ins);
+    if (build_and_print(card, request, "TD0.2 status request") != 0) {
+        goto done;
+    }
+    /* TD3.1: the usager's documents, under the care-team consent. */
+    snprintf(request, n, search_fmt, (const char *)actor, care_team, ins, ins);
+    if (build_and_print(card, request, "TD3.1 search request (care-team consent)") != 0) {
+        goto done;
+    }
+    /* The same search without the consent: refused before anything is signed, with the
+     * field and the rule; the output is left untouched. */
+    snprintf(request, n, search_fmt, (const char *)actor, "", ins, ins);
+    r = dmp_consult_build(card, request, NULL, 0, CONSULT_NOW, CONSULT_SEED, &message, NULL);
+    if (r != DMP_ERR_INVALID || message != NULL ||
+        dmp_last_error_json(record, sizeof record, &record_len) != DMP_OK ||
+        !strstr(record, "\"field\":\"consent\"")) {
+        fprintf(stderr, "essms_demo: a search without consent was not refused as expected (%s)\n",
+                dmp_result_name(r));
+        goto done;
+    }
+    printf("TD3.1 search without consent: %s (%u), field ", dmp_result_name(r), (unsigned)r);
+    print_json_string(record, "field");
+    printf(": ");
+    print_json_string(record, "rule");
+    printf("\n");
+    status = 0;
+
+done:
+    dmp_bytes_free(message);
+    dmp_identity_free(card);
+    free(request);
+    free(ins);
+    free(usagers);
+    free(actor);
+    return status;
 }
 
 int main(int argc, char **argv) {
@@ -369,7 +503,13 @@ int main(int argc, char **argv) {
                 (const char *)dmp_bytes_data(check));
         goto done;
     }
-    printf("TD2.1 request check: OK (signatures valid and trusted, metadata = CDA)\n");
+    printf("TD2.1 request check: OK (signatures valid and trusted, metadata = CDA)\n\n");
+
+    /* 8. Consulting the DMP as the médecin coordonnateur, with her card. */
+    if (consult_as_medecin(data_dir, (const char *)password) != 0) {
+        goto done;
+    }
+    printf("Consultation requests: OK\n");
     status = 0;
 
 done:

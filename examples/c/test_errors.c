@@ -4,8 +4,11 @@
  * NULL arguments, invalid UTF-8, invalid JSON (code band + JSON path in the last-error
  * record), broken model rules (field/rule/value), the buffer-too-small protocol, outputs
  * left untouched on error, NULL-safe free functions; signing identities (wrong PKCS#12
- * password, missing file, NULL identity, a refusing signing callback) and TD2.1 requests
- * (documents not inline, invalid JSON, bad time, unreadable messages and responses).
+ * password, missing file, NULL identity, a refusing signing callback), TD2.1 requests
+ * (documents not inline, invalid JSON, bad time, unreadable messages and responses), and the
+ * consultation functions (NULL and invalid arguments, the missing consent, a metadata update
+ * without its TD3.1 response, answers that are not what was asked, a SOAP fault refused with
+ * DMP_ERR_DMP_REFUSED, invalid actor profiles).
  * Exits non-zero if any check fails. Run from the repository root (it reads
  * examples/pki/org-sign.p12) under ASan/UBSan and valgrind by .ci/ffi-checks.
  */
@@ -33,6 +36,7 @@ static int checks = 0;
 #define SENTINEL_BYTES ((dmp_bytes *)(void *)0x1)
 #define SENTINEL_MATRIX ((dmp_matrix *)(void *)0x1)
 #define SENTINEL_IDENTITY ((dmp_identity *)(void *)0x1)
+#define SENTINEL_RETRIEVAL ((dmp_retrieval *)(void *)0x1)
 
 /* This thread's last-error JSON record, in a static buffer. */
 static const char *last_json(void) {
@@ -262,6 +266,8 @@ static void test_free_and_accessors_null_safe(void) {
 
 static void test_names_and_bands(void) {
     CHECK(strcmp(dmp_result_name(DMP_ERR_JSON), "DMP_ERR_JSON") == 0, "name");
+    CHECK(strcmp(dmp_result_name(DMP_ERR_DMP_REFUSED), "DMP_ERR_DMP_REFUSED") == 0, "name");
+    CHECK(dmp_result_is_dmp_error(DMP_ERR_DMP_REFUSED), "7000 is 7xxx");
     CHECK(strcmp(dmp_result_name(12345), "DMP_ERR_UNKNOWN") == 0, "unknown name");
     CHECK(!dmp_result_is_argument_error(DMP_OK) && !dmp_result_is_model_error(DMP_OK), "OK");
     CHECK(dmp_result_is_argument_error(DMP_ERR_PANIC), "panic is 1xxx");
@@ -416,6 +422,166 @@ static void test_refusing_callback(void) {
     dmp_identity_free(id);
 }
 
+/* The sample médecin's actor profile (examples/data/actors/medecin-coordonnateur-cps.json):
+ * its mode and card, then the rest. */
+#define ACTOR_REST                                                                      \
+    "\"user\":{\"idnat\":\"899900100019\",\"family_name\":\"MARTIN\",\"given_name\":\"Claire\"," \
+    "\"specialty\":\"G15_10/SM26\"},\"structure\":{\"name\":\"EHPAD Les Tilleuls\","         \
+    "\"finess\":\"690800123\",\"sector\":\"SA17\",\"practice_setting\":\"ESSMS\"},"            \
+    "\"lps\":{\"id\":\"01.01.01.01\",\"nom\":\"DUI-EHPAD-DEMO\",\"version\":\"1.0.0\","       \
+    "\"homologation\":\"TEST-HOMOLOGATION-0000\"},"                                         \
+    "\"source_id\":\"1.2.250.1.999.1.1.7898.9\",\"environment\":\"test\"}"
+#define MEDECIN_ACTOR "{\"mode\":\"directe\",\"card\":\"cps\"," ACTOR_REST
+#define TEST_INS "{\"matricule\":\"245036912304502\",\"oid\":\"1.2.250.1.213.1.4.10\"}"
+
+static const char *const SEARCH_WITHOUT_CONSENT =
+    "{\"actor\":" MEDECIN_ACTOR ",\"transaction\":{\"kind\":\"search\",\"ins\":" TEST_INS
+    ",\"query\":{\"query\":\"find_documents\",\"patient\":" TEST_INS "}}}";
+static const char *const MASK_REQUEST =
+    "{\"actor\":" MEDECIN_ACTOR ",\"transaction\":{\"kind\":\"mask\",\"ins\":" TEST_INS
+    ",\"unique_id\":\"1.2.250.1.999.1.1.7898.1.42\"}}";
+
+/* A SOAP fault as the DMP sends it when it refuses the VIHF. */
+static const char SOAP_FAULT[] =
+    "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Body>"
+    "<soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code>"
+    "<soap:Reason><soap:Text xml:lang=\"fr\">VIHF invalide</soap:Text></soap:Reason>"
+    "</soap:Fault></soap:Body></soap:Envelope>";
+/* A TD3.1 answer (no entry): not a TD3.2 answer. */
+static const char EMPTY_SEARCH[] =
+    "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Body>"
+    "<q:AdhocQueryResponse xmlns:q=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+    "status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success\"/>"
+    "</soap:Body></soap:Envelope>";
+
+static void test_consult_build(void) {
+    dmp_identity *id = NULL;
+    dmp_bytes *msg = SENTINEL_BYTES, *info = SENTINEL_BYTES;
+    dmp_result r = dmp_consult_build(NULL, SEARCH_WITHOUT_CONSENT, NULL, 0, NULL, 1, &msg, &info);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"identity\"") != NULL, "%s", last_json());
+
+    r = dmp_identity_new_from_p12_file("examples/pki/org-sign.p12", "dmp-test", &id);
+    CHECK(r == DMP_OK && id != NULL, "%s", last_message());
+    if (!id) {
+        return;
+    }
+    r = dmp_consult_build(id, NULL, NULL, 0, NULL, 1, &msg, &info);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"request_json\"") != NULL, "%s", last_json());
+    r = dmp_consult_build(id, SEARCH_WITHOUT_CONSENT, NULL, 0, NULL, 1, NULL, &info);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"out_message\"") != NULL, "%s", last_json());
+    r = dmp_consult_build(id, "{\"actor\": \"\xe9\"}", NULL, 0, NULL, 1, &msg, &info);
+    CHECK(r == DMP_ERR_INVALID_UTF8, "got %s", dmp_result_name(r));
+    /* Invalid JSON: the JSON path and the argument. */
+    r = dmp_consult_build(id, "{\"transaction\": 3}", NULL, 0, NULL, 1, &msg, &info);
+    CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"request_json\"") != NULL, "%s", last_json());
+    r = dmp_consult_build(id, SEARCH_WITHOUT_CONSENT, NULL, 0, "demain", 1, &msg, &info);
+    CHECK(r == DMP_ERR_INVALID_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"now_rfc3339\"") != NULL, "%s", last_json());
+    /* A consultation without the usager's consent: refused, the field named. */
+    r = dmp_consult_build(id, SEARCH_WITHOUT_CONSENT, NULL, 0, "2026-12-01T10:00:00+01:00", 1,
+                          &msg, &info);
+    CHECK(r == DMP_ERR_INVALID, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(dmp_result_is_model_error(r), "band of %u", (unsigned)r);
+    CHECK(strstr(last_json(), "\"field\":\"consent\"") != NULL, "%s", last_json());
+    CHECK(strstr(last_json(), "\"value\":\"none given\"") != NULL, "%s", last_json());
+    /* A metadata update needs the TD3.1 response holding the document's entry. */
+    r = dmp_consult_build(id, MASK_REQUEST, NULL, 0, NULL, 1, &msg, &info);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"search_response\"") != NULL, "%s", last_json());
+    r = dmp_consult_build(id, MASK_REQUEST, (const uint8_t *)"x", 1, NULL, 1, &msg, &info);
+    CHECK(r == DMP_ERR_INVALID, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"field\":\"search_response\"") != NULL, "%s", last_json());
+    r = dmp_consult_build(id, MASK_REQUEST, (const uint8_t *)EMPTY_SEARCH, strlen(EMPTY_SEARCH),
+                          NULL, 1, &msg, &info);
+    CHECK(r == DMP_ERR_INVALID, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"field\":\"unique_id\"") != NULL, "%s", last_json());
+    CHECK(msg == SENTINEL_BYTES && info == SENTINEL_BYTES, "output written on error");
+    dmp_identity_free(id);
+}
+
+static void test_consult_responses(void) {
+    dmp_bytes *out = SENTINEL_BYTES;
+    const uint8_t *fault = (const uint8_t *)SOAP_FAULT;
+    dmp_result r = dmp_consult_parse_response(NULL, fault, strlen(SOAP_FAULT), NULL, &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"content_type\"") != NULL, "%s", last_json());
+    r = dmp_consult_parse_response("application/soap+xml", NULL, 5, NULL, &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_consult_parse_response("application/soap+xml", fault, strlen(SOAP_FAULT), NULL, NULL);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_consult_parse_response("application/soap+xml", (const uint8_t *)"<oops", 5, NULL,
+                                   &out);
+    CHECK(r == DMP_ERR_XML, "got %s: %s", dmp_result_name(r), last_message());
+    r = dmp_consult_parse_response("application/soap+xml", fault, strlen(SOAP_FAULT),
+                                   "{\"mode\": \"directe\"}", &out);
+    CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"actor_profile_json\"") != NULL, "%s",
+          last_json());
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    /* A refusal read as a whole is a result: DMP_OK, the DMP's codes verbatim. */
+    out = NULL;
+    r = dmp_consult_parse_response("application/soap+xml", fault, strlen(SOAP_FAULT), NULL, &out);
+    CHECK(r == DMP_OK, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(out != NULL && strstr((const char *)dmp_bytes_data(out), "\"kind\":\"fault\""),
+          "fault JSON");
+    dmp_bytes_free(out);
+
+    /* Where the documents are needed, a refusal is an error of the 7xxx band. */
+    dmp_retrieval *h = SENTINEL_RETRIEVAL;
+    r = dmp_retrieval_parse("application/soap+xml", fault, strlen(SOAP_FAULT), &h);
+    CHECK(r == DMP_ERR_DMP_REFUSED, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(dmp_result_is_dmp_error(r), "band of %u", (unsigned)r);
+    CHECK(strstr(last_json(), "\"dmp_error\":{") != NULL, "%s", last_json());
+    CHECK(strstr(last_json(), "VIHF invalide") != NULL, "%s", last_json());
+    r = dmp_retrieval_parse("application/soap+xml", (const uint8_t *)EMPTY_SEARCH,
+                            strlen(EMPTY_SEARCH), &h);
+    CHECK(r == DMP_ERR_INVALID_ARGUMENT, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(strstr(last_json(), "\"argument\":\"body\"") != NULL, "%s", last_json());
+    r = dmp_retrieval_parse(NULL, fault, strlen(SOAP_FAULT), &h);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_retrieval_parse("application/soap+xml", fault, strlen(SOAP_FAULT), NULL);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(h == SENTINEL_RETRIEVAL, "output written on error");
+    out = SENTINEL_BYTES;
+    r = dmp_retrieval_document(NULL, 0, &out, NULL, NULL);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"retrieval\"") != NULL, "%s", last_json());
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    CHECK(dmp_retrieval_count(NULL) == 0, "count(NULL)");
+    dmp_retrieval_free(NULL);
+}
+
+static void test_actor_profile_check(void) {
+    dmp_bytes *out = SENTINEL_BYTES;
+    dmp_result r = dmp_actor_profile_check(NULL, &out);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_actor_profile_check(MEDECIN_ACTOR, NULL);
+    CHECK(r == DMP_ERR_NULL_ARGUMENT, "got %s", dmp_result_name(r));
+    r = dmp_actor_profile_check("{}", &out);
+    CHECK(r == DMP_ERR_JSON, "got %s", dmp_result_name(r));
+    CHECK(strstr(last_json(), "\"argument\":\"actor_profile_json\"") != NULL, "%s",
+          last_json());
+    /* A card in indirect mode: the rule of the profile. */
+    static const char card_in_indirect[] = "{\"mode\":\"indirecte\",\"card\":\"cps\"," ACTOR_REST;
+    r = dmp_actor_profile_check(card_in_indirect, &out);
+    CHECK(r == DMP_ERR_INVALID, "got %s: %s", dmp_result_name(r), last_message());
+    CHECK(strstr(last_json(), "\"field\":\"card\"") != NULL, "%s", last_json());
+    CHECK(out == SENTINEL_BYTES, "output written on error");
+    out = NULL;
+    r = dmp_actor_profile_check(MEDECIN_ACTOR, &out);
+    CHECK(r == DMP_OK && out != NULL, "%s", last_message());
+    if (out) {
+        const char *j = (const char *)dmp_bytes_data(out);
+        CHECK(strstr(j, "\"vihf_mode\":\"DIRECTE\"") != NULL, "%s", j);
+        CHECK(strstr(j, "\"actor\":\"medecin\"") != NULL, "%s", j);
+        dmp_bytes_free(out);
+    }
+}
+
 int main(void) {
     test_null_arguments();
     test_invalid_utf8();
@@ -428,6 +594,9 @@ int main(void) {
     test_success_outputs();
     test_identity_and_feed();
     test_refusing_callback();
+    test_consult_build();
+    test_consult_responses();
+    test_actor_profile_check();
     printf("test_errors: %d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -47,6 +47,10 @@ __all__ = [
     "feed_build",
     "feed_check",
     "parse_response",
+    "consult_build",
+    "consult_parse_response",
+    "Retrieval",
+    "actor_profile_check",
 ]
 
 _lib = _native.lib
@@ -63,6 +67,7 @@ ERR_INVALID = 2001
 ERR_DATA = 2002
 ERR_KEY = 4000
 ERR_XML = 5000
+ERR_DMP_REFUSED = 7000
 
 
 class DmpError(Exception):
@@ -70,8 +75,9 @@ class DmpError(Exception):
 
     Attributes: ``code`` (int), ``name`` (``"DMP_ERR_INVALID"``…), ``message``, and when they
     apply ``argument`` (the C argument at fault), ``field``, ``rule``, ``value`` (a broken
-    model rule), ``path``, ``line``, ``column`` (where in a JSON input), ``source``; ``record``
-    is the whole last-error JSON record.
+    model rule), ``path``, ``line``, ``column`` (where in a JSON input), ``source``,
+    ``dmp_error`` (the DMP's own refusal, :class:`DmpServerError`); ``record`` is the whole
+    last-error JSON record.
     """
 
     def __init__(self, record: dict):
@@ -87,6 +93,7 @@ class DmpError(Exception):
         self.line: Optional[int] = record.get("line")
         self.column: Optional[int] = record.get("column")
         self.source: Optional[str] = record.get("source")
+        self.dmp_error: Optional[dict] = record.get("dmp_error")
         super().__init__(f"{self.name} ({self.code}): {self.message}")
 
 
@@ -115,8 +122,9 @@ class TransportError(DmpError):
 
 
 class DmpServerError(DmpError):
-    """7xxx: an error answered by the DMP (reserved); its own code and text will be in
-    ``record["dmp_code"]`` and ``record["dmp_text"]``."""
+    """7xxx: the DMP refused where a result was needed (``ERR_DMP_REFUSED``, 7000: a SOAP
+    fault or a Failure status read by :class:`Retrieval`). Its codes and texts, verbatim, are
+    in ``dmp_error``: ``{"source": "soap:Fault"|…, "code": "…", "details": [{"code", "text"}]}``."""
 
 
 _BANDS = {
@@ -486,4 +494,127 @@ def parse_response(content_type: _Text, body: bytes) -> dict:
     body = bytes(body)
     out = c_void_p()
     _check(_lib.dmp_feed_parse_response(_c(content_type, "content_type"), body, len(body), byref(out)))
+    return _take_json(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Consultation and management (TD0.2, TD0.3, TD0.4, TD3.1, TD3.2, TD3.3)
+
+
+def consult_build(
+    identity: Identity,
+    request: Union[dict, str],
+    search_response: Optional[bytes] = None,
+    now: Optional[str] = None,
+    seed: int = 0,
+) -> tuple[bytes, dict]:
+    """Builds a consultation or management request (``dmp request``).
+
+    ``request`` is ``{"actor": <actor profile>, "consent": <consent>, "transaction": {"kind":
+    "status"|"search"|"get"|"retrieve"|"mask"|"unmask"|"visibility"|"archive"|"unarchive"|
+    "delete"|"authorize"|"authorized_list", "ins": {"matricule", "oid"}, …}}`` (see
+    ``dmp-ffi/README.md``, "Consulting the DMP"). ``identity`` signs the VIHF: the
+    professional's card key in ``directe`` mode, the establishment's ORG_SIGN in ``indirecte``
+    and ``air`` modes. ``search_response``: for the metadata updates (mask, unmask,
+    visibility, archive, unarchive, delete), the bytes of a TD3.1 answer holding the
+    document's current entry. ``now``: an RFC 3339 time (``None``: now); ``seed``: the id seed
+    (0: random). Returns ``(message, info)``: the HTTP message (header lines, blank line,
+    body) and ``{"transaction", "path", "headers", "content_type", "body_bytes",
+    "message_id", "now", "seed"}``.
+
+    A missing consent, a transaction the functional rights refuse or a signer that does not
+    fit the mode raise :class:`ModelError` (``field`` ``consent``, ``actor.mode``,
+    ``signer``…); a metadata update without ``search_response`` :class:`ArgumentError`.
+    """
+    msg, info = c_void_p(), c_void_p()
+    search = None if search_response is None else bytes(search_response)
+    _check(
+        _lib.dmp_consult_build(
+            identity._live(),
+            _json_arg(request, "request"),
+            search,
+            0 if search is None else len(search),
+            None if now is None else _c(now, "now"),
+            int(seed),
+            byref(msg),
+            byref(info),
+        )
+    )
+    return _take(msg), _take_json(info)
+
+
+def consult_parse_response(
+    content_type: _Text, body: bytes, actor: Optional[Union[dict, str]] = None
+) -> dict:
+    """Reads the DMP's answer to any transaction of this library (TD0.2, TD0.3, TD0.4,
+    TD2.1, TD3.1, TD3.2, TD3.3): ``{"transaction": "TD3.1"…, "kind": "search"|"status"|
+    "retrieve"|"registry"|"authorization"|"authorized_list"|"fault", "result": {…}, "error":
+    {"source", "code", "details"}|None}``. A refusal by the DMP is a result (``"error"``), not
+    an exception. With ``actor`` (an actor profile), each document of a TD3.1 answer gets
+    ``"habilitation"``: may that reader's profession open its type (the embedded matrix; the
+    DMP decides). The documents of a TD3.2 answer are read with :class:`Retrieval`.
+
+    For TD2.1 alone, :func:`parse_response` gives the feed's own summary (``"outcome"``).
+    """
+    body = bytes(body)
+    out = c_void_p()
+    _check(
+        _lib.dmp_consult_parse_response(
+            _c(content_type, "content_type"),
+            body,
+            len(body),
+            None if actor is None else _json_arg(actor, "actor"),
+            byref(out),
+        )
+    )
+    return _take_json(out)
+
+
+class Retrieval(_Handle):
+    """The documents of a TD3.2 answer: ``Retrieval(content_type, body)`` with the HTTP
+    ``Content-Type`` (``multipart/related`` MTOM) and the body.
+
+    ``len(r)`` documents; ``r.document(i)`` gives ``(bytes, info, n1_body)``: the document as
+    stored (the CDA), ``{"unique_id", "repository_unique_id", "home_community_id",
+    "mime_type", "size", "n1"}`` and the N1 body of a CDA (the PDF…) or ``None``. A SOAP fault
+    or a Failure status raises :class:`DmpServerError` (code 7000, ``dmp_error``); the answer
+    of another transaction :class:`ArgumentError`. Immutable; use it as a context manager or
+    call :meth:`close`.
+    """
+
+    _free = staticmethod(lambda h: _lib.dmp_retrieval_free(h))
+    _what = "retrieval"
+
+    def __init__(self, content_type: _Text, body: bytes):
+        body = bytes(body)
+        h = c_void_p()
+        _check(_lib.dmp_retrieval_parse(_c(content_type, "content_type"), body, len(body), byref(h)))
+        super().__init__(h)
+
+    def __len__(self) -> int:
+        return _lib.dmp_retrieval_count(self._live())
+
+    def document(self, index: int) -> tuple[bytes, dict, Optional[bytes]]:
+        """Document ``index`` (negative counts from the end): ``(bytes, info, n1_body)``;
+        ``IndexError`` out of range."""
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"document index {index} out of range ({n} document(s))")
+        index %= n
+        doc, info, n1 = c_void_p(), c_void_p(), c_void_p()
+        _check(_lib.dmp_retrieval_document(self._live(), index, byref(doc), byref(info), byref(n1)))
+        return _take(doc), _take_json(info), _take(n1)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self.document(i)
+
+
+def actor_profile_check(profile: Union[dict, str]) -> dict:
+    """Checks an actor profile (``docs/schema/actor-profile.schema.json``) and returns
+    ``{"profile", "authentication", "actor", "vihf_mode", "structure_id", "reader",
+    "allowed_transactions"}``; an invalid one raises :class:`ModelError` (``field``,
+    ``rule``, ``value`` or the JSON ``path``)."""
+    out = c_void_p()
+    _check(_lib.dmp_actor_profile_check(_json_arg(profile, "profile"), byref(out)))
     return _take_json(out)

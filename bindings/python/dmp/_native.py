@@ -103,6 +103,17 @@ _SIGNATURES = [
     ("dmp_feed_build", _RESULT, [c_void_p, c_char_p, c_char_p, c_uint64, _OUT, _OUT]),
     ("dmp_feed_check", _RESULT, [c_char_p, c_size_t, c_char_p, c_char_p, _OUT]),
     ("dmp_feed_parse_response", _RESULT, [c_char_p, c_char_p, c_size_t, _OUT]),
+    (
+        "dmp_consult_build",
+        _RESULT,
+        [c_void_p, c_char_p, c_char_p, c_size_t, c_char_p, c_uint64, _OUT, _OUT],
+    ),
+    ("dmp_consult_parse_response", _RESULT, [c_char_p, c_char_p, c_size_t, c_char_p, _OUT]),
+    ("dmp_retrieval_parse", _RESULT, [c_char_p, c_char_p, c_size_t, _OUT]),
+    ("dmp_retrieval_count", c_size_t, [c_void_p]),
+    ("dmp_retrieval_document", _RESULT, [c_void_p, c_size_t, _OUT, _OUT, _OUT]),
+    ("dmp_retrieval_free", None, [c_void_p]),
+    ("dmp_actor_profile_check", _RESULT, [c_char_p, _OUT]),
 ]
 
 for _name, _restype, _argtypes in _SIGNATURES:

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::ptr;
 
 use dmp::bytes::{dmp_bytes_data, dmp_bytes_free, dmp_bytes_len};
-use dmp::dmp_bytes;
 use dmp::error::{dmp_last_error_json, dmp_last_error_message};
+use dmp::identity::dmp_identity_new_from_p12;
+use dmp::{dmp_bytes, dmp_identity, dmp_result};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -40,6 +41,26 @@ pub fn take(b: *mut dmp_bytes) -> Vec<u8> {
 
 pub fn take_json(b: *mut dmp_bytes) -> serde_json::Value {
     serde_json::from_slice(&take(b)).expect("output is JSON")
+}
+
+/// The `(message, info JSON)` of a request builder (`dmp_feed_build`, `dmp_consult_build`)
+/// that returned `r`, or `r` itself after checking that both outputs still hold `sentinel`
+/// (outputs are written only on success).
+pub fn built(
+    r: dmp_result,
+    msg: *mut dmp_bytes,
+    info: *mut dmp_bytes,
+    sentinel: *mut dmp_bytes,
+) -> Result<(Vec<u8>, serde_json::Value), dmp_result> {
+    if r != dmp_result::DMP_OK {
+        assert_eq!(
+            (msg, info),
+            (sentinel, sentinel),
+            "outputs untouched on error"
+        );
+        return Err(r);
+    }
+    Ok((take(msg), take_json(info)))
 }
 
 pub fn last_error_message() -> String {
@@ -114,3 +135,17 @@ pub fn dlu_feed_request() -> serde_json::Value {
 /// The build time of the feed tests (the DLU is of 2026-11-20, the test certificates valid
 /// 2025–2045).
 pub const FEED_NOW: &str = "2026-11-20T15:00:00+01:00";
+
+/// The password of every `.p12` of the test PKI (`examples/pki/PASSWORD`).
+pub const PASSWORD: &str = "dmp-test";
+
+/// A signing identity from a `.p12` of the repository (`examples/pki/…`), through the C ABI.
+pub fn p12_identity(file: &str) -> *mut dmp_identity {
+    let p12 = repo_file(file);
+    let pw = cstring(PASSWORD);
+    let mut id = ptr::null_mut();
+    // SAFETY: valid buffer, string and slot.
+    let r = unsafe { dmp_identity_new_from_p12(p12.as_ptr(), p12.len(), pw.as_ptr(), &mut id) };
+    assert_eq!(r, dmp_result::DMP_OK, "{}", last_error_message());
+    id
+}
