@@ -354,7 +354,7 @@ fn consent_arg(v: &str, now: DateTime<Utc>) -> Result<Consent, Fail> {
         other => {
             return Err(usage(format!(
                 "--consent {other}: care-team, explicit, emergency, testing-override or a JSON \
-                 file (docs/schema/consent.schema.json)"
+                 file (the consent key of docs/schema/consult-request.schema.json)"
             )))
         }
     })

@@ -27,8 +27,8 @@ use crate::to_json;
 ///   establishment's ORG_SIGN in `indirecte` and `air` modes (`DMP_ERR_INVALID`, field
 ///   `signer`, when it does not fit the mode).
 /// - `request_json`: `{"actor": <actor profile>, "consent": <consent>|null, "transaction":
-///   {"kind": "search", "ins": {…}, "query": {…}}}` (the forms: `dmp-ffi/README.md`,
-///   "Consulting the DMP"; the actor: `docs/schema/actor-profile.schema.json`).
+///   {"kind": "search", "ins": {…}, "query": {…}}}` (`docs/schema/consult-request.schema.json`;
+///   examples: `dmp-ffi/README.md`, "Consulting the DMP").
 ///   The functional rights, the consent (TD3.1 metadata search and TD3.2) and the INS of the
 ///   environment are checked first: `DMP_ERR_INVALID` with the field and the rule.
 /// - `search_response`, `search_response_len`: for the metadata updates (mask, unmask,
@@ -117,12 +117,12 @@ pub unsafe extern "C" fn dmp_consult_build(
 }
 
 /// Reads the DMP's HTTP answer to any transaction of this library (TD0.2, TD0.3, TD0.4,
-/// TD2.1, TD3.1, TD3.2, TD3.3): `content_type` is its `Content-Type` header
+/// TD1.3a, TD1.6, TD2.1, TD3.1, TD3.2, TD3.3): `content_type` is its `Content-Type` header
 /// (`multipart/related` for MTOM), `body` its body.
 ///
 /// A refusal by the DMP is a normal result (`DMP_OK`): `*out_json` receives
 /// `{"transaction": "TD3.1", "kind": "search"|"status"|"retrieve"|"registry"|
-///   "authorization"|"authorized_list"|"fault", "result": {…}, "error": {"source", "code",
+///   "authorization"|"authorized_list"|"authorized_professionals"|"fault", "result": {…}, "error": {"source", "code",
 ///   "details": [{"code", "text"}…]}|null}` with the DMP's codes and texts verbatim (the
 /// `error` is null when the DMP accepted; warnings alone are no refusal). For a TD3.1
 /// answer, `result.documents[]` carries `entry_uuid`, `unique_id`, `status`, `type_code`,

@@ -691,30 +691,6 @@ fn refusals_name_the_field_and_leave_the_outputs() {
 // Reading answers.
 // ------------------------------------------------------------------------------------------
 
-/// The official samples declare some prefixes (`ns1`) on `soap:Envelope` and use them in the
-/// body; this copy declares them on the body's element as well (same document, same values),
-/// for the `envelope_prefixes_used_in_the_body` note below.
-fn with_prefixes_on_the_body_child(xml: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8(xml.to_vec()).unwrap();
-    let tag_end = |from: usize| from + text[from..].find('>').unwrap();
-    let envelope = text.find(":Envelope").unwrap();
-    let body = tag_end(text.find(":Body").unwrap()) + 1;
-    let child = body + text[body..].find('<').unwrap();
-    let child_tag = &text[child..tag_end(child)];
-    let name_end = child + text[child..].find([' ', '>', '/']).unwrap();
-    let mut out = text[..name_end].to_owned();
-    for decl in text[envelope..tag_end(envelope)].split_whitespace() {
-        let decl = decl.trim_end_matches('/');
-        let name = decl.split('=').next().unwrap();
-        if name.starts_with("xmlns:") && !child_tag.contains(&format!("{name}=")) {
-            out.push(' ');
-            out.push_str(decl);
-        }
-    }
-    out.push_str(&text[name_end..]);
-    out.into_bytes()
-}
-
 /// The decision of the embedded matrix for `reader` and `type_code`, through the C ABI.
 fn matrix_decision(reader: &Value, type_code: &str) -> Value {
     let mut m = ptr::null_mut();
@@ -762,18 +738,15 @@ fn official_responses() {
     names.sort();
     assert!(names.len() >= 17, "{names:?}");
     for name in &names {
-        let bytes = with_prefixes_on_the_body_child(&common::official_message(name).unwrap());
+        let bytes = common::official_message(name).unwrap();
         let got = parse(SOAP, &bytes, Some(&medecin));
         let prefix = name.split('-').next().unwrap();
         match prefix {
             "TD0.2" | "TD1.3a" => {
                 let v = got.unwrap();
-                // The same answer (PRPA_IN201308UV02); its reason code tells TD1.3a apart
-                // (`CNSLT_DATA`) once dmp-core names it (main: "TD1.3a").
+                // The same answer (PRPA_IN201308UV02); its reason code tells TD1.3a apart.
                 assert_eq!(v["kind"], "status");
-                if prefix == "TD0.2" {
-                    assert_eq!(v["transaction"], "TD0.2");
-                }
+                assert_eq!(v["transaction"], prefix);
                 assert!(v["error"].is_null());
                 let s = &v["result"];
                 assert_eq!(s["exists"], true);
@@ -885,12 +858,8 @@ fn check_official_td31(v: &Value, medecin: &Value) {
 }
 
 /// The official TD0.3 and TD0.4 responses, verbatim: their body uses the `ns1` prefix that
-/// `soap:Envelope` declares. This branch's `dmp_core::consult::parse_response` re-reads the
-/// body's element alone (`body_root`), without the envelope's declarations, and fails with
-/// `DMP_ERR_XML` ("undeclared namespace prefix"); main fixed it (b7d5aa9, one envelope parse):
-/// once merged, remove the `ignore` (and `with_prefixes_on_the_body_child`).
+/// `soap:Envelope` declares (the answer is told from one parse of the whole envelope).
 #[test]
-#[ignore = "dmp-core bug fixed on main (b7d5aa9): the body element read without the envelope's namespace declarations"]
 fn envelope_prefixes_used_in_the_body() {
     let Some([td03, td04]) = common::official_messages([
         "TD0.3-Mise_a_jour_de_l_autorisation.response.xml",
