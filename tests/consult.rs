@@ -822,9 +822,10 @@ fn the_documented_json_forms_are_read() {
     ];
     let mut seen = BTreeSet::new();
     for (i, t) in transactions.iter().enumerate() {
-        let json = serde_json::json!({"actor": actor, "consent": consents[i % 3], "transaction": t});
-        let mut r: ConsultRequest = dmp_core::json::from_str(&json.to_string())
-            .unwrap_or_else(|e| panic!("{t}: {e}"));
+        let json =
+            serde_json::json!({"actor": actor, "consent": consents[i % 3], "transaction": t});
+        let mut r: ConsultRequest =
+            dmp_core::json::from_str(&json.to_string()).unwrap_or_else(|e| panic!("{t}: {e}"));
         seen.insert(t["kind"].as_str().unwrap().to_owned());
         if let Some(args) = r.transaction.entry_args_mut() {
             args.resolve(OWN_SEARCH_RESPONSE.as_bytes()).unwrap();
@@ -832,7 +833,10 @@ fn the_documented_json_forms_are_read() {
         build(&r).unwrap_or_else(|e| panic!("{t}: {e}"));
     }
     for k in kinds {
-        assert!(seen.contains(k.as_str().unwrap()), "{k} is documented and tested");
+        assert!(
+            seen.contains(k.as_str().unwrap()),
+            "{k} is documented and tested"
+        );
     }
     // A misspelt key is named.
     let json = serde_json::json!({"actor": actor, "transaction": {"kind": "status", "ins": ins, "insee": 1}});
