@@ -12,7 +12,7 @@ use dmp_core::feed::{FeedContext, IdGenerator};
 use dmp_core::ids::{Ins, InsSystem};
 use dmp_core::xds::{
     CodeFilter, DocumentRef, DocumentRequest, DocumentStatus, FindDocuments, FindSubmissionSets,
-    StoredQuery,
+    StoredQuery, SubmissionSetRef,
 };
 
 use crate::{
@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// The kinds of `dmp request`, as the CLI names them.
-pub(crate) const KINDS: &str = "status, search, get, retrieve, mask, unmask, visibility, \
+pub(crate) const KINDS: &str = "status, search, get (or retrieve), mask, unmask, visibility, \
                                 archive, unarchive, delete, authorize, authorized-list";
 
 pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
@@ -65,6 +65,7 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
             "--since",
             "--date-type",
             "--dump",
+            "--submission-set",
         ],
     )?;
     if !o.positional.is_empty() {
@@ -87,24 +88,23 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
         "status" => Transaction::Status { ins: ins()? },
         "search" => {
             let ins = ins()?;
-            let query = search_query(&o, &ins)?;
-            Transaction::Search { ins, query }
-        }
-        "get" => {
-            let ins = ins()?;
-            let by = document_ref(&o)?;
-            Transaction::Get {
-                query: StoredQuery::GetDocuments {
-                    by,
-                    home_community_id: None,
-                },
-                ins,
+            match reference_query(&o)? {
+                Some(query @ StoredQuery::GetDocuments { .. }) => {
+                    Transaction::Reference { ins, query }
+                }
+                Some(query) => Transaction::Search { ins, query },
+                None => {
+                    let query = search_query(&o, &ins)?;
+                    Transaction::Search { ins, query }
+                }
             }
         }
-        "retrieve" => {
+        "get" | "retrieve" => {
             let ids: Vec<&str> = o.all("--unique-id").collect();
             if ids.is_empty() {
-                return Err(usage("request retrieve needs --unique-id UID (repeatable)"));
+                return Err(usage(format!(
+                    "request {kind} needs --unique-id UID (repeatable)"
+                )));
             }
             let repository = o.value("--repository");
             Transaction::Retrieve {
@@ -167,7 +167,8 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
         let path = o.value("--search-response").ok_or_else(|| {
             usage(format!(
                 "request {kind} needs --search-response FILE: a TD3.1 response holding the \
-                 document's current metadata (dmp request get, then dmp send)"
+                 document's current metadata (dmp request search --unique-id UID, sent to the \
+                 DMP)"
             ))
         })?;
         let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
@@ -299,16 +300,38 @@ fn search_query(o: &Opts, ins: &Ins) -> Result<StoredQuery, Fail> {
     Ok(StoredQuery::FindDocuments(q))
 }
 
-fn document_ref(o: &Opts) -> Result<DocumentRef, Fail> {
+/// `search --unique-id UID… | --entry-uuid UUID…` (GetDocuments: a reference search, no
+/// consent needed) or `search --submission-set UID|urn:uuid:…` (GetSubmissionSetAndContents).
+fn reference_query(o: &Opts) -> Result<Option<StoredQuery>, Fail> {
     let uids: Vec<String> = o.all("--unique-id").map(str::to_owned).collect();
     let uuids: Vec<String> = o.all("--entry-uuid").map(str::to_owned).collect();
-    match (uids.is_empty(), uuids.is_empty()) {
-        (false, true) => Ok(DocumentRef::UniqueIds(uids)),
-        (true, false) => Ok(DocumentRef::EntryUuids(uuids)),
-        _ => Err(usage(
-            "request get needs --unique-id UID or --entry-uuid urn:uuid:… (repeatable), not both",
-        )),
-    }
+    let set = o.value("--submission-set");
+    let by = match (uids.is_empty(), uuids.is_empty(), set) {
+        (true, true, None) => return Ok(None),
+        (false, true, None) => DocumentRef::UniqueIds(uids),
+        (true, false, None) => DocumentRef::EntryUuids(uuids),
+        (true, true, Some(s)) => {
+            let by = if s.starts_with("urn:uuid:") {
+                SubmissionSetRef::EntryUuid(s.to_owned())
+            } else {
+                SubmissionSetRef::UniqueId(s.to_owned())
+            };
+            return Ok(Some(StoredQuery::GetSubmissionSetAndContents {
+                by,
+                home_community_id: None,
+            }));
+        }
+        _ => {
+            return Err(usage(
+                "search takes one of --unique-id UID, --entry-uuid urn:uuid:… (repeatable) or \
+                 --submission-set UID",
+            ))
+        }
+    };
+    Ok(Some(StoredQuery::GetDocuments {
+        by,
+        home_community_id: None,
+    }))
 }
 
 fn entry_args(o: &Opts, ins: Ins) -> Result<EntryArgs, Fail> {
@@ -361,7 +384,7 @@ fn consent_arg(v: &str, now: DateTime<Utc>) -> Result<Consent, Fail> {
 }
 
 pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &["--json"], &["--extract"])?;
+    let o = Opts::parse(args, &["--json"], &["--extract", "--actor"])?;
     let [path] = o.positional.as_slice() else {
         return Err(usage(
             "response takes one FILE (an HTTP response: headers, blank line, body)",
@@ -372,10 +395,34 @@ pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
     if let Some(dir) = o.value("--extract") {
         extract(&response, dir)?;
     }
-    let out = if o.flag("--json") {
-        to_json(&response.to_json())?
-    } else {
-        response.render()
+    // With --actor: whether that reader's profession may open each document's type (the
+    // habilitation matrix explains; the DMP decides).
+    let reader = match o.value("--actor") {
+        Some(path) => Some((
+            dmp_core::habilitation::Matrix::embedded()?,
+            ActorProfile::from_json(&read_file(path)?)?.reader(),
+        )),
+        None => None,
+    };
+    let out = match (&reader, o.flag("--json")) {
+        (Some((m, r)), true) => to_json(&response.to_json_for_reader(m, r))?,
+        (None, true) => to_json(&response.to_json())?,
+        (Some((m, r)), false) => {
+            let mut s = response.render();
+            for (uuid, d) in response.habilitation(m, r) {
+                s += &format!(
+                    "  {uuid}: {} — {}\n",
+                    match d.outcome {
+                        dmp_core::habilitation::Outcome::Allowed => "may open",
+                        dmp_core::habilitation::Outcome::Denied => "may not open",
+                        dmp_core::habilitation::Outcome::Unknown => "unknown",
+                    },
+                    d.reason
+                );
+            }
+            s
+        }
+        (None, false) => response.render(),
     };
     match response.error() {
         None => Ok(out),

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::bytes::dmp_bytes;
 use crate::error::{dmp_result, Failure};
 use crate::feed::{arg_time, random_seed};
-use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, free_box, parse_json, FfiResult, Out};
+use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, free_box, parse_json, Out};
 use crate::identity::dmp_identity;
 use crate::to_json;
 
@@ -160,33 +160,15 @@ pub unsafe extern "C" fn dmp_consult_parse_response(
         };
         let out = Out::required(out_json, "out_json")?;
         let response = consult::parse_response(content_type, body)?;
-        let value = response_json(&response, actor.as_ref())?;
+        let value = match &actor {
+            Some(a) => response.to_json_for_reader(&Matrix::embedded()?, &a.reader()),
+            None => response.to_json(),
+        };
         let json = to_json(&value)?;
         // SAFETY: `out` checked non-NULL; caller contract.
         unsafe { out.put(dmp_bytes::text(json)) };
         Ok(())
     })
-}
-
-/// The JSON of a response, with the habilitation of each TD3.1 entry for `actor`.
-pub(crate) fn response_json(
-    response: &Response,
-    actor: Option<&ActorProfile>,
-) -> FfiResult<serde_json::Value> {
-    let mut value = response.to_json();
-    if let Some(actor) = actor {
-        let matrix = Matrix::embedded()?;
-        let decisions = response.habilitation(&matrix, &actor.reader());
-        if let Some(docs) = value
-            .pointer_mut("/result/documents")
-            .and_then(|d| d.as_array_mut())
-        {
-            for (doc, (_, decision)) in docs.iter_mut().zip(decisions) {
-                doc["habilitation"] = serde_json::to_value(decision).unwrap_or_default();
-            }
-        }
-    }
-    Ok(value)
 }
 
 /// The documents of a TD3.2 answer (an opaque handle: `dmp_retrieval_parse`,

@@ -279,7 +279,7 @@ fn cases() -> Vec<Case> {
             ESTABLISHMENT,
             ORG_SIGN,
             false,
-            json!({"kind": "get", "ins": ins, "query": get}),
+            json!({"kind": "reference", "ins": ins, "query": get}),
             "TD3.1",
             REGISTRY,
             &["AdhocQueryRequest", FIXTURE_UNIQUE_ID, ">INDIRECTE<"],
@@ -427,7 +427,7 @@ fn every_kind_builds_deterministically() {
         kinds,
         [
             "status",
-            "get",
+            "reference",
             "search",
             "retrieve",
             "authorize",
@@ -1129,7 +1129,7 @@ fn retrieval_gives_the_exact_bytes() {
     assert_answer(&v, "TD3.2", "retrieve");
     assert_eq!(v["result"]["documents"][0]["size"], cda.len());
     assert_eq!(
-        v["result"]["documents"][1]["document_unique_id"],
+        v["result"]["documents"][1]["unique_id"],
         "1.2.250.1.999.1.1.7898.1.8"
     );
     assert!(

@@ -511,7 +511,7 @@ def consult_build(
     """Builds a consultation or management request (``dmp request``).
 
     ``request`` is ``{"actor": <actor profile>, "consent": <consent>, "transaction": {"kind":
-    "status"|"search"|"get"|"retrieve"|"mask"|"unmask"|"visibility"|"archive"|"unarchive"|
+    "status"|"search"|"reference"|"get" (or "retrieve")|"mask"|"unmask"|"visibility"|"archive"|"unarchive"|
     "delete"|"authorize"|"authorized_list", "ins": {"matricule", "oid"}, …}}`` (see
     ``dmp-ffi/README.md``, "Consulting the DMP"). ``identity`` signs the VIHF: the
     professional's card key in ``directe`` mode, the establishment's ORG_SIGN in ``indirecte``

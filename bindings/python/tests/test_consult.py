@@ -141,7 +141,7 @@ def test_every_kind_builds(ins, establishment, card):
     retrieve = [{"repository_unique_id": "1.2.250.1.213.4.1.1.1.2", "document_unique_id": UNIQUE_ID}]
     cases = [
         (establishment, etab, None, {"kind": "status", "ins": ins}, "TD0.2"),
-        (establishment, etab, None, {"kind": "get", "ins": ins, "query": get}, "TD3.1"),
+        (establishment, etab, None, {"kind": "reference", "ins": ins, "query": get}, "TD3.1"),
         (card, medecin, CARE_TEAM, {"kind": "search", "ins": ins, "query": find}, "TD3.1"),
         (card, medecin, CARE_TEAM, {"kind": "retrieve", "ins": ins, "documents": retrieve}, "TD3.2"),
         (card, medecin, None, {"kind": "authorize", "ins": ins, "action": "add"}, "TD0.3"),

@@ -115,6 +115,21 @@ impl Response {
             .collect()
     }
 
+    /// [`to_json`](Self::to_json) with, on each TD3.1 document, `"habilitation"`: the
+    /// [`Decision`] of the matrix for `reader` on its type (an explanation: the DMP decides).
+    pub fn to_json_for_reader(&self, matrix: &Matrix, reader: &Reader) -> serde_json::Value {
+        let mut value = self.to_json();
+        if let Some(docs) = value
+            .pointer_mut("/result/documents")
+            .and_then(|d| d.as_array_mut())
+        {
+            for (doc, (_, decision)) in docs.iter_mut().zip(self.habilitation(matrix, reader)) {
+                doc["habilitation"] = serde_json::to_value(decision).unwrap_or_default();
+            }
+        }
+        value
+    }
+
     /// The response as JSON: `{"transaction", "kind", "result", "error"}`.
     pub fn to_json(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);

@@ -37,13 +37,15 @@ pub enum Transaction {
     },
     /// TD3.1 reference search (GetDocuments by uniqueId or entryUUID): the current entry of a
     /// document to replace, mask, archive or delete.
-    Get {
+    Reference {
         /// The usager.
         ins: Ins,
         /// The stored query (GetDocuments).
         query: StoredQuery,
     },
-    /// TD3.2: retrieve documents (MTOM request and response).
+    /// TD3.2: retrieve documents (MTOM request and response). JSON kind `retrieve` (or `get`,
+    /// as the CLI names it).
+    #[serde(alias = "get")]
     Retrieve {
         /// The usager.
         ins: Ins,
@@ -166,7 +168,7 @@ pub enum TransactionKind {
     /// TD3.1 metadata search.
     Search,
     /// TD3.1 reference search.
-    Get,
+    Reference,
     /// TD3.2.
     Retrieve,
     /// TD3.3a mask.
@@ -198,7 +200,7 @@ impl TransactionKind {
         match self {
             TransactionKind::Status => "status",
             TransactionKind::Search => "search",
-            TransactionKind::Get => "get",
+            TransactionKind::Reference => "reference",
             TransactionKind::Retrieve => "retrieve",
             TransactionKind::Mask => "mask",
             TransactionKind::Unmask => "unmask",
@@ -217,7 +219,7 @@ impl TransactionKind {
         match self {
             TransactionKind::Status => ("TD0.2", None),
             TransactionKind::Search => ("TD3.1", Some("Rechercher les métadonnées")),
-            TransactionKind::Get => ("TD3.1", Some("Rechercher la référence d'un document")),
+            TransactionKind::Reference => ("TD3.1", Some("Rechercher la référence d'un document")),
             TransactionKind::Retrieve => ("TD3.2", Some("Documents non masqués aux PS")),
             TransactionKind::Mask => ("TD3.3a", Some("Masquer un document aux PS")),
             TransactionKind::Unmask => ("TD3.3a", Some("Démasquer un document aux PS")),
@@ -243,7 +245,7 @@ impl TransactionKind {
     pub fn action(self) -> &'static str {
         match self {
             TransactionKind::Status => action::PRPA_IN201307UV02,
-            TransactionKind::Search | TransactionKind::Get => action::REGISTRY_STORED_QUERY,
+            TransactionKind::Search | TransactionKind::Reference => action::REGISTRY_STORED_QUERY,
             TransactionKind::Retrieve => action::RETRIEVE_DOCUMENT_SET,
             TransactionKind::Mask
             | TransactionKind::Unmask
@@ -273,7 +275,7 @@ impl Transaction {
         match self {
             Transaction::Status { .. } => TransactionKind::Status,
             Transaction::Search { .. } => TransactionKind::Search,
-            Transaction::Get { .. } => TransactionKind::Get,
+            Transaction::Reference { .. } => TransactionKind::Reference,
             Transaction::Retrieve { .. } => TransactionKind::Retrieve,
             Transaction::Mask(_) => TransactionKind::Mask,
             Transaction::Unmask(_) => TransactionKind::Unmask,
@@ -291,7 +293,7 @@ impl Transaction {
         Some(match self {
             Transaction::Status { ins }
             | Transaction::Search { ins, .. }
-            | Transaction::Get { ins, .. }
+            | Transaction::Reference { ins, .. }
             | Transaction::Retrieve { ins, .. }
             | Transaction::Authorize { ins, .. }
             | Transaction::AuthorizedList { ins, .. } => ins,
@@ -335,12 +337,12 @@ impl Transaction {
     /// delete with the establishment certificate only for the structure's own document.
     pub(crate) fn check_for(&self, actor: &ActorProfile) -> Result<()> {
         match self {
-            Transaction::Search { ins, query } | Transaction::Get { ins, query } => {
+            Transaction::Search { ins, query } | Transaction::Reference { ins, query } => {
                 let get = matches!(query, StoredQuery::GetDocuments { .. });
-                if get != matches!(self, Transaction::Get { .. }) {
+                if get != matches!(self, Transaction::Reference { .. }) {
                     return Err(Error::invalid(
                         "transaction.query",
-                        "kind get takes a GetDocuments query (a reference search); kind search \
+                        "kind reference takes a GetDocuments query (a reference search); kind search \
                          takes the other stored queries (a metadata search)",
                         query_name(query),
                     ));
@@ -411,7 +413,7 @@ impl Transaction {
                 processing_code: ProcessingCode::Production,
             }
             .to_xml(),
-            Transaction::Search { query, .. } | Transaction::Get { query, .. } => {
+            Transaction::Search { query, .. } | Transaction::Reference { query, .. } => {
                 query.to_xml(ReturnType::LeafClass)
             }
             Transaction::Retrieve { documents, .. } => {

@@ -188,7 +188,8 @@ pub struct RetrievedDocument<'a> {
     pub home_community_id: Option<String>,
     /// `RepositoryUniqueId`, verbatim.
     pub repository_unique_id: String,
-    /// `DocumentUniqueId`, verbatim.
+    /// `DocumentUniqueId`, verbatim (JSON `unique_id`, as in a TD3.1 entry).
+    #[serde(rename = "unique_id")]
     pub document_unique_id: String,
     /// `mimeType`, verbatim (`text/xml` for a CDA).
     pub mime_type: String,
