@@ -1,12 +1,14 @@
 //! Actor profiles (the samples, validation, feed requests that name a profile), the rule that
 //! the VIHF signer fits the mode (feed build and feed check), and the consent check.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use dmp_core::actor::{check_vihf_signer, ActorProfile, AuthMode, Card, Environment};
 use dmp_core::consent::{self, Consent};
-use dmp_core::crypto::{CheckedSigner, SignatureAlgorithm, SigningIdentity, UsagePolicy};
+use dmp_core::crypto::CheckedSigner;
 use dmp_core::feed::{self, FeedContext, FeedMode, FeedRequest, IdGenerator};
 use dmp_core::habilitation::{AccessMode, Actor};
 use dmp_core::ids::Finess;
@@ -17,8 +19,7 @@ use dmp_core::Error;
 
 const ORG_SIGN: &[u8] = include_bytes!("../examples/pki/org-sign.p12");
 const CPS_SIGN: &[u8] = include_bytes!("../examples/pki/cps-sign.p12");
-const PASSWORD: &str = include_str!("../examples/pki/PASSWORD");
-const AT: &str = "2026-11-20T15:00:00+01:00";
+const AT: &str = common::TEST_AT;
 
 fn now() -> DateTime<FixedOffset> {
     AT.parse().unwrap()
@@ -31,12 +32,7 @@ fn data(rel: &str) -> PathBuf {
 }
 
 fn signer(p12: &[u8]) -> CheckedSigner {
-    SigningIdentity::from_pkcs12(p12, PASSWORD.trim())
-        .unwrap()
-        .with_algorithm(SignatureAlgorithm::RsaSha1)
-        .unwrap()
-        .signer_at(now().with_timezone(&Utc), UsagePolicy::DmpSignature)
-        .unwrap()
+    common::test_signer(p12)
 }
 
 fn profile(name: &str) -> ActorProfile {

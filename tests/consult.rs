@@ -15,7 +15,7 @@ use dmp_core::consent::{self, Consent};
 use dmp_core::consult::{
     self, BuiltConsult, ConsultRequest, EntryArgs, Response, Transaction, TransactionKind,
 };
-use dmp_core::crypto::{CheckedSigner, SignatureAlgorithm, SigningIdentity, UsagePolicy};
+use dmp_core::crypto::CheckedSigner;
 use dmp_core::feed::{FeedContext, IdGenerator};
 use dmp_core::habilitation::{AccessMode, Matrix, Outcome};
 use dmp_core::ids::Ins;
@@ -30,8 +30,7 @@ use proptest::prelude::*;
 
 const ORG_SIGN: &[u8] = include_bytes!("../examples/pki/org-sign.p12");
 const CPS_SIGN: &[u8] = include_bytes!("../examples/pki/cps-sign.p12");
-const PASSWORD: &str = include_str!("../examples/pki/PASSWORD");
-const AT: &str = "2026-11-20T15:00:00+01:00";
+const AT: &str = common::TEST_AT;
 /// The official samples' test INS (the TD3.1 response's entries are for it).
 const SAMPLE_INS: &str = "207058575627097";
 /// The uniqueId of the first (approved) entry of the official TD3.1 response.
@@ -52,12 +51,7 @@ fn now() -> DateTime<FixedOffset> {
 }
 
 fn signer(p12: &[u8]) -> CheckedSigner {
-    SigningIdentity::from_pkcs12(p12, PASSWORD.trim())
-        .unwrap()
-        .with_algorithm(SignatureAlgorithm::RsaSha1)
-        .unwrap()
-        .signer_at(now().with_timezone(&Utc), UsagePolicy::DmpSignature)
-        .unwrap()
+    common::test_signer(p12)
 }
 
 fn actor(name: &str) -> ActorProfile {

@@ -16,8 +16,8 @@ use dmp_core::xds::{
 };
 
 use crate::{
-    clock_and_seed, enum_arg, parse_time, read_file, signer_from, to_json, usage, write_file, Fail,
-    Opts,
+    clock_and_seed, dump, enum_arg, parse_time, read_file, signer_from, to_json, usage, write_file,
+    Fail, Opts,
 };
 
 /// The kinds of `dmp request`, as the CLI names them.
@@ -192,12 +192,14 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
     let built = consult::build(&request, &mut ctx)?;
     write_file(out, &built.http.to_message())?;
     if let Some(dir) = o.value("--dump") {
-        std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
-        let d = Path::new(dir);
-        let path = |name: &str| d.join(name).to_string_lossy().into_owned();
-        write_file(&path("envelope.xml"), &built.envelope)?;
-        write_file(&path("body.xml"), &built.body)?;
-        write_file(&path("vihf.xml"), &built.vihf)?;
+        dump(
+            dir,
+            &[
+                ("envelope.xml".to_owned(), &built.envelope[..]),
+                ("body.xml".to_owned(), &built.body[..]),
+                ("vihf.xml".to_owned(), &built.vihf[..]),
+            ],
+        )?;
     }
     let mut s = format!(
         "{out}: {} {} request to {} ({} bytes), MessageID {}\n",

@@ -362,6 +362,15 @@ fn rights(args: &[String]) -> Result<String, Fail> {
 }
 
 /// Writes `bytes` to `path` through a temporary file, so that a failure leaves no partial file.
+/// `--dump DIR`: writes each named piece of a built request into `DIR` (created).
+pub(crate) fn dump(dir: &str, files: &[(String, &[u8])]) -> Result<(), Fail> {
+    std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
+    for (name, bytes) in files {
+        write_file(&Path::new(dir).join(name).to_string_lossy(), bytes)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn write_file(path: &str, bytes: &[u8]) -> Result<(), Fail> {
     let tmp = format!("{path}.tmp-{}", std::process::id());
     std::fs::write(&tmp, bytes)
@@ -621,16 +630,14 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
     let built = feed::build(&request, &mut ctx)?;
     write_file(out, &built.http.to_message())?;
     if let Some(dir) = o.value("--dump") {
-        std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
-        let d = Path::new(dir);
-        let path = |name: &str| d.join(name).to_string_lossy().into_owned();
-        write_file(&path("envelope.xml"), &built.envelope)?;
+        let mut files = vec![("envelope.xml".to_owned(), &built.envelope[..])];
         for (i, (_, bytes)) in built.cdas.iter().enumerate() {
-            write_file(&path(&format!("document-{}.xml", i + 1)), bytes)?;
+            files.push((format!("document-{}.xml", i + 1), &bytes[..]));
         }
-        write_file(&path("signature.xml"), &built.signature)?;
-        write_file(&path("vihf.xml"), &built.vihf)?;
-        write_file(&path("metadata.txt"), built.metadata.as_bytes())?;
+        files.push(("signature.xml".to_owned(), &built.signature[..]));
+        files.push(("vihf.xml".to_owned(), &built.vihf[..]));
+        files.push(("metadata.txt".to_owned(), built.metadata.as_bytes()));
+        dump(dir, &files)?;
     }
     let mut s = format!(
         "{out}: TD2.1 request to {} ({} bytes), {} document(s), MessageID {}\n",

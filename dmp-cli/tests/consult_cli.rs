@@ -1,32 +1,16 @@
 //! `dmp request KIND` and `dmp response FILE` on the shipped samples: every kind builds, a
 //! refusal exits 1 with the rule, a usage error exits 2, answers print as a table or JSON.
 
-use std::process::Command;
+mod support;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+use support::dmp;
+
 const AT: &str = "2026-11-20T15:00:00+01:00";
 const INS: &str = "245036912304502";
 const SEARCH: &str = "examples/data/responses/search-dlu.response.xml";
 
-fn dmp(args: &[&str]) -> (i32, String, String) {
-    let password = std::fs::read_to_string(format!("{ROOT}/examples/pki/PASSWORD")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dmp"))
-        .args(args)
-        .current_dir(ROOT)
-        .env("DMP_TEST_PASSWORD", password.trim())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn tmp(name: &str) -> String {
-    let d = std::env::temp_dir().join(format!("dmp-consult-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name).to_string_lossy().into_owned()
+    support::tmp("consult-cli", name)
 }
 
 /// `dmp request KIND` as `who` (ehpad, doctor or nurse) with `extra` arguments.

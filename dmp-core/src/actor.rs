@@ -19,11 +19,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::cda::{CdaOrganization, CdaPerson};
-use crate::crypto::Certificate;
+use crate::crypto::{Certificate, Signer};
 use crate::error::{Error, Result};
 use crate::habilitation::{AccessMode, Actor, Authentication, Reader};
 use crate::ids::{Ins, Oid};
 use crate::vihf::{AuthnClass, LocalAuthentication, Lps, Vihf, VihfMode, VihfProfile, VihfUser};
+use crate::xmldsig::{self, EnvelopedOptions};
 
 /// Rule: bris de glace without a justification.
 pub const RULE_JUSTIFICATION: &str =
@@ -363,6 +364,35 @@ impl ActorProfile {
             lps: self.lps.clone(),
             profile: self.vihf_profile.clone(),
         })
+    }
+
+    /// The signed VIHF of a request about `patient` at `now`: the assertion of
+    /// [`vihf`](Self::vihf) (its ID from `assertion_uuid`), after checking that `signer`'s
+    /// certificate fits the mode ([`check_vihf_signer`]), signed enveloped as the DMP expects.
+    pub fn signed_vihf(
+        &self,
+        patient: &Ins,
+        now: DateTime<Utc>,
+        assertion_uuid: uuid::Uuid,
+        signer: &dyn Signer,
+    ) -> Result<Vec<u8>> {
+        let cert = signer
+            .signing_certificate()
+            .ok_or_else(|| Error::crypto("signer", "the signer has no certificate"))?;
+        let assertion_id = Vihf::assertion_id_for(assertion_uuid);
+        let vihf = self.vihf(patient, now, assertion_id.clone(), cert.subject_rfc2253())?;
+        check_vihf_signer(
+            vihf.mode,
+            &vihf.user.idnat.to_string(),
+            &vihf.structure_id,
+            cert,
+        )?;
+        xmldsig::sign_enveloped(
+            &vihf.to_xml()?,
+            &assertion_id,
+            &EnvelopedOptions::vihf(),
+            signer,
+        )
     }
 
     /// Checks that `cert`, the certificate that signs the VIHF, fits the mode (see

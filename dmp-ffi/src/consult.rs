@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::bytes::dmp_bytes;
 use crate::error::{dmp_result, Failure};
-use crate::feed::{arg_time, random_seed};
+use crate::feed::{arg_time, put_request, random_seed};
 use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, free_box, parse_json, Out};
 use crate::identity::dmp_identity;
 use crate::to_json;
@@ -105,13 +105,8 @@ pub unsafe extern "C" fn dmp_consult_build(
             }))?),
             None => None,
         };
-        let message = built.http.to_message();
-        if let (Some(out), Some(info)) = (out_info, info) {
-            // SAFETY: optional slot given (non-NULL); caller contract.
-            unsafe { out.put(dmp_bytes::text(info)) };
-        }
-        // SAFETY: `out_message` checked non-NULL; caller contract.
-        unsafe { out_message.put(dmp_bytes::new(message)) };
+        // SAFETY: the slots were checked by `Out`; caller contract.
+        unsafe { put_request(out_message, out_info.zip(info), &built.http) };
         Ok(())
     })
 }

@@ -137,16 +137,28 @@ pub unsafe extern "C" fn dmp_feed_build(
             }))?),
             None => None,
         };
-        let message = built.http.to_message();
-        // Everything is ready: only now write the outputs.
-        if let (Some(out), Some(info)) = (out_info, info) {
-            // SAFETY: optional slot given (non-NULL); caller contract.
-            unsafe { out.put(dmp_bytes::text(info)) };
-        }
-        // SAFETY: `out_message` checked non-NULL; caller contract.
-        unsafe { out_message.put(dmp_bytes::new(message)) };
+        // SAFETY: the slots were checked by `Out`; caller contract.
+        unsafe { put_request(out_message, out_info.zip(info), &built.http) };
         Ok(())
     })
+}
+
+/// Writes a built request's outputs, once everything is ready: the HTTP message and, when
+/// asked for, its info JSON.
+///
+/// # Safety
+/// As [`Out::put`] for each slot.
+pub(crate) unsafe fn put_request(
+    out_message: Out<dmp_bytes>,
+    info: Option<(Out<dmp_bytes>, String)>,
+    http: &dmp_core::soap::mtom::HttpRequest,
+) {
+    if let Some((out, info)) = info {
+        // SAFETY: forwarded caller contract.
+        unsafe { out.put(dmp_bytes::text(info)) };
+    }
+    // SAFETY: forwarded caller contract.
+    unsafe { out_message.put(dmp_bytes::new(http.to_message())) };
 }
 
 /// The verification options of `dmp_feed_check`: self-signed certificates of `trust_pem`

@@ -285,3 +285,22 @@ pub fn validate_xds(envelopes: &[(&str, String)]) -> Option<String> {
     );
     Some(report)
 }
+
+/// The clock of the signing tests (inside the validity of every test certificate).
+pub const TEST_AT: &str = "2026-11-20T15:00:00+01:00";
+
+/// A signer of the test PKI (`examples/pki/*.p12`, RSA-SHA1 as the DMP samples), checked
+/// for a DMP signature at [`TEST_AT`].
+pub fn test_signer(p12: &[u8]) -> dmp_core::crypto::CheckedSigner {
+    let password = include_str!("../../examples/pki/PASSWORD");
+    let at: chrono::DateTime<chrono::FixedOffset> = TEST_AT.parse().unwrap();
+    dmp_core::crypto::SigningIdentity::from_pkcs12(p12, password.trim())
+        .unwrap()
+        .with_algorithm(dmp_core::crypto::SignatureAlgorithm::RsaSha1)
+        .unwrap()
+        .signer_at(
+            at.with_timezone(&chrono::Utc),
+            dmp_core::crypto::UsagePolicy::DmpSignature,
+        )
+        .unwrap()
+}

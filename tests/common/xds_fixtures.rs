@@ -4,8 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::process::Command;
-
 use dmp_core::xds::vocabulary::*;
 
 use crate::common;
@@ -112,48 +110,18 @@ pub fn entry(id: &str, status: &str, conf: &[(&str, &str, &str)]) -> String {
     s + "</rim:ExtrinsicObject>"
 }
 
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Runs validate-xds on SOAP 1.2 envelopes around `bodies`; `None` when it cannot run.
 pub fn validate_xds(name: &str, bodies: &[Vec<u8>]) -> Option<String> {
-    let validator = common::shared_path("tools/validate-xds")?;
-    if !have("xmllint") || !have("python3") {
-        eprintln!("note: skipped: needs xmllint (Debian libxml2-utils) and python3");
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("dmp-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut files = Vec::new();
-    for (i, b) in bodies.iter().enumerate() {
-        let mut env =
-            format!("<soap:Envelope xmlns:soap=\"{SOAP12}\">\n<soap:Body>\n").into_bytes();
-        env.extend_from_slice(b);
-        env.extend_from_slice(b"</soap:Body>\n</soap:Envelope>\n");
-        let path = dir.join(format!("{name}-{i}.xml"));
-        std::fs::write(&path, env).unwrap();
-        files.push(path);
-    }
-    let out = Command::new("python3")
-        .arg(&validator)
-        .args(&files)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout).into_owned();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        out.status.success(),
-        "validate-xds: {report}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        report.matches("valid against").count(),
-        bodies.len(),
-        "{report}"
-    );
-    Some(report)
+    let names: Vec<String> = (0..bodies.len()).map(|i| format!("{name}-{i}")).collect();
+    let envelopes: Vec<(&str, String)> = names
+        .iter()
+        .zip(bodies)
+        .map(|(n, b)| {
+            (
+                n.as_str(),
+                common::soap12_envelope(&String::from_utf8_lossy(b)),
+            )
+        })
+        .collect();
+    common::validate_xds(&envelopes)
 }

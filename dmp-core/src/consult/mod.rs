@@ -42,8 +42,6 @@ use crate::feed::{FeedContext, RULE_INS_ENVIRONMENT};
 use crate::habilitation::{Permission, Rights};
 use crate::ids::Ins;
 use crate::soap::{self, endpoint, mtom};
-use crate::vihf::Vihf;
-use crate::xmldsig::{self, EnvelopedOptions};
 
 /// Rule: the functional rights refuse the transaction.
 pub const RULE_RIGHTS: &str =
@@ -164,7 +162,6 @@ pub fn build(request: &ConsultRequest, ctx: &mut FeedContext<'_>) -> Result<Buil
         .signing_certificate()
         .ok_or_else(|| Error::crypto("signer", "the signer has no certificate"))?;
     check_signing_certificate(cert, now, UsagePolicy::DmpSignature)?;
-    actor.check_signer(cert)?;
     let tx = &request.transaction;
     let kind = tx.kind();
     let ids = &mut ctx.ids;
@@ -179,15 +176,7 @@ pub fn build(request: &ConsultRequest, ctx: &mut FeedContext<'_>) -> Result<Buil
             "",
         )
     })?;
-    let assertion_id = Vihf::assertion_id_for(ids.uuid());
-    let vihf = actor.vihf(patient, now, assertion_id.clone(), cert.subject_rfc2253())?;
-    let vihf_xml = vihf.to_xml()?;
-    let vihf = xmldsig::sign_enveloped(
-        &vihf_xml,
-        &assertion_id,
-        &EnvelopedOptions::vihf(),
-        ctx.signer,
-    )?;
+    let vihf = actor.signed_vihf(patient, now, ids.uuid(), ctx.signer)?;
 
     let message_id = ids.urn_uuid();
     let action = kind.action();

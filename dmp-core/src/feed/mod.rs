@@ -12,10 +12,10 @@
 //! 4. the XAdES manifest signature ([`xades::sign_manifest`]): the submission set's uniqueId
 //!    with the DMP's dummy digest, then each document's `urn:oid:<uniqueId>` with the SHA-1 of
 //!    the C14N-with-comments form of **the exact CDA bytes sent** (the verifier,
-//!    [`xmldsig::verify`], recomputes the same from the MIME parts);
+//!    [`xmldsig::verify`](crate::xmldsig::verify), recomputes the same from the MIME parts);
 //! 5. the [`SignatureEntry`] (the DMP's fixed codes) and the replacements (RPLC);
 //! 6. the `ProvideAndRegisterDocumentSetRequest` ([`ProvideAndRegister::to_xml`]);
-//! 7. the VIHF ([`Vihf::to_xml`]) signed with [`xmldsig::sign_enveloped`];
+//! 7. the VIHF ([`Vihf::to_xml`]) signed with [`xmldsig::sign_enveloped`](crate::xmldsig::sign_enveloped);
 //! 8. the SOAP 1.2 envelope (action `ProvideAndRegisterDocumentSet-b`, a MessageID from the
 //!    generator, `wsa:To` = the repository URL of the environment);
 //! 9. the MTOM message: the envelope, one part per CDA, one for the signature.
@@ -73,7 +73,7 @@ pub use crate::actor::{Environment, LocalLogin};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{check_vihf_signer, ActorProfile};
+use crate::actor::ActorProfile;
 use crate::cda::{self, Case, CaseContent, CdaHeader, CdaOrganization, CdaPerson, Content};
 use crate::crypto::{check_signing_certificate, Signer, UsagePolicy};
 use crate::error::{Error, Result};
@@ -86,7 +86,6 @@ use crate::xades::{self, DigestSource, ManifestReference, XadesOptions};
 use crate::xds::{
     Code, DocumentEntry, ProvideAndRegister, Replacement, SignatureEntry, SubmissionSet,
 };
-use crate::xmldsig::{self, EnvelopedOptions};
 
 /// Most documents in one submission (our limit).
 pub const MAX_DOCUMENTS: usize = 20;
@@ -686,24 +685,10 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         .header
         .as_ref()
         .ok_or_else(|| Error::invalid("documents[0].header", "missing", ""))?;
-    let assertion_id = Vihf::assertion_id_for(ids.uuid());
-    let vihf = request.actor_profile(&first_header.structure).vihf(
+    let vihf = request.actor_profile(&first_header.structure).signed_vihf(
         &first_header.patient.ins,
         now_utc,
-        assertion_id.clone(),
-        cert.subject_rfc2253(),
-    )?;
-    check_vihf_signer(
-        vihf.mode,
-        &vihf.user.idnat.to_string(),
-        &vihf.structure_id,
-        cert,
-    )?;
-    let vihf_xml = vihf.to_xml()?;
-    let vihf = xmldsig::sign_enveloped(
-        &vihf_xml,
-        &assertion_id,
-        &EnvelopedOptions::vihf(),
+        ids.uuid(),
         ctx.signer,
     )?;
 

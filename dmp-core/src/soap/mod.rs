@@ -224,11 +224,8 @@ pub fn build_envelope(
     Ok(out)
 }
 
-/// A plain SOAP 1.2 request (no MTOM) to the service at `path`: `Content-Type:
-/// application/soap+xml; charset=UTF-8; action="…"`, as the official requests of every
-/// service but the repository's are sent. The envelope must be SOAP 1.2.
-pub fn plain_request(path: &str, envelope: &[u8], action: &str) -> Result<mtom::HttpRequest> {
-    check_uri("action", action, false)?;
+/// What a request may carry: a SOAP 1.2 envelope (errors name `envelope`).
+pub(crate) fn check_soap12(envelope: &[u8]) -> Result<()> {
     let info = parse_envelope(envelope)
         .map_err(|e| Error::invalid("envelope", format!("must be a SOAP envelope: {e}"), ""))?;
     if info.version != SoapVersion::Soap12 {
@@ -238,6 +235,15 @@ pub fn plain_request(path: &str, envelope: &[u8], action: &str) -> Result<mtom::
             SoapVersion::Soap11.namespace(),
         ));
     }
+    Ok(())
+}
+
+/// A plain SOAP 1.2 request (no MTOM) to the service at `path`: `Content-Type:
+/// application/soap+xml; charset=UTF-8; action="…"`, as the official requests of every
+/// service but the repository's are sent. The envelope must be SOAP 1.2.
+pub fn plain_request(path: &str, envelope: &[u8], action: &str) -> Result<mtom::HttpRequest> {
+    check_uri("action", action, false)?;
+    check_soap12(envelope)?;
     Ok(mtom::HttpRequest {
         path: path.to_owned(),
         headers: vec![(

@@ -49,7 +49,7 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 
-use super::{check_uri, endpoint, parse_envelope, SoapVersion, XOP_NS};
+use super::{check_soap12, check_uri, endpoint, XOP_NS};
 use crate::error::{Error, Result};
 use crate::xml::reader::Limits;
 use crate::xml::tree::Tree;
@@ -179,15 +179,7 @@ pub fn build_to(
             path,
         ));
     }
-    let info = parse_envelope(envelope)
-        .map_err(|e| Error::invalid("envelope", format!("must be a SOAP envelope: {e}"), ""))?;
-    if info.version != SoapVersion::Soap12 {
-        return Err(Error::invalid(
-            "envelope",
-            "must be a SOAP 1.2 envelope (application/soap+xml)",
-            SoapVersion::Soap11.namespace(),
-        ));
-    }
+    check_soap12(envelope)?;
     for (i, p) in parts.iter().enumerate() {
         check_part(p, &parts[..i]).map_err(|e| e.at(&format!("parts[{i}]")))?;
     }
