@@ -59,6 +59,24 @@ USAGE:
       Re-read a built request: every signature (VIHF, XAdES with each manifest digest
       recomputed from the MIME parts) and each document's metadata against its CDA. Exit 0
       only if all is well.
+  dmp request KIND --actor ACTOR.json [--ins INS] [KIND's arguments] -o REQUEST.mime
+              --p12 FILE --password-env VAR [--consent C] [--dump DIR] [--at RFC3339] [--seed N]
+      Build a consultation or management request as the actor (docs/schema/actor-profile.schema.json,
+      samples in examples/data/actors/): functional rights, consent and signer checked first.
+      KIND: status (TD0.2); search (TD3.1: --type/--class/--format/--practice/--facility/
+      --confidentiality CODE^SCHEME, --status, --created-from/--created-to, --service-from/
+      --service-to, --author, --submitted-from/--submitted-to; --unique-id/--entry-uuid for the
+      reference search, --submission-set UID); get or retrieve (TD3.2: --unique-id UID…,
+      --repository OID); mask, unmask, visibility (--patient and/or --legal-representatives
+      visible|invisible), archive, unarchive, delete (TD3.3: --unique-id UID --search-response
+      FILE, a TD3.1 answer holding the document); authorize (TD0.3: --action add|remove|
+      remove_as_medecin_traitant); authorized-list (TD0.4: --since RFC3339 [--date-type
+      last_doc|last_authorization]). --consent (search, get): care-team, explicit, emergency,
+      testing-override or a JSON file.
+  dmp response FILE [--json] [--extract DIR] [--actor ACTOR.json]
+      Read any answer of the DMP (a SOAP envelope, or an HTTP message; MTOM for TD3.2): the
+      typed result, the documents of a TD3.2 answer written to DIR, with --actor whether that
+      reader may open each TD3.1 document's type. Exit 1 on a DMP error or fault.
   dmp version
 
 --matrix FILE loads a replacement habilitation matrix: JSON (dmp-habilitation-matrix/1) if the
