@@ -713,16 +713,32 @@ fn media_types_and_base64_round_trip() {
     );
     assert_eq!(body_bytes(&root), text.data);
 
-    // 1 MB of pseudo-random bytes (every byte value, no accidental XML structure).
+    // A PDF header then 1 MB of pseudo-random bytes (every byte value, no accidental XML
+    // structure).
     let mut x: u32 = 0x1234_5678;
-    let data: Vec<u8> = (0..1_000_003)
-        .map(|_| {
+    let data: Vec<u8> = b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..1_000_003).map(|_| {
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
             (x >> 24) as u8
-        })
+        }))
         .collect();
+    // The same bytes without the header are not a PDF: refused, with what was found.
+    let not_pdf = Content {
+        media_type: MediaType::Pdf,
+        data: data[9..].to_vec(),
+    };
+    let err = build(&golden_header(), &not_pdf).unwrap_err();
+    let inv = err.as_invalid().unwrap();
+    assert_eq!(inv.field, "content");
+    assert!(inv.rule.contains("%PDF-"), "{err}");
+    assert!(
+        inv.value.starts_with("1000003 bytes starting with"),
+        "{err}"
+    );
     let pdf = Content {
         media_type: MediaType::Pdf,
         data,
@@ -778,5 +794,44 @@ proptest::proptest! {
                 );
             }
         }
+    }
+}
+
+/// Issue 13: the bytes must be what the media type declares (10 MB of random bytes declared
+/// `application/pdf` used to go through).
+#[test]
+fn content_must_match_its_declared_type() {
+    let ok: [(MediaType, &[u8]); 6] = [
+        (MediaType::Pdf, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"),
+        (MediaType::Pdf, b"\xef\xbb\xbf  %PDF-1.7"),
+        (MediaType::Jpeg, b"\xff\xd8\xff\xe0\x00\x10JFIF"),
+        (MediaType::Tiff, b"II*\0\x08\0\0\0"),
+        (MediaType::Rtf, b"{\\rtf1\\ansi Bonjour}"),
+        (MediaType::Text, "Résidente chutée à 3 h".as_bytes()),
+    ];
+    for (media_type, data) in ok {
+        let c = Content {
+            media_type,
+            data: data.to_vec(),
+        };
+        c.check_format().unwrap();
+        build(&golden_header(), &c).unwrap();
+    }
+    let bad: [(MediaType, &[u8]); 5] = [
+        (MediaType::Pdf, b"GIF89a"),
+        (MediaType::Jpeg, b"%PDF-1.4"),
+        (MediaType::Tiff, b"MM*\0"),
+        (MediaType::Rtf, b"rtf1"),
+        (MediaType::Text, b"R\xe9sidente"),
+    ];
+    for (media_type, data) in bad {
+        let c = Content {
+            media_type,
+            data: data.to_vec(),
+        };
+        let e = build(&golden_header(), &c).unwrap_err();
+        let inv = e.as_invalid().unwrap();
+        assert_eq!(inv.field, "content", "{e}");
+        assert!(inv.rule.contains(media_type.mime()), "{e}");
     }
 }

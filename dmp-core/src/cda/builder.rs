@@ -70,6 +70,7 @@ pub fn build(header: &CdaHeader, content: &Content) -> Result<Vec<u8>> {
             "",
         ));
     }
+    content.check_format()?;
     let too_big = || {
         Error::invalid(
             "content.data",

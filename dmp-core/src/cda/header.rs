@@ -513,3 +513,44 @@ pub struct Content {
     /// The file's bytes (not base64).
     pub data: Vec<u8>,
 }
+
+impl Content {
+    /// Checks that the bytes are what the media type declares, from the format's signature:
+    /// PDF (`%PDF-` in the first 1 024 bytes, as readers accept), JPEG (`FF D8 FF`), TIFF (`II*\0`
+    /// or `MM\0*`), RTF (`{\rtf`), plain text (UTF-8). A DUI that attaches the wrong file, or
+    /// declares the wrong type, is told so before a document the DMP cannot render is signed.
+    pub fn check_format(&self) -> Result<()> {
+        let d = &self.data;
+        let (ok, expected) = match self.media_type {
+            MediaType::Pdf => (
+                d.windows(5).take(1024).any(|w| w == b"%PDF-"),
+                "a PDF file starts with %PDF-",
+            ),
+            MediaType::Jpeg => (
+                d.starts_with(&[0xFF, 0xD8, 0xFF]),
+                "a JPEG file starts with FF D8 FF",
+            ),
+            MediaType::Tiff => (
+                d.starts_with(b"II*\0") || d.starts_with(b"MM\0*"),
+                "a TIFF file starts with II*\\0 or MM\\0*",
+            ),
+            MediaType::Rtf => (d.starts_with(b"{\\rtf"), "an RTF file starts with {\\rtf"),
+            MediaType::Text => (
+                std::str::from_utf8(d).is_ok(),
+                "plain text must be UTF-8 (convert Latin-1 or Windows-1252 text first)",
+            ),
+        };
+        if ok {
+            return Ok(());
+        }
+        let head: Vec<String> = d.iter().take(8).map(|b| format!("{b:02X}")).collect();
+        Err(Error::invalid(
+            "content",
+            format!(
+                "the bytes are not {}: {expected}; check the file and its media_type",
+                self.media_type.mime()
+            ),
+            format!("{} bytes starting with {}", d.len(), head.join(" ")),
+        ))
+    }
+}
