@@ -429,7 +429,7 @@ pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
     match response.error() {
         None => Ok(out),
         Some(e) => {
-            print!("{out}");
+            crate::out_text(&out);
             Err(Fail(
                 format!("{path}: the DMP answered with an error: {e}"),
                 1,

@@ -97,10 +97,24 @@ pub(crate) fn usage(msg: impl Into<String>) -> Fail {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // A file name that is not UTF-8 (Latin-1 names on ESSMS file shares) is named, not a panic.
+    let mut args = Vec::new();
+    for a in std::env::args_os().skip(1) {
+        match a.into_string() {
+            Ok(s) => args.push(s),
+            Err(raw) => {
+                eprintln!(
+                    "dmp: the argument {} is not valid UTF-8: rename the file (or pass it through a \
+                     UTF-8 path)",
+                    raw.to_string_lossy()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     match run(&args) {
         Ok(out) => {
-            print!("{out}");
+            out_text(&out);
             ExitCode::SUCCESS
         }
         Err(Fail(msg, code)) => {
@@ -108,6 +122,13 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Writes to stdout; a reader that went away (`dmp … | head -1`) is a normal end, not a panic.
+pub(crate) fn out_text(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn run(args: &[String]) -> Result<String, Fail> {
@@ -558,7 +579,7 @@ fn verify(args: &[String]) -> Result<String, Fail> {
     if valid == reports.len() {
         Ok(out)
     } else {
-        print!("{out}");
+        out_text(&out);
         Err(Fail(format!("{path}: invalid signature"), 1))
     }
 }
@@ -725,7 +746,7 @@ fn feed_check(args: &[String]) -> Result<String, Fail> {
     if report.is_ok() {
         Ok(out)
     } else {
-        print!("{out}");
+        out_text(&out);
         Err(Fail(format!("{path}: the request does not check"), 1))
     }
 }

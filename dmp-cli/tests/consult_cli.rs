@@ -194,3 +194,36 @@ fn a_refusal_answer_exits_1_with_the_dmps_words() {
     assert!(stdout.contains("XDSUnknownPatientId"), "{stdout}");
     assert!(stderr.contains("Patient inconnu"), "{stderr}");
 }
+
+/// Issue 13: a closed pipe is a normal end, and a file name that is not UTF-8 is named.
+#[test]
+fn a_closed_pipe_and_a_latin1_argument_are_no_panic() {
+    use std::os::unix::ffi::OsStrExt as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dmp"))
+        .args(["staff-report", "examples/data/ehpad-staff.json", "--json"])
+        .current_dir(support::ROOT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before the report is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+
+    let latin1 = std::ffi::OsStr::from_bytes(b"r\xe9sident.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_dmp"))
+        .arg("cda")
+        .arg("show")
+        .arg(latin1)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not valid UTF-8") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
