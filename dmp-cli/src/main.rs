@@ -317,11 +317,22 @@ fn matrix(args: &[String]) -> Result<String, Fail> {
     for f in o.all("--function") {
         reader.function = Some(enum_arg::<FonctionEssms>("--function", f)?);
     }
+    if reader.profession.is_none() && reader.function.is_none() {
+        return Err(usage(
+            "matrix decide needs the reader: --profession SYSTEM:CODE (e.g. TRE_G15:60) and/or \
+             --function FUNCTION",
+        ));
+    }
     let decision = load_matrix(&o)?.decide(&reader, type_code);
     if o.flag("--json") {
         return to_json(&decision);
     }
-    let mut out = format!("{:?}: {}\n", decision.outcome, decision.reason);
+    let verdict = match decision.outcome {
+        dmp_core::habilitation::Outcome::Allowed => "allowed",
+        dmp_core::habilitation::Outcome::Denied => "denied",
+        dmp_core::habilitation::Outcome::Unknown => "unknown (no cell in the matrix)",
+    };
+    let mut out = format!("{verdict}: {}\n", decision.reason);
     if let Some(p) = &decision.provenance {
         out += &format!(
             "cell status {} (matrix {}), source: {}\n",
@@ -385,10 +396,14 @@ fn rights(args: &[String]) -> Result<String, Fail> {
             })
             .collect();
         out += &format!(
-            "{:<7} {:<60} {:?}{}{}\n",
+            "{:<7} {:<60} {}{}{}\n",
             d.transaction,
             d.label,
-            d.permission,
+            match d.permission {
+                dmp_core::habilitation::Permission::Allowed => "allowed",
+                dmp_core::habilitation::Permission::Denied => "denied",
+                dmp_core::habilitation::Permission::NotApplicable => "not applicable",
+            },
             if d.withdrawn { " [withdrawn]" } else { "" },
             if notes.is_empty() {
                 String::new()

@@ -95,7 +95,7 @@ fn matrix_and_rights() {
         "ATTEST-RESID",
     ]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("Denied"), "{out}");
+    assert!(out.starts_with("denied: "), "{out}");
     assert!(out.contains("SECONDARY_VERIFIED"), "{out}");
     let (_, out, _) = dmp(&[
         "matrix",
@@ -119,7 +119,7 @@ fn matrix_and_rights() {
         "TD3.2",
     ]);
     assert_eq!(code, 0);
-    assert!(out.lines().all(|l| l.contains("Denied")), "{out}");
+    assert!(out.lines().all(|l| l.contains("denied")), "{out}");
     let (_, out, _) = dmp(&[
         "rights",
         "--auth",
@@ -130,11 +130,15 @@ fn matrix_and_rights() {
         "TD2.1",
     ]);
     assert!(
-        out.contains("Allowed") && out.contains("Imputabilité"),
+        out.contains("allowed") && out.contains("Imputabilité"),
         "{out}"
     );
     let (code, _, _) = dmp(&["rights", "--auth", "telepathy", "--actor", "non_ps"]);
     assert_eq!(code, 2);
+    // No reader: a usage error (issue 13), not "denied" with exit 0.
+    let (code, _, err) = dmp(&["matrix", "decide", "--type", "ATTEST-RESID"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--profession"), "{err}");
 }
 
 #[test]
