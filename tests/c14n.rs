@@ -637,6 +637,7 @@ fn limits() {
         max_elements: 5,
         max_text_bytes: 4,
         max_input_bytes: 200,
+        ..Limits::DEFAULT
     };
     assert!(Tree::parse(b"<a><b><c/></b></a>", &l).is_ok());
     for bad in [
