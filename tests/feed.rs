@@ -142,6 +142,33 @@ fn every_signature_verifies_with_the_test_root() {
     }
 }
 
+/// A forged CDA part after the genuine one, under the same Content-ID: the genuine one would
+/// pass the manifest check while a receiver binding the last part would store the forgery.
+/// RFC 2392: refused, by the verifier and by the pre-send check.
+#[test]
+fn forged_part_with_a_duplicate_content_id_is_refused() {
+    let built = build(&sample("dlu")).unwrap();
+    let message = built.http.to_message();
+    let m = mtom::parse_message(&message).unwrap();
+    let cid = m.parts[0].content_id.clone().unwrap();
+    let boundary = m.boundary.clone();
+    let closing = format!("--{boundary}--");
+    let forged = format!(
+        "--{boundary}\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\n\
+         Content-ID: <{cid}>\r\n\r\n<ClinicalDocument>forged</ClinicalDocument>\r\n{closing}"
+    );
+    let text = String::from_utf8(message).unwrap();
+    assert_eq!(text.matches(&closing).count(), 1);
+    let tampered = text.replacen(&closing, &forged, 1);
+    for e in [
+        xmldsig::verify(tampered.as_bytes(), &options()).unwrap_err(),
+        feed::check(tampered.as_bytes(), &options()).unwrap_err(),
+    ] {
+        let s = e.to_string();
+        assert!(s.contains("Content-ID") && s.contains(&cid), "{s}");
+    }
+}
+
 #[test]
 fn check_finds_a_tampered_cda() {
     let built = build(&sample("dlu")).unwrap();

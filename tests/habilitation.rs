@@ -487,3 +487,49 @@ fn decisions_serialize_for_ui_and_ffi() {
         serde_json::from_str(r#"{"profession":{"system":"TRE_G15","code":"60"}}"#).unwrap();
     assert_eq!(m.row_for(&reader).unwrap().row_id, "INF");
 }
+
+/// `verdict` (no allocation, reason on demand) answers as `decide` for every row × type, an
+/// unknown type and an unknown reader, social rows in force or not.
+#[test]
+fn verdict_agrees_with_decide_everywhere() {
+    let base = matrix();
+    let mut readers: Vec<Reader> = base
+        .rows()
+        .iter()
+        .flat_map(|r| r.codes.iter().map(|c| Reader::health_professional(c)))
+        .collect();
+    readers.push(Reader::from_function(FonctionEssms::AccompagnementSoin));
+    readers.push(Reader::health_professional("99"));
+    let mut types: Vec<String> = base
+        .document_types()
+        .iter()
+        .map(|t| t.type_code.clone())
+        .collect();
+    types.push("NOT-A-TYPE".into());
+    let mut counts = [0usize; 3];
+    for in_force in [false, true] {
+        let m = base.clone().with_settings(Settings {
+            social_rows_in_force: in_force,
+            ..base.settings()
+        });
+        for r in &readers {
+            for t in &types {
+                let v = m.verdict(r, t);
+                let d = m.decide(r, t);
+                assert_eq!(v.outcome, d.outcome);
+                assert_eq!(v.basis, d.basis);
+                assert_eq!(v.is_allowed(), d.is_allowed());
+                assert_eq!(v.reason(), d.reason);
+                assert_eq!(v.row().map(|r| r.row_id.clone()), d.row_id);
+                assert_eq!(v.cell().map(|c| c.value), d.cell_value);
+                assert_eq!(v.to_decision(), d);
+                counts[match d.outcome {
+                    Outcome::Allowed => 0,
+                    Outcome::Denied => 1,
+                    Outcome::Unknown => 2,
+                }] += 1;
+            }
+        }
+    }
+    assert!(counts[0] > 0 && counts[1] > 0, "{counts:?}");
+}

@@ -354,7 +354,9 @@ fn binding_errors_are_data_errors() {
         envelope(&response_body(SUCCESS, &[("1.2.3.1", &include("a@x"))])).as_bytes(),
         &[("a@x", cda), ("a@x", cda)],
     );
-    assert!(data_err(parse_multipart(&m)).contains("several MIME parts"));
+    // (refused by the MIME parser itself: RFC 2392, Content-IDs are unique)
+    let msg = data_err(parse_multipart(&m));
+    assert!(msg.contains("Content-ID <a@x> is already used"), "{msg}");
     // Two DocumentResponses bound to one part.
     let m = multipart(envelope(&two("a@x", "a@x")).as_bytes(), &[("a@x", cda)]);
     let msg = data_err(parse_multipart(&m));

@@ -833,6 +833,96 @@ fn hostile_mime_is_refused() {
     assert!(matches!(m.parts[0].bytes, Cow::Owned(_)));
 }
 
+/// RFC 2392: a Content-ID names one part. A second part with the same Content-ID (a forged
+/// part after the genuine one, or two root parts) is refused, not silently shadowed.
+#[test]
+fn duplicate_content_ids_are_refused() {
+    let ct = "multipart/related; boundary=b; start=\"<r>\"";
+    let cases: [(&str, &str, &[u8]); 4] = [
+        (
+            "forged part after the genuine one",
+            ct,
+            b"--b\r\nContent-ID: <r>\r\n\r\n<r/>\r\n--b\r\nContent-ID: <doc1>\r\n\r\ngenuine\r\n\
+              --b\r\nContent-ID: <doc1>\r\n\r\nforged\r\n--b--\r\n",
+        ),
+        (
+            "two root parts",
+            ct,
+            b"--b\r\nContent-ID: <r>\r\n\r\n<r/>\r\n--b\r\nContent-ID: <r>\r\n\r\n<f/>\r\n--b--\r\n",
+        ),
+        (
+            "same id, other brackets and spaces",
+            "multipart/related; boundary=b",
+            b"--b\r\nContent-ID: <r>\r\n\r\n<r/>\r\n--b\r\nContent-ID:  < r > \r\n\r\n<f/>\r\n--b--\r\n",
+        ),
+        (
+            "two Content-ID headers in one part",
+            "multipart/related; boundary=b",
+            b"--b\r\nContent-ID: <r>\r\nContent-ID: <s>\r\n\r\n<r/>\r\n--b--\r\n",
+        ),
+    ];
+    for (what, ct, body) in cases {
+        let e = mtom::parse(ct, body).unwrap_err();
+        assert!(is_mime_error(&e), "{what}: {e}");
+        assert!(e.to_string().contains("Content-ID"), "{what}: {e}");
+        let msg = [format!("Content-Type: {ct}\r\n\r\n").as_bytes(), body].concat();
+        assert!(mtom::parse_message(&msg).is_err(), "{what}");
+    }
+    // Parts without a Content-ID are not duplicates of each other.
+    let m = mtom::parse(
+        "multipart/related; boundary=b",
+        b"--b\r\n\r\n<r/>\r\n--b\r\n\r\nA\r\n--b\r\n\r\nB\r\n--b--\r\n",
+    )
+    .unwrap();
+    assert_eq!(m.parts.len(), 2);
+    assert_eq!(&m.parts[1].bytes[..], b"B");
+}
+
+/// The one MIME parser: its limits and answers are those of `soap::mtom`, for the verifier
+/// too (which used to have its own parser: 1 000 parts, no header limit).
+#[test]
+fn verifier_reads_mime_with_the_same_parser() {
+    use dmp_core::xmldsig::{self, VerifyOptions};
+    let options = VerifyOptions::new(chrono::DateTime::UNIX_EPOCH);
+    // 2 000 parts: within the limit of the parser (10 000), so the verifier reads them too.
+    let mut body = b"Content-Type: multipart/related; boundary=b\r\n\r\n--b\r\nContent-ID: <r>\r\n\r\n<r/>\r\n".to_vec();
+    for i in 0..2000 {
+        body.extend_from_slice(format!("--b\r\nContent-ID: <p{i}>\r\n\r\nx\r\n").as_bytes());
+    }
+    body.extend_from_slice(b"--b--\r\n");
+    assert_eq!(mtom::parse_message(&body).unwrap().parts.len(), 2000);
+    assert!(xmldsig::verify(&body, &options).unwrap().is_empty());
+    // A 100 KB header: refused by both.
+    let huge = [
+        &b"--b\r\nContent-ID: <r>\r\nX: "[..],
+        &vec![b'a'; 100_000],
+        b"\r\n\r\n<r/>\r\n--b--\r\n",
+    ]
+    .concat();
+    assert!(mtom::parse_message(&huge).is_err());
+    assert!(is_mime_error(
+        &xmldsig::verify(&huge, &options).unwrap_err()
+    ));
+    // A duplicate Content-ID: refused by both.
+    let dup =
+        b"--b\r\nContent-ID: <r>\r\n\r\n<r/>\r\n--b\r\nContent-ID: <r>\r\n\r\n<f/>\r\n--b--\r\n";
+    assert!(mtom::parse_message(dup).is_err());
+    assert!(is_mime_error(&xmldsig::verify(dup, &options).unwrap_err()));
+    // `start` naming the last part: both take it as the root.
+    let last = b"Content-Type: multipart/related; boundary=b; start=\"<r>\"\r\n\r\n\
+                 --b\r\nContent-ID: <a>\r\n\r\nnot xml\r\n--b\r\nContent-ID: <r>\r\n\r\n<r/>\r\n--b--\r\n";
+    let m = mtom::parse_message(last).unwrap();
+    assert_eq!(m.root.content_id.as_deref(), Some("r"));
+    assert!(xmldsig::verify(last, &options).unwrap().is_empty());
+    // Plain XML and a plain SOAP HTTP message are not MIME.
+    assert!(xmldsig::verify(b"<a/>", &options).unwrap().is_empty());
+    assert!(
+        xmldsig::verify(b"Content-Type: application/soap+xml\r\n\r\n<a/>", &options)
+            .unwrap()
+            .is_empty()
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 

@@ -443,6 +443,99 @@ impl Decision {
     }
 }
 
+/// A [`Decision`] borrowed from its matrix ([`Matrix::verdict`]): outcome and basis decided,
+/// the reason sentence and the owned record built only when asked for, so that deciding for
+/// many readers × types costs the look-ups and nothing else.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict<'m> {
+    matrix: &'m Matrix,
+    reader: &'m Reader,
+    type_code: &'m str,
+    /// Allowed, denied or unknown.
+    pub outcome: Outcome,
+    /// What decided.
+    pub basis: Basis,
+    row: Option<&'m MatrixRow>,
+    cell: Option<&'m Cell>,
+}
+
+impl<'m> Verdict<'m> {
+    /// `true` when the outcome is [`Outcome::Allowed`].
+    pub fn is_allowed(&self) -> bool {
+        self.outcome == Outcome::Allowed
+    }
+
+    /// The reader's row, when one was found.
+    pub fn row(&self) -> Option<&'m MatrixRow> {
+        self.row
+    }
+
+    /// The cell, when one exists (even when the outcome ignores it: [`Basis::NotInForce`]).
+    pub fn cell(&self) -> Option<&'m Cell> {
+        self.cell
+    }
+
+    /// [`Decision::reason`]: one English sentence explaining the outcome.
+    pub fn reason(&self) -> String {
+        let id = &self.matrix.info.id;
+        let type_code = self.type_code;
+        let Some(row) = self.row else {
+            return format!(
+                "no row of matrix {id} for this reader ({}); not allowed",
+                self.reader.describe()
+            );
+        };
+        let row_id = &row.row_id;
+        match (self.basis, self.cell) {
+            (Basis::UnknownType, _) => {
+                format!("document type {type_code:?} is not in matrix {id}; not allowed")
+            }
+            (Basis::NotInForce, cell) => format!(
+                "row {row_id} is a social/medico-social row, not yet in force \
+                 (Settings::social_rows_in_force is off); {}",
+                match cell {
+                    Some(c) if c.value => format!(
+                        "would be allowed once in force (cell Y, {})",
+                        c.status.code()
+                    ),
+                    Some(c) => format!("the cell says N ({})", c.status.code()),
+                    None => "the matrix has no cell for it".to_owned(),
+                }
+            ),
+            (_, Some(c)) if c.value => format!(
+                "row {row_id} may consult {type_code} (cell Y, {}, matrix {id})",
+                c.status.code()
+            ),
+            (_, Some(c)) => format!(
+                "row {row_id} may not consult {type_code} (cell N, {}, matrix {id})",
+                c.status.code()
+            ),
+            (_, None) => {
+                format!("matrix {id} has no cell for row {row_id} × type {type_code}; unknown")
+            }
+        }
+    }
+
+    /// The owned record ([`Matrix::decide`]'s answer).
+    pub fn to_decision(&self) -> Decision {
+        let cell = self.cell();
+        Decision {
+            outcome: self.outcome,
+            basis: self.basis,
+            reason: self.reason(),
+            row_id: self.row.map(|r| r.row_id.clone()),
+            type_code: self.type_code.to_owned(),
+            cell_value: cell.map(|c| c.value),
+            provenance: cell.map(|c| Provenance {
+                status: c.status,
+                source: c.source.clone(),
+                reasoning: c.reasoning.clone(),
+                matrix_id: self.matrix.info.id.clone(),
+            }),
+        }
+    }
+}
+
 /// One version of the consultation matrix, with its indexes and [`Settings`].
 ///
 /// Immutable once built; cheap to query ([`decide`](Self::decide) does two hash look-ups).
@@ -968,118 +1061,58 @@ impl Matrix {
     /// May `reader` consult documents of type `type_code`? Never fails: an unknown reader or
     /// type is [`Outcome::Denied`] with the reason; a known row × type without a cell is
     /// [`Outcome::Unknown`]; a social row is denied while not in force (see [`Settings`]).
+    ///
+    /// The full record (owned, with its reason sentence): [`verdict`](Self::verdict) is the
+    /// same answer without allocation, for loops over many readers and types.
     pub fn decide(&self, reader: &Reader, type_code: &str) -> Decision {
+        self.verdict(reader, type_code).to_decision()
+    }
+
+    /// [`decide`](Self::decide) without building the [`Decision`]: the outcome and basis
+    /// at once, the row, cell and reason borrowed or produced on demand
+    /// ([`Verdict::reason`], [`Verdict::to_decision`]). No allocation, no formatting.
+    pub fn verdict<'m>(&'m self, reader: &'m Reader, type_code: &'m str) -> Verdict<'m> {
         match self.row_index_for(reader) {
-            Some(ri) => self.decide_row(ri, type_code),
-            None => Decision {
+            Some(ri) => self.verdict_row(ri, type_code, reader),
+            None => Verdict {
+                matrix: self,
+                reader,
+                type_code,
                 outcome: Outcome::Denied,
                 basis: Basis::UnknownReader,
-                reason: format!(
-                    "no row of matrix {} for this reader ({}); not allowed",
-                    self.info.id,
-                    reader.describe()
-                ),
-                row_id: None,
-                type_code: type_code.to_owned(),
-                cell_value: None,
-                provenance: None,
+                row: None,
+                cell: None,
             },
         }
     }
 
-    fn decide_row(&self, ri: usize, type_code: &str) -> Decision {
-        let Some(row) = self.rows.get(ri) else {
-            // Unreachable by construction; stay total.
-            return Decision {
-                outcome: Outcome::Denied,
-                basis: Basis::UnknownReader,
-                reason: "internal: row index out of range; not allowed".into(),
-                row_id: None,
-                type_code: type_code.to_owned(),
-                cell_value: None,
-                provenance: None,
-            };
+    fn verdict_row<'m>(&'m self, ri: usize, type_code: &'m str, reader: &'m Reader) -> Verdict<'m> {
+        let row = self.rows.get(ri);
+        let mut v = Verdict {
+            matrix: self,
+            reader,
+            type_code,
+            outcome: Outcome::Denied,
+            basis: Basis::UnknownReader,
+            row,
+            cell: None,
         };
-        let row_id = Some(row.row_id.clone());
+        let Some(row) = row else {
+            return v; // unreachable by construction; stay total
+        };
         let Some(&ti) = self.type_index.get(type_code) else {
-            return Decision {
-                outcome: Outcome::Denied,
-                basis: Basis::UnknownType,
-                reason: format!(
-                    "document type {type_code:?} is not in matrix {}; not allowed",
-                    self.info.id
-                ),
-                row_id,
-                type_code: type_code.to_owned(),
-                cell_value: None,
-                provenance: None,
-            };
+            v.basis = Basis::UnknownType;
+            return v;
         };
-        let cell = self.cell_at(ri, ti);
-        let provenance = cell.map(|c| Provenance {
-            status: c.status,
-            source: c.source.clone(),
-            reasoning: c.reasoning.clone(),
-            matrix_id: self.info.id.clone(),
-        });
-        let cell_value = cell.map(|c| c.value);
+        v.cell = self.cell_at(ri, ti);
         let not_in_force = row.kind == RowKind::Soc && !self.settings.social_rows_in_force;
-        let (outcome, basis, reason) = match (cell, not_in_force) {
-            (_, true) => (
-                Outcome::Denied,
-                Basis::NotInForce,
-                format!(
-                    "row {} is a social/medico-social row, not yet in force \
-                     (Settings::social_rows_in_force is off); {}",
-                    row.row_id,
-                    match cell {
-                        Some(c) if c.value => format!(
-                            "would be allowed once in force (cell Y, {})",
-                            c.status.code()
-                        ),
-                        Some(c) => format!("the cell says N ({})", c.status.code()),
-                        None => "the matrix has no cell for it".to_owned(),
-                    }
-                ),
-            ),
-            (Some(c), false) if c.value => (
-                Outcome::Allowed,
-                Basis::Cell,
-                format!(
-                    "row {} may consult {type_code} (cell Y, {}, matrix {})",
-                    row.row_id,
-                    c.status.code(),
-                    self.info.id
-                ),
-            ),
-            (Some(c), false) => (
-                Outcome::Denied,
-                Basis::Cell,
-                format!(
-                    "row {} may not consult {type_code} (cell N, {}, matrix {})",
-                    row.row_id,
-                    c.status.code(),
-                    self.info.id
-                ),
-            ),
-            (None, false) => (
-                Outcome::Unknown,
-                Basis::NoCell,
-                format!(
-                    "matrix {} has no cell for row {} × type {type_code}; unknown",
-                    self.info.id, row.row_id
-                ),
-            ),
+        (v.outcome, v.basis) = match (v.cell, not_in_force) {
+            (_, true) => (Outcome::Denied, Basis::NotInForce),
+            (Some(c), false) if c.value => (Outcome::Allowed, Basis::Cell),
+            (Some(_), false) => (Outcome::Denied, Basis::Cell),
+            (None, false) => (Outcome::Unknown, Basis::NoCell),
         };
-        Decision {
-            outcome,
-            basis,
-            reason,
-            row_id,
-            type_code: type_code.to_owned(),
-            cell_value,
-            provenance,
-        }
+        v
     }
 
     /// The allowed decisions for `reader`, one per readable document type, in the matrix's
@@ -1090,8 +1123,9 @@ impl Matrix {
         };
         self.types
             .iter()
-            .map(|t| self.decide_row(ri, &t.type_code))
-            .filter(Decision::is_allowed)
+            .map(|t| self.verdict_row(ri, &t.type_code, reader))
+            .filter(Verdict::is_allowed)
+            .map(|v| v.to_decision())
             .collect()
     }
 
@@ -1102,8 +1136,9 @@ impl Matrix {
         staff
             .iter()
             .enumerate()
-            .map(|(i, r)| (i, self.decide(r, type_code)))
-            .filter(|(_, d)| d.is_allowed())
+            .map(|(i, r)| (i, self.verdict(r, type_code)))
+            .filter(|(_, v)| v.is_allowed())
+            .map(|(i, v)| (i, v.to_decision()))
             .collect()
     }
 }

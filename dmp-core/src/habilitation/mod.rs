@@ -26,7 +26,7 @@ pub mod rights;
 
 pub use matrix::{
     Basis, Cell, CellStatus, Decision, DocumentType, Matrix, MatrixData, MatrixInfo, MatrixRow,
-    Outcome, Provenance, Reader, RowKind, Settings,
+    Outcome, Provenance, Reader, RowKind, Settings, Verdict,
 };
 pub use report::{
     ConsultStatus, ConsultVerdict, FeedVerdict, ReadableType, StaffEntry, StaffList, StaffReport,

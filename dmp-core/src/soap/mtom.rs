@@ -41,7 +41,9 @@
 //! or starting directly with the first delimiter, as the official TD2.1 sample file does
 //! (the boundary is then read from that line). CRLF and bare LF line ends are both accepted.
 //! Parts are borrowed from the input when their transfer encoding is `binary`, `8bit` or
-//! `7bit` (zero copy), decoded when `base64`; `quoted-printable` is refused. Limits: 16 KiB of
+//! `7bit` (zero copy), decoded when `base64`; `quoted-printable` is refused. Content-IDs are
+//! unique in a message (RFC 2392), and a part has at most one `Content-ID`, `Content-Type` and
+//! `Content-Transfer-Encoding` header: a duplicate is refused. Limits: 16 KiB of
 //! headers per part, 100 headers per part, 10 000 parts; a truncated message (no closing
 //! delimiter) is an error. Errors are [`Error::Data`] with source `"mime"`.
 
@@ -560,6 +562,7 @@ pub fn parse<'a>(content_type: &str, body: &'a [u8]) -> Result<Multipart<'a>> {
         return Err(mime_error("the boundary is empty or longer than 200 bytes"));
     }
     let mut parts = parse_body(&boundary, body)?;
+    check_unique_content_ids(&parts)?;
     let root_index = match ct.param("start") {
         Some(start) => {
             let start = strip_angle(start);
@@ -577,6 +580,50 @@ pub fn parse<'a>(content_type: &str, body: &'a [u8]) -> Result<Multipart<'a>> {
         root,
         parts,
     })
+}
+
+/// RFC 2392: a Content-ID names one part of the message. A second part with the same
+/// Content-ID (a forged part after the genuine one, two root parts) would let a reader bind
+/// one part and a receiver another: refused. Linear (one hash set).
+fn check_unique_content_ids(parts: &[MimePart<'_>]) -> Result<()> {
+    let mut seen = std::collections::HashSet::with_capacity(parts.len());
+    for (index, p) in parts.iter().enumerate() {
+        if let Some(cid) = p.content_id.as_deref() {
+            if !seen.insert(cid) {
+                return Err(mime_error(format!(
+                    "part {index}: Content-ID <{}> is already used by another part (RFC 2392: \
+                     Content-IDs are unique)",
+                    truncate(cid)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads `message` as a whole multipart message ([`parse_message`]) when it is one: it starts
+/// (after a BOM and white space) with a delimiter line, or with HTTP headers whose
+/// `Content-Type` is `multipart/*`. `None` when it is XML (starts with `<`) or an HTTP message
+/// of another type; an HTTP head that cannot be read is an error.
+pub fn parse_if_multipart(message: &[u8]) -> Result<Option<Multipart<'_>>> {
+    let trimmed = message.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(message);
+    let start = trimmed
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(trimmed.len());
+    let rest = trimmed.get(start..).unwrap_or_default();
+    if rest.starts_with(b"<") {
+        return Ok(None);
+    }
+    if rest.starts_with(b"--") {
+        return parse_message(rest).map(Some);
+    }
+    let (ct, body) = split_http(rest)?;
+    let multipart = ContentType::parse(&ct).is_ok_and(|t| t.media_type.starts_with("multipart/"));
+    if !multipart {
+        return Ok(None);
+    }
+    parse(&ct, body).map(Some)
 }
 
 /// Parses a whole message: HTTP headers (optionally after a request or status line), a blank
@@ -713,6 +760,9 @@ fn split_headers(data: &[u8], max: usize) -> Option<(&[u8], &[u8])> {
 
 fn head_lines(head: &[u8]) -> Result<Vec<&str>> {
     let text = std::str::from_utf8(head).map_err(|_| mime_error("headers are not valid UTF-8"))?;
+    if text.is_empty() {
+        return Ok(Vec::new()); // a part without headers (RFC 2046 §5.1.1)
+    }
     Ok(text
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
@@ -821,9 +871,26 @@ fn read_part(raw: &[u8], index: usize) -> Result<MimePart<'_>> {
              bytes of headers)"
         ))
     })?;
-    let lines = head_lines(head).map_err(|e| mime_error(format!("part {index}: {e}")))?;
-    let headers = fold_headers(&lines, MAX_PART_HEADERS)
-        .map_err(|e| mime_error(format!("part {index}: {e}")))?;
+    let in_part = |e: Error| match e {
+        Error::Data { message, .. } => mime_error(format!("part {index}: {message}")),
+        other => other,
+    };
+    let lines = head_lines(head).map_err(in_part)?;
+    let headers = fold_headers(&lines, MAX_PART_HEADERS).map_err(in_part)?;
+    // A header that decides how the part is read or bound must be there once: with two
+    // Content-IDs a reader would bind the first and another reader the last.
+    for name in ["content-id", "content-type", "content-transfer-encoding"] {
+        let n = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .count();
+        if n > 1 {
+            return Err(mime_error(format!(
+                "part {index}: {n} {} headers (at most one)",
+                canonical_header_name(name)
+            )));
+        }
+    }
     let get = |name: &str| {
         headers
             .iter()
@@ -857,6 +924,15 @@ fn read_part(raw: &[u8], index: usize) -> Result<MimePart<'_>> {
         headers,
         bytes,
     })
+}
+
+fn canonical_header_name(lower: &str) -> &str {
+    match lower {
+        "content-id" => "Content-ID",
+        "content-type" => "Content-Type",
+        "content-transfer-encoding" => "Content-Transfer-Encoding",
+        other => other,
+    }
 }
 
 /// First occurrence of `needle` in `hay` at or after `from`.

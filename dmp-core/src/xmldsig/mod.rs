@@ -65,14 +65,14 @@
 //!
 //! [`verify`] accepts a whole MTOM message: when the input starts with a MIME boundary line
 //! (`--…`) or with MIME headers (`Content-Type: multipart/related; boundary=…`), it is split
-//! ([`split_multipart`]) and every part that is XML is searched for signatures
-//! ([`SignatureReport::part`] names the part by its `Content-ID`). For an XDS.b
+//! by the one MIME parser of the crate ([`crate::soap::mtom::parse_if_multipart`]: a duplicate
+//! Content-ID is refused) and every part that is XML, the root first, is searched for
+//! signatures ([`SignatureReport::part`] names the part by its `Content-ID`). For an XDS.b
 //! *ProvideAndRegisterDocumentSet* the documents carried as attachments are also made
 //! available to the manifest check under `urn:oid:<XDSDocumentEntry.uniqueId>` (from the
 //! message's own metadata), unless the caller supplies that URI in [`VerifyOptions::parts`].
 //! Only the `binary`, `8bit`, `7bit` and `base64` transfer encodings are read.
 
-mod mime;
 mod sign;
 mod verify;
 
@@ -85,7 +85,6 @@ use chrono::{DateTime, Utc};
 use crate::crypto::{Certificate, DigestAlgorithm, SignatureAlgorithm};
 use crate::xml::reader::Limits;
 
-pub use mime::{split_multipart, MimePart, Multipart};
 pub use sign::{sign_enveloped, EnvelopedOptions};
 pub use verify::verify;
 

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use super::mime::{split_multipart, Multipart};
 use super::{
     decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, ReferenceReport,
     SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS,
@@ -10,6 +9,7 @@ use super::{
 };
 use crate::crypto::{verify_chain, Certificate, DigestAlgorithm, DnStyle, SignatureAlgorithm};
 use crate::error::{Error, Result};
+use crate::soap::mtom::{self, Multipart};
 use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
 use crate::xml::tree::{Element, ElementId, Tree, XML_NS};
 
@@ -135,7 +135,7 @@ impl Parts<'_> {
 /// empty list when there is none. Errors: the input (or the root part of a multipart
 /// message) is not well-formed UTF-8 XML, or the MIME structure is broken.
 pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureReport>> {
-    let Some(message) = split_multipart(input)? else {
+    let Some(message) = mtom::parse_if_multipart(input)? else {
         // A plain SOAP request as `dmp request` writes it: HTTP headers, then the envelope.
         let xml = if looks_like_xml(input) {
             input
@@ -149,26 +149,23 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
         };
         return Ok(verify_tree(&tree, None, options, &parts));
     };
-    let root = message
-        .parts
-        .get(message.root)
-        .ok_or_else(|| Error::data("mime", 0, "no root part"))?;
-    let root_tree = Tree::parse(&root.body, &options.limits)?;
+    let root_tree = Tree::parse(&message.root.bytes, &options.limits)?;
     let parts = Parts {
         caller: &options.parts,
         found: xds_documents(&root_tree, &message),
     };
     let mut reports = Vec::new();
+    let root_name = message.root.content_id.clone();
+    let root_name = root_name.unwrap_or_else(|| "root part".to_owned());
+    reports.extend(verify_tree(&root_tree, Some(root_name), options, &parts));
     for (i, part) in message.parts.iter().enumerate() {
         let name = part
             .content_id
             .clone()
-            .unwrap_or_else(|| format!("part {}", i + 1));
-        if i == message.root {
-            reports.extend(verify_tree(&root_tree, Some(name), options, &parts));
-        } else if looks_like_xml(&part.body) {
+            .unwrap_or_else(|| format!("part {}", i + 2));
+        if looks_like_xml(&part.bytes) {
             // An attachment that is not well-formed XML carries no signature we can check.
-            if let Ok(tree) = Tree::parse(&part.body, &options.limits) {
+            if let Ok(tree) = Tree::parse(&part.bytes, &options.limits) {
                 reports.extend(verify_tree(&tree, Some(name), options, &parts));
             }
         }
@@ -191,7 +188,7 @@ const DOC_UNIQUE_ID: &str = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab";
 
 /// The documents of an XDS.b ProvideAndRegisterDocumentSet carried as MTOM attachments, under
 /// `urn:oid:<uniqueId>`.
-fn xds_documents<'m>(tree: &Tree, message: &'m Multipart) -> HashMap<String, &'m [u8]> {
+fn xds_documents<'m>(tree: &Tree, message: &'m Multipart<'_>) -> HashMap<String, &'m [u8]> {
     let mut unique_ids: HashMap<&str, &str> = HashMap::new();
     for eo in tree.elements().filter(|e| e.is(RIM_NS, "ExtrinsicObject")) {
         let Some(id) = eo.attr("id") else { continue };
@@ -216,17 +213,13 @@ fn xds_documents<'m>(tree: &Tree, message: &'m Multipart) -> HashMap<String, &'m
             continue;
         };
         let cid = percent_decode(cid);
-        if let Some(part) = message
-            .parts
-            .iter()
-            .find(|p| p.content_id.as_deref() == Some(cid.as_str()))
-        {
+        if let Some(part) = message.part(&cid) {
             let uri = if unique.starts_with("urn:") {
                 (*unique).to_owned()
             } else {
                 format!("urn:oid:{unique}")
             };
-            found.insert(uri, part.body.as_slice());
+            found.insert(uri, part.bytes.as_ref());
         }
     }
     found
