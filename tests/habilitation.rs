@@ -510,7 +510,6 @@ fn verdict_agrees_with_decide_everywhere() {
     for in_force in [false, true] {
         let m = base.clone().with_settings(Settings {
             social_rows_in_force: in_force,
-            ..base.settings()
         });
         for r in &readers {
             for t in &types {

@@ -65,6 +65,44 @@ pub use identity::{CheckedSigner, SigningIdentity};
 
 use crate::error::{Error, Result};
 
+/// A digest being computed ([`DigestAlgorithm::start`]). SHA-1 is RustCrypto's `sha1`
+/// (≈ 4× faster than ring's on the feed path's megabytes), SHA-256 ring's.
+#[derive(Clone)]
+pub struct DigestContext(RunningDigest);
+
+#[derive(Clone)]
+enum RunningDigest {
+    Sha1(sha1::Sha1),
+    Sha256(ring::digest::Context),
+}
+
+impl DigestContext {
+    /// Adds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        match &mut self.0 {
+            RunningDigest::Sha1(h) => sha1::Digest::update(h, data),
+            RunningDigest::Sha256(h) => h.update(data),
+        }
+    }
+
+    /// The digest of everything added.
+    pub fn finish(self) -> Vec<u8> {
+        match self.0 {
+            RunningDigest::Sha1(h) => sha1::Digest::finalize(h).to_vec(),
+            RunningDigest::Sha256(h) => h.finish().as_ref().to_vec(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DigestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            RunningDigest::Sha1(_) => "DigestContext(SHA-1)",
+            RunningDigest::Sha256(_) => "DigestContext(SHA-256)",
+        })
+    }
+}
+
 /// Digest algorithms of XML-DSig references.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DigestAlgorithm {
@@ -98,11 +136,19 @@ impl DigestAlgorithm {
 
     /// The digest of `data`.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        let alg = match self {
-            DigestAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-            DigestAlgorithm::Sha256 => &ring::digest::SHA256,
-        };
-        ring::digest::digest(alg, data).as_ref().to_vec()
+        let mut d = self.start();
+        d.update(data);
+        d.finish()
+    }
+
+    /// A running digest, fed in chunks (a canonical form as it is written).
+    pub fn start(self) -> DigestContext {
+        DigestContext(match self {
+            DigestAlgorithm::Sha1 => RunningDigest::Sha1(<sha1::Sha1 as sha1::Digest>::new()),
+            DigestAlgorithm::Sha256 => {
+                RunningDigest::Sha256(ring::digest::Context::new(&ring::digest::SHA256))
+            }
+        })
     }
 
     /// The digest length in bytes.

@@ -550,8 +550,9 @@ pub struct Matrix {
     cell_count: usize,
     row_index: HashMap<String, usize>,
     type_index: HashMap<String, usize>,
-    /// code system → code → row.
-    code_index: HashMap<String, HashMap<String, usize>>,
+    /// code system → code → row. The systems are a handful (TRE_G15, local): a list scanned
+    /// before one hash look-up is faster than two hash look-ups (see `benches/habilitation.rs`).
+    code_index: Vec<(String, HashMap<String, usize>)>,
 }
 
 impl Matrix {
@@ -928,6 +929,7 @@ impl Matrix {
                 *slot = Some(cell);
             }
         }
+        let code_index = code_index.into_iter().collect();
         Matrix {
             info,
             settings: Settings::default(),
@@ -1031,7 +1033,8 @@ impl Matrix {
     }
 
     fn by_code(&self, system: &str, code: &str) -> Option<usize> {
-        self.code_index.get(system)?.get(code).copied()
+        let (_, by_code) = self.code_index.iter().find(|(s, _)| s == system)?;
+        by_code.get(code).copied()
     }
 
     fn row_index_for(&self, reader: &Reader) -> Option<usize> {

@@ -51,13 +51,12 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 
 use crate::crypto::{DigestAlgorithm, Signer};
 use crate::error::{Error, Result};
-use crate::xml::c14n::{canonicalize, C14nMethod, C14N_10_WITH_COMMENTS};
+use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod, C14N_10_WITH_COMMENTS};
 use crate::xml::reader::Limits;
-use crate::xml::tree::Tree;
+use crate::xml::tree::{ElementId, Tree};
 use crate::xml::writer::check_chars;
 use crate::xmldsig::{
-    b64, digest_c14n, escape_attr, escape_text, DSIG_NS, MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE,
-    XADES_NS,
+    b64, escape_attr, escape_text, DSIG_NS, MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, XADES_NS,
 };
 
 /// The `Id` of the manifest.
@@ -150,6 +149,19 @@ fn err(message: impl Into<String>) -> Error {
     Error::crypto("signature", message)
 }
 
+/// The digest of the canonical form of `apex` (`None`: the whole document), hashed as it is
+/// written (no copy of the canonical form; SHA-1 through the faster `crypto` digest).
+fn c14n_digest(
+    tree: &Tree,
+    apex: Option<ElementId>,
+    method: &C14nMethod,
+    alg: DigestAlgorithm,
+) -> Result<Vec<u8>> {
+    let mut d = alg.start();
+    canonicalize_with(tree, apex, None, method, &mut |chunk| d.update(chunk))?;
+    Ok(d.finish())
+}
+
 /// Signs a manifest of `references` with an enveloping XAdES signature and returns the
 /// signature document (see the module documentation for the layout and the decisions).
 ///
@@ -203,7 +215,7 @@ pub fn sign_manifest(
             DigestSource::C14nWithComments(bytes) => {
                 let tree = Tree::parse(bytes, &options.limits)?;
                 let method = C14nMethod::Inclusive { comments: true };
-                (true, digest_c14n(&tree, None, None, &method, alg)?)
+                (true, c14n_digest(&tree, None, &method, alg)?)
             }
             DigestSource::Precomputed(v) => (false, v.clone()),
         };
@@ -334,17 +346,10 @@ pub fn sign_manifest(
             .ok_or_else(|| err(format!("internal error: #{id} lost")))
     };
     let plain = C14nMethod::Inclusive { comments: false };
-    let manifest_digest = b64(&digest_c14n(
-        &tree,
-        Some(find(MANIFEST_ID)?),
-        None,
-        &plain,
-        alg,
-    )?);
-    let props_digest = b64(&digest_c14n(
+    let manifest_digest = b64(&c14n_digest(&tree, Some(find(MANIFEST_ID)?), &plain, alg)?);
+    let props_digest = b64(&c14n_digest(
         &tree,
         Some(find(SIGNED_PROPERTIES_ID)?),
-        None,
         &plain,
         alg,
     )?);

@@ -89,7 +89,6 @@ pub use sign::{sign_enveloped, EnvelopedOptions};
 pub use verify::verify;
 
 pub(crate) use sign::{b64, escape_attr, escape_text};
-pub(crate) use verify::digest_c14n;
 
 /// The XML-DSig namespace.
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
