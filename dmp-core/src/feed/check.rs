@@ -74,7 +74,7 @@ impl CheckReport {
             if let Some(subject) = s.signer_subject() {
                 let _ = writeln!(out, "  signer: {subject}");
             }
-            let _ = writeln!(out, "  chain: {:?}", s.chain);
+            let _ = writeln!(out, "  chain: {}", s.chain);
             for m in &s.manifest {
                 let _ = writeln!(out, "  manifest {}: {}", m.uri, m.status);
             }

@@ -82,7 +82,7 @@ use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 
-use crate::crypto::{Certificate, DigestAlgorithm, SignatureAlgorithm};
+use crate::crypto::{Certificate, DigestAlgorithm, SignatureAlgorithm, UsagePolicy};
 use crate::xml::reader::Limits;
 
 pub use mime::{split_multipart, MimePart, Multipart};
@@ -126,10 +126,48 @@ pub struct VerifyOptions {
     pub parts: HashMap<String, Vec<u8>>,
     /// Limits of the XML parser (default: [`Limits::default`]).
     pub limits: Limits,
+    /// Caps on signatures and references (default: [`SignatureLimits::default`]).
+    pub signature_limits: SignatureLimits,
+    /// What the signer's certificate must allow (default [`UsagePolicy::DmpSignature`]: the
+    /// DMP's rule, the same as for signing; [`UsagePolicy::AllowInvalid`] also skips the
+    /// validity dates when no trusted roots are given).
+    pub usage: UsagePolicy,
+}
+
+/// Caps of the verifier, so that the work it does on any input within them is linear in the
+/// input's size: at most `max_signatures × max_references` canonicalisations of the document
+/// (each distinct target is canonicalised once), plus one parse of each manifest part. The
+/// parser's own limits ([`Limits`]) bound what one document may hold; these bound what a
+/// signature may ask the verifier to do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignatureLimits {
+    /// Most `ds:Signature` elements in one XML document (one MIME part). Default 4: a DMP
+    /// message carries one or two (the VIHF, the XAdES of the submission set). More is an
+    /// error of [`verify`].
+    pub max_signatures: usize,
+    /// Most `Reference` elements in one `SignedInfo` or `ds:Manifest`. Default 32: a VIHF
+    /// has one, a XAdES `SignedInfo` two, its manifest one per document plus the submission
+    /// set. More makes the signature invalid ([`Failure::TooLarge`]).
+    pub max_references: usize,
+}
+
+impl SignatureLimits {
+    /// The default caps (see each field).
+    pub const DEFAULT: SignatureLimits = SignatureLimits {
+        max_signatures: 4,
+        max_references: 32,
+    };
+}
+
+impl Default for SignatureLimits {
+    fn default() -> Self {
+        SignatureLimits::DEFAULT
+    }
 }
 
 impl VerifyOptions {
-    /// No trusted roots (chain not checked), no parts, default limits; checks at `at`.
+    /// No trusted roots (chain not checked), no parts, default limits, the DMP's usage
+    /// policy; checks at `at`.
     pub fn new(at: DateTime<Utc>) -> Self {
         VerifyOptions {
             trust: None,
@@ -137,6 +175,8 @@ impl VerifyOptions {
             at,
             parts: HashMap::new(),
             limits: Limits::default(),
+            signature_limits: SignatureLimits::DEFAULT,
+            usage: UsagePolicy::DmpSignature,
         }
     }
 
@@ -179,8 +219,15 @@ pub enum Failure {
     /// `SignatureValue` does not verify over `SignedInfo` with the certificate's key.
     BadSignatureValue(String),
     /// The certificate chain failed (untrusted root, expired or not yet valid certificate,
-    /// bad link).
+    /// bad link), or, without trusted roots, the signer's certificate is not valid at
+    /// [`VerifyOptions::at`].
     Certificate(String),
+    /// The signer's certificate may not make this signature under [`VerifyOptions::usage`]
+    /// (an authentication certificate, a CA…): the same rule as for signing.
+    KeyUsage(String),
+    /// The signature asks for more work than [`SignatureLimits`] allows (too many
+    /// references): refused before any of it is done.
+    TooLarge(String),
     /// A supplied manifest part does not match its reference's digest.
     ManifestDigestMismatch {
         /// The manifest reference URI.
@@ -199,6 +246,8 @@ impl fmt::Display for Failure {
             Failure::CertificateMismatch(m) => write!(f, "signing certificate mismatch: {m}"),
             Failure::BadSignatureValue(m) => write!(f, "bad signature value: {m}"),
             Failure::Certificate(m) => write!(f, "untrusted or expired certificate: {m}"),
+            Failure::KeyUsage(m) => write!(f, "certificate not allowed to sign: {m}"),
+            Failure::TooLarge(m) => write!(f, "over the verifier's limits: {m}"),
             Failure::ManifestDigestMismatch { uri } => {
                 write!(f, "manifest digest mismatch on reference {uri}")
             }
@@ -282,6 +331,22 @@ pub enum ChainStatus {
     Trusted(Vec<String>),
     /// The chain failed; the reason.
     Failed(String),
+    /// Trusted roots were given but the chain was not checked, because the signature had
+    /// already failed (bad signature value, malformed signature…); the reason.
+    Skipped(String),
+}
+
+impl fmt::Display for ChainStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainStatus::NotChecked => f.write_str("not checked (no trusted roots given)"),
+            ChainStatus::Trusted(path) => write!(f, "trusted ({})", path.join(" <- ")),
+            ChainStatus::Failed(m) => write!(f, "FAILED: {m}"),
+            ChainStatus::Skipped(why) => {
+                write!(f, "not checked: the signature failed first ({why})")
+            }
+        }
+    }
 }
 
 /// The verdict on one `ds:Signature`.

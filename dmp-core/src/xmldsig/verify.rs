@@ -1,6 +1,8 @@
 //! The verifier (see the module documentation of [`crate::xmldsig`]).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::mime::{split_multipart, Multipart};
 use super::{
@@ -8,9 +10,13 @@ use super::{
     SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS,
     MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, WSU_NS, XADES_NS,
 };
-use crate::crypto::{verify_chain, Certificate, DigestAlgorithm, DnStyle, SignatureAlgorithm};
+use crate::crypto::{
+    check_key_usage, check_validity, verify_chain, Certificate, DigestAlgorithm, DnStyle,
+    SignatureAlgorithm, UsagePolicy,
+};
 use crate::error::{Error, Result};
 use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
+use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, ElementId, Tree, XML_NS};
 
 /// A running digest.
@@ -113,19 +119,91 @@ fn lines(tree: &Tree, ids: &[(ElementId, bool)]) -> String {
 }
 
 /// Parts for manifest references: the caller's first, then those found in the message.
+/// Each part is parsed at most once and digested once per method, however many references
+/// name it.
 struct Parts<'a> {
     caller: &'a HashMap<String, Vec<u8>>,
     found: HashMap<String, &'a [u8]>,
+    /// Parts parsed so far, by URI (or why they could not be).
+    trees: RefCell<HashMap<String, Rc<std::result::Result<Tree, String>>>>,
+    /// Digests computed so far, by URI, method and algorithm (or why they could not be).
+    digests: RefCell<HashMap<PartKey, std::result::Result<Vec<u8>, String>>>,
 }
 
-impl Parts<'_> {
+/// A part's URI, its canonicalisation (none: the raw bytes) and the digest algorithm.
+type PartKey = (String, Option<MethodKey>, DigestAlgorithm);
+
+impl<'a> Parts<'a> {
+    fn new(caller: &'a HashMap<String, Vec<u8>>, found: HashMap<String, &'a [u8]>) -> Self {
+        Parts {
+            caller,
+            found,
+            trees: RefCell::new(HashMap::new()),
+            digests: RefCell::new(HashMap::new()),
+        }
+    }
+
     fn get(&self, uri: &str) -> Option<&[u8]> {
         self.caller
             .get(uri)
             .map(Vec::as_slice)
             .or_else(|| self.found.get(uri).copied())
     }
+
+    /// The digest of `bytes` (the part under `uri`), canonicalised with `method` if any.
+    fn digest(
+        &self,
+        uri: &str,
+        bytes: &[u8],
+        method: Option<&C14nMethod>,
+        alg: DigestAlgorithm,
+        limits: &Limits,
+    ) -> std::result::Result<Vec<u8>, String> {
+        let key = (uri.to_owned(), method.map(method_key), alg);
+        if let Some(d) = self.digests.borrow().get(&key) {
+            return d.clone();
+        }
+        let computed = match method {
+            None => Ok(alg.digest(bytes)),
+            Some(method) => {
+                let parsed = self.trees.borrow().get(uri).cloned();
+                let tree = parsed.unwrap_or_else(|| {
+                    let t = Rc::new(Tree::parse(bytes, limits).map_err(|e| {
+                        format!("the part is not XML that can be canonicalised: {e}")
+                    }));
+                    self.trees
+                        .borrow_mut()
+                        .insert(uri.to_owned(), Rc::clone(&t));
+                    t
+                });
+                match tree.as_ref() {
+                    Ok(tree) => {
+                        digest_c14n(tree, None, None, method, alg).map_err(|e| e.to_string())
+                    }
+                    Err(m) => Err(m.clone()),
+                }
+            }
+        };
+        self.digests.borrow_mut().insert(key, computed.clone());
+        computed
+    }
 }
+
+/// A canonicalisation method as a map key: its URI and its prefix list.
+type MethodKey = (&'static str, String);
+
+fn method_key(method: &C14nMethod) -> MethodKey {
+    let prefixes = match method {
+        C14nMethod::Exclusive {
+            inclusive_prefixes, ..
+        } => inclusive_prefixes.join(" "),
+        C14nMethod::Inclusive { .. } => String::new(),
+    };
+    (method.uri(), prefixes)
+}
+
+/// The source name of the verifier's errors.
+const SOURCE: &str = "xmldsig";
 
 /// Verifies every XML signature of `input`: an XML document (SAML assertion, standalone
 /// XAdES signature, SOAP envelope) or a MIME multipart message (SOAP with MTOM
@@ -143,21 +221,15 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
             crate::soap::mtom::split_http(input).map_or(input, |(_, body)| body)
         };
         let tree = Tree::parse(xml, &options.limits)?;
-        let parts = Parts {
-            caller: &options.parts,
-            found: HashMap::new(),
-        };
-        return Ok(verify_tree(&tree, None, options, &parts));
+        let parts = Parts::new(&options.parts, HashMap::new());
+        return verify_tree(&tree, None, options, &parts);
     };
     let root = message
         .parts
         .get(message.root)
         .ok_or_else(|| Error::data("mime", 0, "no root part"))?;
     let root_tree = Tree::parse(&root.body, &options.limits)?;
-    let parts = Parts {
-        caller: &options.parts,
-        found: xds_documents(&root_tree, &message),
-    };
+    let parts = Parts::new(&options.parts, xds_documents(&root_tree, &message));
     let mut reports = Vec::new();
     for (i, part) in message.parts.iter().enumerate() {
         let name = part
@@ -165,11 +237,11 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
             .clone()
             .unwrap_or_else(|| format!("part {}", i + 1));
         if i == message.root {
-            reports.extend(verify_tree(&root_tree, Some(name), options, &parts));
+            reports.extend(verify_tree(&root_tree, Some(name), options, &parts)?);
         } else if looks_like_xml(&part.body) {
             // An attachment that is not well-formed XML carries no signature we can check.
             if let Ok(tree) = Tree::parse(&part.body, &options.limits) {
-                reports.extend(verify_tree(&tree, Some(name), options, &parts));
+                reports.extend(verify_tree(&tree, Some(name), options, &parts)?);
             }
         }
     }
@@ -261,6 +333,8 @@ struct Ctx<'a> {
     index: &'a IdIndex,
     options: &'a VerifyOptions,
     parts: &'a Parts<'a>,
+    /// Digests computed so far in this document.
+    digests: RefCell<HashMap<DigestKey, Vec<u8>>>,
 }
 
 fn verify_tree(
@@ -268,13 +342,29 @@ fn verify_tree(
     part: Option<String>,
     options: &VerifyOptions,
     parts: &Parts<'_>,
-) -> Vec<SignatureReport> {
+) -> Result<Vec<SignatureReport>> {
+    let signatures: Vec<Element<'_>> = tree
+        .elements()
+        .filter(|e| e.is(DSIG_NS, "Signature"))
+        .collect();
+    let max = options.signature_limits.max_signatures;
+    if let Some(extra) = signatures.get(max) {
+        return Err(Error::data(
+            part.as_deref().unwrap_or(SOURCE),
+            extra.line(),
+            format!(
+                "{} signatures in one document, at most {max} are accepted",
+                signatures.len()
+            ),
+        ));
+    }
     let index = IdIndex::build(tree);
     let ctx = Ctx {
         tree,
         index: &index,
         options,
         parts,
+        digests: RefCell::new(HashMap::new()),
     };
     let doc_failure = index.strong_duplicate().map(|v| {
         Failure::Wrapping(format!(
@@ -286,7 +376,7 @@ fn verify_tree(
     let mut reports = Vec::new();
     let mut claims: HashMap<ElementId, usize> = HashMap::new();
     let mut clashes: Vec<(usize, usize, String)> = Vec::new();
-    for sig in tree.elements().filter(|e| e.is(DSIG_NS, "Signature")) {
+    for sig in signatures {
         let n = reports.len();
         let (mut report, resolved) = verify_signature(&ctx, sig, part.clone());
         for id in resolved {
@@ -322,7 +412,7 @@ fn verify_tree(
             }
         }
     }
-    reports
+    Ok(reports)
 }
 
 fn signed_element(e: Element<'_>) -> SignedElement {
@@ -356,6 +446,11 @@ fn verify_signature(
     let mut resolved = Vec::new();
     if let Err(f) = check_signature(ctx, sig, &mut report, &mut resolved) {
         report.failure.get_or_insert(f);
+    }
+    if let (Some(_), ChainStatus::NotChecked, Some(f)) =
+        (&ctx.options.trust, &report.chain, &report.failure)
+    {
+        report.chain = ChainStatus::Skipped(f.to_string());
     }
     (report, resolved)
 }
@@ -410,10 +505,10 @@ fn check_signature<'t>(
             other.qname()
         )));
     }
+    check_reference_count(ctx, "SignedInfo", refs.len())?;
 
-    // 1. SignedInfo references.
-    let mut signed_properties = None;
-    let mut manifests = Vec::new();
+    // 1. Resolve the references (no canonicalisation yet).
+    let mut targets = Vec::with_capacity(refs.len());
     for r in &refs {
         let mut rr = ReferenceReport {
             uri: r.attr("URI").unwrap_or("").to_owned(),
@@ -421,63 +516,21 @@ fn check_signature<'t>(
             element: None,
             digest_ok: false,
         };
-        let mut target_id = None;
-        let outcome = same_document_reference(ctx, sig, *r, &mut rr, &mut target_id);
-        let type_uri = rr.type_uri.clone();
-        report.references.push(rr);
-        resolved.extend(target_id);
-        let target = match outcome {
-            Ok(t) => t,
+        match resolve_reference(ctx, sig, *r, &mut rr, resolved) {
+            Ok(t) => targets.push(Some(t)),
             Err(f) => {
                 note(report, f);
-                continue;
+                targets.push(None);
             }
-        };
-        let e = target.unwrap_or_else(|| ctx.tree.root());
-        let inside = e != sig && sig.contains(e.id());
-        if e.is(XADES_NS, "SignedProperties") {
-            if !inside {
-                note(
-                    report,
-                    Failure::Wrapping(format!(
-                    "the SignedProperties referenced by #{} (line {}) is not inside the signature",
-                    e.attr("Id").unwrap_or(""),
-                    e.line()
-                )),
-                );
-                continue;
-            }
-            signed_properties = Some(e);
-        } else if e.is(DSIG_NS, "Manifest") {
-            if !inside {
-                note(
-                    report,
-                    Failure::Wrapping(format!(
-                        "the Manifest referenced by #{} (line {}) is not inside the signature",
-                        e.attr("Id").unwrap_or(""),
-                        e.line()
-                    )),
-                );
-                continue;
-            }
-            manifests.push(e);
-        } else if type_uri.as_deref() == Some(MANIFEST_TYPE)
-            || type_uri.as_deref() == Some(SIGNED_PROPERTIES_TYPE)
-        {
-            note(
-                report,
-                malformed(format!(
-                    "a reference of Type {} resolves to <{}> (line {})",
-                    type_uri.unwrap_or_default(),
-                    e.qname(),
-                    e.line()
-                )),
-            );
         }
-        if report.signing_time.is_none() {
-            report.signing_time = e.attr("IssueInstant").map(str::to_owned);
-        }
+        report.references.push(rr);
     }
+    // The XAdES SignedProperties (its digest is checked in step 4; if it does not match, the
+    // signature is invalid whatever it designates).
+    let signed_properties = targets.iter().flatten().find_map(|t| {
+        t.target
+            .filter(|e| e.is(XADES_NS, "SignedProperties") && sig.contains(e.id()))
+    });
 
     // 2. The key.
     let certs = key_info_certificates(key_info)?;
@@ -487,10 +540,6 @@ fn check_signature<'t>(
         .ok_or_else(|| malformed("no X509Certificate in KeyInfo: the signer is unknown"))?;
     let mut signer = first;
     if let Some(sp) = signed_properties {
-        let ssp = sp.child(XADES_NS, "SignedSignatureProperties");
-        if let Some(t) = ssp.and_then(|s| s.child(XADES_NS, "SigningTime")) {
-            report.signing_time = Some(t.text().trim().to_owned());
-        }
         // XAdES: the signed properties sit in a QualifyingProperties whose Target names this
         // signature; anything else (no container, no Target, another signature) is wrapping.
         let target = sp
@@ -502,11 +551,17 @@ fn check_signature<'t>(
             (target, id) => note(
                 report,
                 Failure::Wrapping(format!(
-                    "the signed SignedProperties must sit in a QualifyingProperties whose Target                      names this signature (Target={target:?}, Signature Id={id:?})"
+                    "the signed SignedProperties must sit in a QualifyingProperties whose \
+                     Target names this signature (Target {}, Signature Id {})",
+                    target.map_or("absent".to_owned(), |t| format!("\"{t}\"")),
+                    id.map_or("absent".to_owned(), |i| format!("\"{i}\""))
                 )),
             ),
         }
-        if let Some(sc) = ssp.and_then(|s| s.child(XADES_NS, "SigningCertificate")) {
+        let sc = sp
+            .child(XADES_NS, "SignedSignatureProperties")
+            .and_then(|s| s.child(XADES_NS, "SigningCertificate"));
+        if let Some(sc) = sc {
             match certs.iter().find(|c| signing_certificate_lists(sc, c)) {
                 Some(c) => signer = c.clone(),
                 None => note(
@@ -522,23 +577,31 @@ fn check_signature<'t>(
     }
     report.signer = Some(signer.clone());
 
-    // 3. The signature value.
+    // 3. The signature value, before any reference is canonicalised: nothing an
+    //    unauthenticated SignedInfo asks for is done.
     let value = decode_b64(&sv.text()).ok_or_else(|| malformed("SignatureValue is not base64"))?;
     let si_bytes = canonicalize(ctx.tree, Some(si.id()), None, &si_method)
         .map_err(|e| malformed(format!("SignedInfo cannot be canonicalised: {e}")))?;
     if let Err(e) = signer.verify_signature(alg, &si_bytes, &value) {
-        note(report, Failure::BadSignatureValue(error_message(&e)));
+        return Err(Failure::BadSignatureValue(error_message(&e)));
     }
 
-    // 4. The chain.
-    if let Some(roots) = &ctx.options.trust {
+    // 4. The certificate: its usage (the rule of signing), then the chain, or without roots
+    //    its validity at `at`. Reported after the reference digests (a changed content is
+    //    the first thing to say).
+    let options = ctx.options;
+    let mut certificate_failures = Vec::new();
+    if let Err(e) = check_key_usage(&signer, options.usage) {
+        certificate_failures.push(Failure::KeyUsage(error_message(&e)));
+    }
+    if let Some(roots) = &options.trust {
         let intermediates: Vec<Certificate> = certs
             .iter()
             .filter(|c| **c != signer)
-            .chain(&ctx.options.intermediates)
+            .chain(&options.intermediates)
             .cloned()
             .collect();
-        match verify_chain(&signer, &intermediates, roots, ctx.options.at) {
+        match verify_chain(&signer, &intermediates, roots, options.at) {
             Ok(path) => {
                 report.chain =
                     ChainStatus::Trusted(path.iter().map(Certificate::subject_rfc2253).collect())
@@ -546,14 +609,90 @@ fn check_signature<'t>(
             Err(e) => {
                 let m = error_message(&e);
                 report.chain = ChainStatus::Failed(m.clone());
-                note(report, Failure::Certificate(m));
+                certificate_failures.push(Failure::Certificate(m));
             }
+        }
+    } else if options.usage != UsagePolicy::AllowInvalid {
+        if let Err(e) = check_validity(&signer, 0, options.at) {
+            certificate_failures.push(Failure::Certificate(error_message(&e)));
         }
     }
 
-    // 5. The manifests.
+    // 5. The reference digests, each distinct target canonicalised once.
+    let mut manifests = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let (Some(t), Some(rr)) = (t, report.references.get_mut(i)) else {
+            continue;
+        };
+        let outcome = digest_reference(ctx, t, rr);
+        let type_uri = rr.type_uri.clone();
+        let type_uri = type_uri.as_deref();
+        if let Err(f) = outcome {
+            note(report, f);
+            continue;
+        }
+        let e = t.target.unwrap_or_else(|| ctx.tree.root());
+        let inside = e != sig && sig.contains(e.id());
+        if e.is(XADES_NS, "SignedProperties") {
+            if !inside {
+                note(
+                    report,
+                    Failure::Wrapping(format!(
+                        "the SignedProperties referenced by #{} (line {}) is not inside the \
+                         signature",
+                        e.attr("Id").unwrap_or(""),
+                        e.line()
+                    )),
+                );
+                continue;
+            }
+            let time = e
+                .child(XADES_NS, "SignedSignatureProperties")
+                .and_then(|s| s.child(XADES_NS, "SigningTime"));
+            if let Some(time) = time {
+                report.signing_time = Some(time.text().trim().to_owned());
+            }
+        } else if e.is(DSIG_NS, "Manifest") {
+            if !inside {
+                note(
+                    report,
+                    Failure::Wrapping(format!(
+                        "the Manifest referenced by #{} (line {}) is not inside the signature",
+                        e.attr("Id").unwrap_or(""),
+                        e.line()
+                    )),
+                );
+                continue;
+            }
+            manifests.push(e);
+        } else if type_uri == Some(MANIFEST_TYPE) || type_uri == Some(SIGNED_PROPERTIES_TYPE) {
+            note(
+                report,
+                malformed(format!(
+                    "a reference of Type {} resolves to <{}> (line {})",
+                    type_uri.unwrap_or_default(),
+                    e.qname(),
+                    e.line()
+                )),
+            );
+        }
+        if report.signing_time.is_none() {
+            report.signing_time = e.attr("IssueInstant").map(str::to_owned);
+        }
+    }
+
+    for f in certificate_failures {
+        note(report, f);
+    }
+
+    // 6. The manifests.
     for m in manifests {
-        for r in m.children() {
+        let references: Vec<Element<'t>> = m.children().collect();
+        if let Err(f) = check_reference_count(ctx, "Manifest", references.len()) {
+            note(report, f);
+            continue;
+        }
+        for r in references {
             if !r.is(DSIG_NS, "Reference") {
                 note(
                     report,
@@ -572,6 +711,18 @@ fn check_signature<'t>(
             }
             report.manifest.push(entry);
         }
+    }
+    Ok(())
+}
+
+/// At most [`SignatureLimits::max_references`](super::SignatureLimits) references in one
+/// `SignedInfo` or `Manifest`.
+fn check_reference_count(ctx: &Ctx<'_>, what: &str, count: usize) -> Result<(), Failure> {
+    let max = ctx.options.signature_limits.max_references;
+    if count > max {
+        return Err(Failure::TooLarge(format!(
+            "the {what} has {count} references, at most {max} are accepted"
+        )));
     }
     Ok(())
 }
@@ -821,14 +972,28 @@ fn resolve<'t>(ctx: &Ctx<'t>, uri: &str, id: &str) -> Result<Element<'t>, Failur
     }
 }
 
-/// Checks a same-document reference; returns its target (`None`: the whole document).
-fn same_document_reference<'t>(
+/// A same-document reference, resolved but not yet digested.
+struct Target<'t> {
+    spec: RefSpec,
+    /// `None`: the whole document.
+    target: Option<Element<'t>>,
+    /// The signature, for an `enveloped-signature` reference.
+    exclude: Option<ElementId>,
+    /// The canonicalisation (a same-document reference selects no comments, XML-DSig
+    /// §4.3.3.3).
+    method: C14nMethod,
+}
+
+/// Resolves a same-document reference (no canonicalisation): its target, and whether an
+/// `enveloped-signature` transform is allowed on it. Pushes the resolved element on
+/// `resolved`.
+fn resolve_reference<'t>(
     ctx: &Ctx<'t>,
     sig: Element<'t>,
     r: Element<'t>,
     rr: &mut ReferenceReport,
-    resolved: &mut Option<ElementId>,
-) -> Result<Option<Element<'t>>, Failure> {
+    resolved: &mut Vec<ElementId>,
+) -> Result<Target<'t>, Failure> {
     let spec = parse_reference(r)?;
     let uri = spec.uri.as_str();
     let target = if uri.is_empty() {
@@ -845,7 +1010,7 @@ fn same_document_reference<'t>(
     };
     let elem = target.unwrap_or_else(|| ctx.tree.root());
     rr.element = Some(signed_element(elem));
-    *resolved = Some(elem.id());
+    resolved.push(elem.id());
     let exclude = if spec.enveloped() {
         if !elem.contains(sig.id()) {
             return Err(Failure::Wrapping(format!(
@@ -859,7 +1024,6 @@ fn same_document_reference<'t>(
     } else {
         None
     };
-    // A same-document reference selects no comments (XML-DSig §4.3.3.3).
     let method = match spec.method() {
         Some(C14nMethod::Exclusive {
             inclusive_prefixes, ..
@@ -869,17 +1033,46 @@ fn same_document_reference<'t>(
         },
         _ => C14nMethod::Inclusive { comments: false },
     };
-    let digest = digest_c14n(
-        ctx.tree,
-        target.map(|t| t.id()),
+    Ok(Target {
+        spec,
+        target,
         exclude,
-        &method,
-        spec.digest,
-    )
-    .map_err(|e| malformed(format!("reference {uri} cannot be canonicalised: {e}")))?;
-    rr.digest_ok = digest == spec.value;
+        method,
+    })
+}
+
+/// What one canonicalisation depends on: target, excluded signature, method, digest
+/// algorithm.
+type DigestKey = (
+    Option<ElementId>,
+    Option<ElementId>,
+    MethodKey,
+    DigestAlgorithm,
+);
+
+/// Compares the digest of a resolved reference, computed once per distinct
+/// [`DigestKey`] in the document.
+fn digest_reference(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    rr: &mut ReferenceReport,
+) -> Result<(), Failure> {
+    let uri = t.spec.uri.as_str();
+    let apex = t.target.map(|e| e.id());
+    let key = (apex, t.exclude, method_key(&t.method), t.spec.digest);
+    let cached = ctx.digests.borrow().get(&key).cloned();
+    let digest = match cached {
+        Some(d) => d,
+        None => {
+            let d = digest_c14n(ctx.tree, apex, t.exclude, &t.method, t.spec.digest)
+                .map_err(|e| malformed(format!("reference {uri} cannot be canonicalised: {e}")))?;
+            ctx.digests.borrow_mut().insert(key, d.clone());
+            d
+        }
+    };
+    rr.digest_ok = digest == t.spec.value;
     if rr.digest_ok {
-        Ok(target)
+        Ok(())
     } else {
         Err(Failure::DigestMismatch {
             uri: uri.to_owned(),
@@ -915,8 +1108,10 @@ fn manifest_reference(ctx: &Ctx<'_>, sig: Element<'_>, r: Element<'_>) -> Manife
             element: None,
             digest_ok: false,
         };
-        return match same_document_reference(ctx, sig, r, &mut rr, &mut None) {
-            Ok(_) => status(ManifestStatus::Ok),
+        let outcome = resolve_reference(ctx, sig, r, &mut rr, &mut Vec::new())
+            .and_then(|t| digest_reference(ctx, &t, &mut rr));
+        return match outcome {
+            Ok(()) => status(ManifestStatus::Ok),
             Err(Failure::DigestMismatch { .. }) => status(ManifestStatus::DigestMismatch),
             Err(f) => status(ManifestStatus::Error(f.to_string())),
         };
@@ -932,23 +1127,14 @@ fn manifest_reference(ctx: &Ctx<'_>, sig: Element<'_>, r: Element<'_>) -> Manife
             "enveloped-signature transform on an external part".to_owned(),
         ));
     }
-    let computed = match spec.method() {
-        None => spec.digest.digest(bytes),
-        Some(method) => {
-            let tree = match Tree::parse(bytes, &ctx.options.limits) {
-                Ok(t) => t,
-                Err(e) => {
-                    return status(ManifestStatus::Error(format!(
-                        "the part is not XML that can be canonicalised: {e}"
-                    )))
-                }
-            };
-            match digest_c14n(&tree, None, None, method, spec.digest) {
-                Ok(d) => d,
-                Err(e) => return status(ManifestStatus::Error(e.to_string())),
-            }
-        }
-    };
+    let computed =
+        match ctx
+            .parts
+            .digest(&uri, bytes, spec.method(), spec.digest, &ctx.options.limits)
+        {
+            Ok(d) => d,
+            Err(m) => return status(ManifestStatus::Error(m)),
+        };
     if computed == spec.value {
         status(ManifestStatus::Ok)
     } else {
