@@ -6,15 +6,17 @@ use std::rc::Rc;
 
 use super::mime::{split_multipart, Multipart};
 use super::{
-    decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, ReferenceReport,
-    SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS,
-    MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, WSU_NS, XADES_NS,
+    decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, MessageReport,
+    ReferenceReport, SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE,
+    EXC_C14N_NS, MANIFEST_TYPE, SAML2_NS, SIGNED_PROPERTIES_TYPE, WSU_NS, XADES_NS,
 };
 use crate::crypto::{
     check_key_usage, check_validity, verify_chain, Certificate, DigestAlgorithm, DnStyle,
     SignatureAlgorithm, UsagePolicy,
 };
 use crate::error::{Error, Result};
+use crate::soap::SOAP12_NS;
+use crate::vihf::check_security_token;
 use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
 use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, ElementId, Tree, XML_NS};
@@ -123,7 +125,7 @@ fn lines(tree: &Tree, ids: &[(ElementId, bool)]) -> String {
 /// name it.
 struct Parts<'a> {
     caller: &'a HashMap<String, Vec<u8>>,
-    found: HashMap<String, &'a [u8]>,
+    documents: MessageDocuments<'a>,
     /// Parts parsed so far, by URI (or why they could not be).
     trees: RefCell<HashMap<String, Rc<std::result::Result<Tree, String>>>>,
     /// Digests computed so far, by URI, method and algorithm (or why they could not be).
@@ -134,10 +136,10 @@ struct Parts<'a> {
 type PartKey = (String, Option<MethodKey>, DigestAlgorithm);
 
 impl<'a> Parts<'a> {
-    fn new(caller: &'a HashMap<String, Vec<u8>>, found: HashMap<String, &'a [u8]>) -> Self {
+    fn new(caller: &'a HashMap<String, Vec<u8>>, documents: MessageDocuments<'a>) -> Self {
         Parts {
             caller,
-            found,
+            documents,
             trees: RefCell::new(HashMap::new()),
             digests: RefCell::new(HashMap::new()),
         }
@@ -147,7 +149,7 @@ impl<'a> Parts<'a> {
         self.caller
             .get(uri)
             .map(Vec::as_slice)
-            .or_else(|| self.found.get(uri).copied())
+            .or_else(|| self.documents.found.get(uri).copied())
     }
 
     /// The digest of `bytes` (the part under `uri`), canonicalised with `method` if any.
@@ -213,6 +215,19 @@ const SOURCE: &str = "xmldsig";
 /// empty list when there is none. Errors: the input (or the root part of a multipart
 /// message) is not well-formed UTF-8 XML, or the MIME structure is broken.
 pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureReport>> {
+    Ok(verify_message(input, options)?.signatures)
+}
+
+/// [`verify`], and the checks a whole message needs beyond each signature:
+/// - a ProvideAndRegister message (MTOM): each `xop:Include` names a part of the message,
+///   and each manifest reference names one of its documents (else the signature is invalid:
+///   [`Failure::ManifestNotInMessage`]);
+/// - a SOAP request carrying a VIHF: the VIHF is the single assertion of `wsse:Security`, a
+///   valid signature covers exactly it, and its signer fits its mode
+///   ([`crate::vihf::check_security_token`]).
+///
+/// Errors: as [`verify`].
+pub fn verify_message(input: &[u8], options: &VerifyOptions) -> Result<MessageReport> {
     let Some(message) = split_multipart(input)? else {
         // A plain SOAP request as `dmp request` writes it: HTTP headers, then the envelope.
         let xml = if looks_like_xml(input) {
@@ -221,8 +236,14 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
             crate::soap::mtom::split_http(input).map_or(input, |(_, body)| body)
         };
         let tree = Tree::parse(xml, &options.limits)?;
-        let parts = Parts::new(&options.parts, HashMap::new());
-        return verify_tree(&tree, None, options, &parts);
+        let parts = Parts::new(&options.parts, MessageDocuments::default());
+        let signatures = verify_tree(&tree, None, options, &parts)?;
+        let mut problems = Vec::new();
+        check_request_token(&tree, None, &signatures, &mut problems);
+        return Ok(MessageReport {
+            signatures,
+            problems,
+        });
     };
     let root = message
         .parts
@@ -230,22 +251,52 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
         .ok_or_else(|| Error::data("mime", 0, "no root part"))?;
     let root_tree = Tree::parse(&root.body, &options.limits)?;
     let parts = Parts::new(&options.parts, xds_documents(&root_tree, &message));
-    let mut reports = Vec::new();
+    let mut signatures = Vec::new();
+    let mut root_name = None;
     for (i, part) in message.parts.iter().enumerate() {
         let name = part
             .content_id
             .clone()
             .unwrap_or_else(|| format!("part {}", i + 1));
         if i == message.root {
-            reports.extend(verify_tree(&root_tree, Some(name), options, &parts)?);
+            signatures.extend(verify_tree(
+                &root_tree,
+                Some(name.clone()),
+                options,
+                &parts,
+            )?);
+            root_name = Some(name);
         } else if looks_like_xml(&part.body) {
             // An attachment that is not well-formed XML carries no signature we can check.
             if let Ok(tree) = Tree::parse(&part.body, &options.limits) {
-                reports.extend(verify_tree(&tree, Some(name), options, &parts)?);
+                signatures.extend(verify_tree(&tree, Some(name), options, &parts)?);
             }
         }
     }
-    Ok(reports)
+    let mut problems = parts.documents.problems.clone();
+    check_request_token(&root_tree, root_name.as_deref(), &signatures, &mut problems);
+    Ok(MessageReport {
+        signatures,
+        problems,
+    })
+}
+
+/// When `envelope` is a SOAP 1.2 envelope carrying a SAML assertion (a request and its
+/// VIHF), the VIHF rule of [`crate::vihf::check_security_token`].
+fn check_request_token(
+    envelope: &Tree,
+    part: Option<&str>,
+    signatures: &[SignatureReport],
+    problems: &mut Vec<String>,
+) {
+    let is_request = envelope.root().is(SOAP12_NS, "Envelope")
+        && envelope.elements().any(|e| e.is(SAML2_NS, "Assertion"));
+    if !is_request {
+        return;
+    }
+    if let Err(e) = check_security_token(envelope, part, signatures) {
+        problems.push(format!("VIHF: {e}"));
+    }
 }
 
 fn looks_like_xml(body: &[u8]) -> bool {
@@ -261,13 +312,42 @@ const XOP_NS: &str = "http://www.w3.org/2004/08/xop/include";
 /// `XDSDocumentEntry.uniqueId` identification scheme.
 const DOC_UNIQUE_ID: &str = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab";
 
-/// The documents of an XDS.b ProvideAndRegisterDocumentSet carried as MTOM attachments, under
-/// `urn:oid:<uniqueId>`.
-fn xds_documents<'m>(tree: &Tree, message: &'m Multipart) -> HashMap<String, &'m [u8]> {
+/// The documents of an XDS.b ProvideAndRegisterDocumentSet carried as MTOM attachments.
+#[derive(Default)]
+struct MessageDocuments<'m> {
+    /// Whether the input is a whole ProvideAndRegister message: then each manifest reference
+    /// must name one of its documents.
+    provide_and_register: bool,
+    /// Each document's part, under `urn:oid:<uniqueId>`.
+    found: HashMap<String, &'m [u8]>,
+    /// Documents of the message that cannot be bound to one part, and why.
+    unbound: HashMap<String, String>,
+    /// Problems of the message (an `xop:Include` to no part, a uniqueId twice…).
+    problems: Vec<String>,
+}
+
+impl MessageDocuments<'_> {
+    /// Why no document of the message matches `uri` (a manifest reference's URI).
+    fn not_in_message(&self, uri: &str) -> String {
+        self.unbound.get(uri).cloned().unwrap_or_else(|| {
+            "no document of the message has this uniqueId (XDSDocumentEntry.uniqueId)".to_owned()
+        })
+    }
+}
+
+/// The documents of a ProvideAndRegisterDocumentSet message, from its own metadata.
+fn xds_documents<'m>(tree: &Tree, message: &'m Multipart) -> MessageDocuments<'m> {
+    let mut docs = MessageDocuments::default();
     let mut unique_ids: HashMap<&str, &str> = HashMap::new();
-    for eo in tree.elements().filter(|e| e.is(RIM_NS, "ExtrinsicObject")) {
-        let Some(id) = eo.attr("id") else { continue };
-        for ei in eo.children().filter(|e| e.is(RIM_NS, "ExternalIdentifier")) {
+    for e in tree.elements() {
+        if e.is(XDS_NS, "ProvideAndRegisterDocumentSetRequest") {
+            docs.provide_and_register = true;
+        }
+        if !e.is(RIM_NS, "ExtrinsicObject") {
+            continue;
+        }
+        let Some(id) = e.attr("id") else { continue };
+        for ei in e.children().filter(|c| c.is(RIM_NS, "ExternalIdentifier")) {
             if ei.attr("identificationScheme") == Some(DOC_UNIQUE_ID) {
                 if let Some(v) = ei.attr("value") {
                     unique_ids.insert(id, v);
@@ -275,33 +355,62 @@ fn xds_documents<'m>(tree: &Tree, message: &'m Multipart) -> HashMap<String, &'m
             }
         }
     }
-    let mut found = HashMap::new();
+    let by_cid: HashMap<&str, &'m [u8]> = message
+        .parts
+        .iter()
+        .filter_map(|p| Some((p.content_id.as_deref()?, p.body.as_slice())))
+        .collect();
     for doc in tree.elements().filter(|e| e.is(XDS_NS, "Document")) {
-        let Some(unique) = doc.attr("id").and_then(|id| unique_ids.get(id)) else {
-            continue;
-        };
-        let Some(cid) = doc
+        let id = doc.attr("id").unwrap_or("");
+        let href = doc
             .child(XOP_NS, "Include")
-            .and_then(|inc| inc.attr("href"))
+            .and_then(|inc| inc.attr("href"));
+        let cid = href
             .and_then(|h| h.strip_prefix("cid:"))
-        else {
+            .map(percent_decode);
+        let part = cid.as_deref().and_then(|c| by_cid.get(c).copied());
+        if let (Some(href), None) = (href, part) {
+            docs.problems.push(format!(
+                "the document {id} (line {}) includes {href}: no such part in the message",
+                doc.line()
+            ));
+        }
+        let Some(unique) = unique_ids.get(id) else {
             continue;
         };
-        let cid = percent_decode(cid);
-        if let Some(part) = message
-            .parts
-            .iter()
-            .find(|p| p.content_id.as_deref() == Some(cid.as_str()))
-        {
-            let uri = if unique.starts_with("urn:") {
-                (*unique).to_owned()
-            } else {
-                format!("urn:oid:{unique}")
-            };
-            found.insert(uri, part.body.as_slice());
+        let uri = if unique.starts_with("urn:") {
+            (*unique).to_owned()
+        } else {
+            format!("urn:oid:{unique}")
+        };
+        if docs.found.contains_key(&uri) || docs.unbound.contains_key(&uri) {
+            let why = format!("several documents of the message have the uniqueId {unique}");
+            docs.found.remove(&uri);
+            docs.problems.push(why.clone());
+            docs.unbound.insert(uri, why);
+            continue;
+        }
+        match (part, href) {
+            (Some(bytes), _) => {
+                docs.found.insert(uri, bytes);
+            }
+            (None, Some(href)) => {
+                docs.unbound.insert(
+                    uri,
+                    format!(
+                        "its document {id} includes {href}, which is not a part of the message"
+                    ),
+                );
+            }
+            (None, None) => {
+                docs.unbound.insert(
+                    uri,
+                    format!("its document {id} has no xop:Include of a part of the message"),
+                );
+            }
         }
     }
-    found
+    docs
 }
 
 /// Decodes `%XX` escapes of a `cid:` URL (RFC 2392).
@@ -701,13 +810,21 @@ fn check_signature<'t>(
                 continue;
             }
             let entry = manifest_reference(ctx, sig, r);
-            if entry.status == ManifestStatus::DigestMismatch {
-                note(
+            match &entry.status {
+                ManifestStatus::DigestMismatch => note(
                     report,
                     Failure::ManifestDigestMismatch {
                         uri: entry.uri.clone(),
                     },
-                );
+                ),
+                ManifestStatus::NotInMessage(reason) => note(
+                    report,
+                    Failure::ManifestNotInMessage {
+                        uri: entry.uri.clone(),
+                        reason: reason.clone(),
+                    },
+                ),
+                _ => {}
             }
             report.manifest.push(entry);
         }
@@ -1120,7 +1237,12 @@ fn manifest_reference(ctx: &Ctx<'_>, sig: Element<'_>, r: Element<'_>) -> Manife
         return status(ManifestStatus::Dummy);
     }
     let Some(bytes) = ctx.parts.get(&uri) else {
-        return status(ManifestStatus::PartMissing);
+        let documents = &ctx.parts.documents;
+        return status(if documents.provide_and_register {
+            ManifestStatus::NotInMessage(documents.not_in_message(&uri))
+        } else {
+            ManifestStatus::PartMissing
+        });
     };
     if spec.enveloped() {
         return status(ManifestStatus::Error(
