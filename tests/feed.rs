@@ -531,3 +531,40 @@ fn wrapped_vihf_is_refused() {
     assert!(verified.is_valid(), "{:?}", verified.problems);
     assert_eq!(verified.signatures.len(), 2);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// A whole TD2.1 with one byte changed or cut short: `verify_message` gives a typed
+    /// error or a report, never a panic; a changed byte inside the signed VIHF never
+    /// verifies.
+    #[test]
+    fn verify_message_never_panics_on_a_mutated_message(
+        pos in proptest::prelude::any::<proptest::sample::Index>(),
+        byte in proptest::prelude::any::<u8>(),
+        cut in proptest::prelude::any::<bool>(),
+    ) {
+        let message = MESSAGE.with(|m| m.clone());
+        let i = pos.index(message.len());
+        let mut forged = message.clone();
+        if cut {
+            forged.truncate(i);
+        } else {
+            forged[i] = byte;
+        }
+        if let Ok(report) = xmldsig::verify_message(&forged, &options()) {
+            let text = String::from_utf8_lossy(&message);
+            let vihf = vihf_span(&text);
+            let inside = vihf.contains(&i) && message[i] != byte;
+            let ws = |b: u8| b.is_ascii_whitespace();
+            proptest::prop_assert!(
+                cut || !inside || ws(message[i]) && ws(byte) || !report.is_valid(),
+                "byte {i} of the VIHF changed and the message verifies"
+            );
+        }
+    }
+}
+
+thread_local! {
+    static MESSAGE: Vec<u8> = build(&sample("dlu")).unwrap().http.to_message();
+}

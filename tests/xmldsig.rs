@@ -148,16 +148,22 @@ fn byte_flip_is_a_digest_mismatch() {
     );
 }
 
-#[test]
-fn swapped_certificate_is_a_bad_signature_value() {
+/// A signed VIHF whose KeyInfo certificate is replaced by another one (CPS_SIGN, MARTIN).
+fn signed_with_swapped_certificate() -> (String, String) {
     let signed = sign(SignatureAlgorithm::RsaSha256);
-    let text = std::str::from_utf8(&signed).unwrap();
+    let text = String::from_utf8(signed).unwrap();
     let ours = Certificate::from_pem(include_str!("../examples/pki/org-sign.pem")).unwrap();
     let other = Certificate::from_pem(CPS_SIGN_PEM).unwrap();
     use base64::Engine as _;
     let b64 = |c: &Certificate| base64::engine::general_purpose::STANDARD.encode(c.der());
     assert!(text.contains(&b64(&ours)));
     let swapped = text.replace(&b64(&ours), &b64(&other));
+    (text, swapped)
+}
+
+#[test]
+fn swapped_certificate_is_a_bad_signature_value() {
+    let (text, swapped) = signed_with_swapped_certificate();
     let r = one(swapped.as_bytes(), &VerifyOptions::new(now()));
     match &r.failure {
         Some(Failure::BadSignatureValue(m)) => assert!(m.contains("MARTIN"), "{m}"),
@@ -268,15 +274,8 @@ fn many_references(n: usize, text: usize) -> Vec<u8> {
 /// reference digest is computed (failed before: the digest mismatch was found first).
 #[test]
 fn signature_value_is_checked_before_any_reference() {
-    let signed = sign(SignatureAlgorithm::RsaSha256);
-    let text = std::str::from_utf8(&signed).unwrap();
-    let ours = Certificate::from_pem(include_str!("../examples/pki/org-sign.pem")).unwrap();
-    let other = Certificate::from_pem(CPS_SIGN_PEM).unwrap();
-    use base64::Engine as _;
-    let b64 = |c: &Certificate| base64::engine::general_purpose::STANDARD.encode(c.der());
-    let forged = text
-        .replace(&b64(&ours), &b64(&other))
-        .replacen(">INDIRECTE<", ">INDIRECTF<", 1);
+    let (_, swapped) = signed_with_swapped_certificate();
+    let forged = swapped.replacen(">INDIRECTE<", ">INDIRECTF<", 1);
     let r = one(forged.as_bytes(), &trusted(now()));
     assert!(
         matches!(r.failure, Some(Failure::BadSignatureValue(_))),
@@ -394,16 +393,22 @@ fn authentication_certificate_does_not_verify() {
     assert!(one(&signed, &any).is_valid());
 }
 
-/// Issue 10.7: validity dates are checked without trusted roots too ("expired"), and with
-/// roots given, a signature that failed before its chain says why the chain was not checked
-/// (failed before: VALID without roots; "not checked" as if no roots were given).
-#[test]
-fn reports_say_expired_and_why_the_chain_was_not_checked() {
+/// A VIHF signed in 2021 with a certificate that expired on 2021-12-31, and when.
+fn signed_with_expired_certificate() -> (DateTime<Utc>, Vec<u8>) {
     let signed_at = Utc.with_ymd_and_hms(2021, 6, 1, 12, 0, 0).unwrap();
     let signer = identity(EXPIRED_P12, SignatureAlgorithm::RsaSha256)
         .signer_at(signed_at, UsagePolicy::DmpSignature)
         .unwrap();
     let signed = sign_enveloped(TEMPLATE, ID, &EnvelopedOptions::vihf(), &signer).unwrap();
+    (signed_at, signed)
+}
+
+/// Issue 10.7: validity dates are checked without trusted roots too ("expired"), and with
+/// roots given, a signature that failed before its chain says why the chain was not checked
+/// (failed before: VALID without roots; "not checked" as if no roots were given).
+#[test]
+fn reports_say_expired_and_why_the_chain_was_not_checked() {
+    let (signed_at, signed) = signed_with_expired_certificate();
     assert!(one(&signed, &VerifyOptions::new(signed_at)).is_valid());
     let r = one(&signed, &VerifyOptions::new(now()));
     match &r.failure {
@@ -445,11 +450,7 @@ fn reports_say_expired_and_why_the_chain_was_not_checked() {
 
 #[test]
 fn expired_certificate_fails_the_chain_at_the_given_time() {
-    let signed_at = Utc.with_ymd_and_hms(2021, 6, 1, 12, 0, 0).unwrap();
-    let signer = identity(EXPIRED_P12, SignatureAlgorithm::RsaSha256)
-        .signer_at(signed_at, UsagePolicy::DmpSignature)
-        .unwrap();
-    let signed = sign_enveloped(TEMPLATE, ID, &EnvelopedOptions::vihf(), &signer).unwrap();
+    let (signed_at, signed) = signed_with_expired_certificate();
     assert!(one(&signed, &trusted(signed_at)).is_valid());
     let r = one(&signed, &trusted(now()));
     match (&r.failure, &r.chain) {

@@ -5,6 +5,15 @@ mod support;
 use support::dmp;
 
 const AT: &str = "2026-11-20T15:00:00+01:00";
+/// The test roots and the time of the samples, for `feed check` and `verify`.
+const TRUST_AT: [&str; 6] = [
+    "--trust",
+    "examples/pki/root.pem",
+    "--trust",
+    "examples/pki/org-ca.pem",
+    "--at",
+    AT,
+];
 
 fn tmp(name: &str) -> String {
     support::tmp("feed-cli", name)
@@ -51,17 +60,9 @@ fn build_then_check() {
         "same --at and --seed, same bytes"
     );
 
-    let (code, stdout, stderr) = dmp(&[
-        "feed",
-        "check",
-        &out,
-        "--trust",
-        "examples/pki/root.pem",
-        "--trust",
-        "examples/pki/org-ca.pem",
-        "--at",
-        AT,
-    ]);
+    let mut args = vec!["feed", "check", &out];
+    args.extend_from_slice(&TRUST_AT);
+    let (code, stdout, stderr) = dmp(&args);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("metadata matches the CDA"), "{stdout}");
     assert!(stdout.ends_with("OK\n"), "{stdout}");
@@ -92,17 +93,9 @@ fn verify_refuses_forged_messages() {
     let out = tmp("verify-dlu.mime");
     let (code, stdout, stderr) = build("dlu", &out, &["--at", AT, "--seed", "7"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let trust = [
-        "--trust",
-        "examples/pki/root.pem",
-        "--trust",
-        "examples/pki/org-ca.pem",
-        "--at",
-        AT,
-    ];
     let verify = |file: &str| {
         let mut args = vec!["verify", file];
-        args.extend_from_slice(&trust);
+        args.extend_from_slice(&TRUST_AT);
         dmp(&args)
     };
     let (code, stdout, stderr) = verify(&out);
