@@ -107,14 +107,16 @@ fn main() -> Result<(), Error> {
 }
 
 /// A ProvideAndRegisterDocumentSet-like MTOM message (enough of it for `dmp verify`: the
-/// VIHF in the SOAP header, the XDS metadata that maps the CDA's uniqueId to its
-/// attachment, the CDA and the signature as attachments).
+/// VIHF in the SOAP header, the XDS metadata that maps each document's uniqueId to its
+/// attachment, the CDA, the PDF and the signature as attachments). Every document the
+/// signature's manifest names is in the message, as `dmp verify` requires of a whole message.
 fn mtom(vihf: &[u8], cda: &[u8], xades: &[u8], cda_urn: &str) -> Vec<u8> {
     let vihf = std::str::from_utf8(vihf).unwrap_or_default();
     let vihf = vihf
         .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         .unwrap_or(vihf);
     let unique = cda_urn.trim_start_matches("urn:oid:");
+    let pdf_unique = PDF_URN.trim_start_matches("urn:oid:");
     let mut m = Vec::new();
     let root = format!(
         "--MIMEBoundary_dmp\r\n\
@@ -129,16 +131,24 @@ fn mtom(vihf: &[u8], cda: &[u8], xades: &[u8], cda_urn: &str) -> Vec<u8> {
          <rim:RegistryObjectList xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">\
          <rim:ExtrinsicObject id=\"Document01\" mimeType=\"text/xml\" objectType=\"urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1\">\
          <rim:ExternalIdentifier id=\"ei01\" registryObject=\"Document01\" identificationScheme=\"urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab\" value=\"{unique}\"/>\
+         </rim:ExtrinsicObject>\
+         <rim:ExtrinsicObject id=\"Document02\" mimeType=\"application/pdf\" objectType=\"urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1\">\
+         <rim:ExternalIdentifier id=\"ei02\" registryObject=\"Document02\" identificationScheme=\"urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab\" value=\"{pdf_unique}\"/>\
          </rim:ExtrinsicObject></rim:RegistryObjectList></lcm:SubmitObjectsRequest>\
          <xdsb:Document id=\"Document01\"><xop:Include xmlns:xop=\"http://www.w3.org/2004/08/xop/include\" href=\"cid:dlu.xml\"/></xdsb:Document>\
+         <xdsb:Document id=\"Document02\"><xop:Include xmlns:xop=\"http://www.w3.org/2004/08/xop/include\" href=\"cid:sample.pdf\"/></xdsb:Document>\
          <xdsb:Document id=\"Signature01\"><xop:Include xmlns:xop=\"http://www.w3.org/2004/08/xop/include\" href=\"cid:signature.xml\"/></xdsb:Document>\
          </xdsb:ProvideAndRegisterDocumentSetRequest></soap:Body></soap:Envelope>\r\n"
     );
     m.extend_from_slice(root.as_bytes());
-    for (cid, body) in [("dlu.xml", cda), ("signature.xml", xades)] {
+    for (cid, body, media_type) in [
+        ("dlu.xml", cda, "text/xml; charset=UTF-8"),
+        ("sample.pdf", PDF, "application/pdf"),
+        ("signature.xml", xades, "text/xml; charset=UTF-8"),
+    ] {
         m.extend_from_slice(
             format!(
-                "--MIMEBoundary_dmp\r\nContent-Type: text/xml; charset=UTF-8\r\n\
+                "--MIMEBoundary_dmp\r\nContent-Type: {media_type}\r\n\
                  Content-Transfer-Encoding: binary\r\nContent-ID: <{cid}>\r\n\r\n"
             )
             .as_bytes(),

@@ -788,7 +788,7 @@ dmp_result dmp_feed_build(const struct dmp_identity *identity,
  * `*out_report_json` receives
  * `{"ok": bool, "signatures": [{"part", "id", "line", "algorithm", "signer":
  *   {"subject", "issuer", "serial"}|null, "signing_time", "valid", "failure",
- *   "chain": {"status": "trusted"|"failed"|"not_checked", "subjects"|"reason"},
+ *   "chain": {"status": "trusted"|"failed"|"skipped"|"not_checked", "subjects"|"reason"},
  *   "manifest": [{"uri", "status", "digest_ok"}]}], "documents": [{"entry_id", "content_id",
  *   "uri", "digest_ok", "differences": ["…"]}], "problems": ["…"], "text": "<report>"}`.
  *

@@ -406,3 +406,192 @@ fn responses() {
     }
     assert!(feed::parse_response("text/xml", b"not xml").is_err());
 }
+
+/// The message of `built` with `edit` applied to its text (the first occurrence of `from`,
+/// which must be there).
+fn forge(built: &feed::BuiltRequest, from: &str, to: &str) -> Vec<u8> {
+    let text = String::from_utf8(built.http.to_message()).unwrap();
+    assert!(text.contains(from), "{from} not in the message");
+    text.replacen(from, to, 1).into_bytes()
+}
+
+/// Issue 10.3: a whole ProvideAndRegister message whose manifest names a document the message
+/// does not carry (its uniqueId edited in the unsigned metadata, or its `xop:Include` pointed
+/// at a missing part) does not verify (failed before: every signature VALID, the manifest
+/// reference "part not supplied").
+#[test]
+fn verify_refuses_a_forged_provide_and_register() {
+    let built = build(&sample("dlu")).unwrap();
+    let (uri, _) = &built.cdas[0];
+    let unique_id = uri.strip_prefix("urn:oid:").unwrap();
+    let reports = xmldsig::verify(&built.http.to_message(), &options()).unwrap();
+    assert!(reports.iter().all(|r| r.is_valid()));
+
+    let edited_id = forge(
+        &built,
+        &format!("value=\"{unique_id}\""),
+        &format!("value=\"{unique_id}.9\""),
+    );
+    let cid = mtom::parse_message(&built.http.to_message()).unwrap().parts[0]
+        .content_id
+        .clone()
+        .unwrap();
+    let href = mtom::cid_href(&cid);
+    let dangling = forge(
+        &built,
+        &format!("href=\"{href}\""),
+        "href=\"cid:missing@example.org\"",
+    );
+    for (forged, why) in [
+        (edited_id, "no document of the message has this uniqueId"),
+        (dangling, "cid:missing@example.org"),
+    ] {
+        let reports = xmldsig::verify(&forged, &options()).unwrap();
+        let xades = reports
+            .iter()
+            .find(|r| !r.manifest.is_empty())
+            .expect("the XAdES signature");
+        match &xades.failure {
+            Some(f @ xmldsig::Failure::ManifestNotInMessage { uri: u, reason }) => {
+                assert_eq!(u, uri);
+                assert!(reason.contains(why), "{reason}");
+                assert!(f.to_string().contains(uri.as_str()), "{f}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let entry = xades.manifest.iter().find(|m| &m.uri == uri).unwrap();
+        assert!(
+            matches!(&entry.status, ManifestStatus::NotInMessage(r) if r.contains(why)),
+            "{:?}",
+            entry.status
+        );
+        let report = xmldsig::verify_message(&forged, &options()).unwrap();
+        assert!(!report.is_valid());
+        assert!(!feed::check(&forged, &options()).unwrap().is_ok());
+    }
+    // The dangling xop:Include is also a problem of the message itself.
+    let dangling = forge(
+        &built,
+        &format!("href=\"{href}\""),
+        "href=\"cid:missing@example.org\"",
+    );
+    let report = xmldsig::verify_message(&dangling, &options()).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("cid:missing@example.org") && p.contains("no such part")),
+        "{:?}",
+        report.problems
+    );
+    // A standalone signature (not a whole message) still says "not supplied".
+    let standalone = xmldsig::verify(&built.signature, &options()).unwrap();
+    assert!(standalone[0]
+        .manifest
+        .iter()
+        .any(|m| &m.uri == uri && m.status == ManifestStatus::PartMissing));
+}
+
+/// The VIHF (`saml2:Assertion` … `</saml2:Assertion>`) of `text`.
+fn vihf_span(text: &str) -> std::ops::Range<usize> {
+    let a = text.find("<saml2:Assertion").unwrap();
+    let close = "</saml2:Assertion>";
+    let b = text.find(close).unwrap() + close.len();
+    a..b
+}
+
+/// An unsigned copy of the assertion `signed`, for another user and with another ID.
+fn evil_assertion(signed: &str) -> String {
+    let a = signed.find("<ds:Signature").unwrap();
+    let close = "</ds:Signature>";
+    let b = signed.find(close).unwrap() + close.len();
+    let unsigned = format!("{}{}", &signed[..a], &signed[b..]);
+    let id_at = unsigned.find(" ID=\"").unwrap() + 5;
+    let id_end = id_at + unsigned[id_at..].find('"').unwrap();
+    format!("{}_evil{}", &unsigned[..id_at], &unsigned[id_end..])
+}
+
+/// Issue 10.4: the VIHF of a request is the single Assertion of `wsse:Security`, and the
+/// signature must cover that one. An unsigned assertion before the signed one, or the signed
+/// one inside an unsigned assertion's Advice, fails `feed check` and `verify_message` (failed
+/// before: every signature VALID, so `dmp verify` said the message verified).
+#[test]
+fn wrapped_vihf_is_refused() {
+    let built = build(&sample("dlu")).unwrap();
+    let text = String::from_utf8(built.http.to_message()).unwrap();
+    let span = vihf_span(&text);
+    let signed = &text[span.clone()];
+    let evil = evil_assertion(signed);
+    let before = format!("{}{evil}{signed}{}", &text[..span.start], &text[span.end..]);
+    let issuer_end = evil.find("</saml2:Issuer>").unwrap() + "</saml2:Issuer>".len();
+    let advice = format!(
+        "{}{}<saml2:Advice>{signed}</saml2:Advice>{}{}",
+        &text[..span.start],
+        &evil[..issuer_end],
+        &evil[issuer_end..],
+        &text[span.end..]
+    );
+    for (attack, why) in [
+        (before, "more than one element"),
+        (advice, "another Assertion"),
+    ] {
+        let report = feed::check(attack.as_bytes(), &options()).unwrap();
+        assert!(!report.is_ok(), "{}", report.render());
+        assert!(
+            report.problems.iter().any(|p| p.contains(why)),
+            "{:?}",
+            report.problems
+        );
+        // Every signature is valid by itself: the message is what is wrong.
+        let reports = xmldsig::verify(attack.as_bytes(), &options()).unwrap();
+        assert!(reports.iter().all(|r| r.is_valid()));
+        let verified = xmldsig::verify_message(attack.as_bytes(), &options()).unwrap();
+        assert!(!verified.is_valid());
+        assert!(
+            verified.problems.iter().any(|p| p.contains(why)),
+            "{:?}",
+            verified.problems
+        );
+    }
+    // The genuine message: no problem.
+    let verified = xmldsig::verify_message(&built.http.to_message(), &options()).unwrap();
+    assert!(verified.is_valid(), "{:?}", verified.problems);
+    assert_eq!(verified.signatures.len(), 2);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// A whole TD2.1 with one byte changed or cut short: `verify_message` gives a typed
+    /// error or a report, never a panic; a changed byte inside the signed VIHF never
+    /// verifies.
+    #[test]
+    fn verify_message_never_panics_on_a_mutated_message(
+        pos in proptest::prelude::any::<proptest::sample::Index>(),
+        byte in proptest::prelude::any::<u8>(),
+        cut in proptest::prelude::any::<bool>(),
+    ) {
+        let message = MESSAGE.with(|m| m.clone());
+        let i = pos.index(message.len());
+        let mut forged = message.clone();
+        if cut {
+            forged.truncate(i);
+        } else {
+            forged[i] = byte;
+        }
+        if let Ok(report) = xmldsig::verify_message(&forged, &options()) {
+            let text = String::from_utf8_lossy(&message);
+            let vihf = vihf_span(&text);
+            let inside = vihf.contains(&i) && message[i] != byte;
+            let ws = |b: u8| b.is_ascii_whitespace();
+            proptest::prop_assert!(
+                cut || !inside || ws(message[i]) && ws(byte) || !report.is_valid(),
+                "byte {i} of the VIHF changed and the message verifies"
+            );
+        }
+    }
+}
+
+thread_local! {
+    static MESSAGE: Vec<u8> = build(&sample("dlu")).unwrap().http.to_message();
+}

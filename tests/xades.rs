@@ -345,7 +345,16 @@ fn official_sample_verifies_at_the_signed_info_level() {
     let Some([sample, sample_cda]) = common::official_messages([SAMPLE, SAMPLE_CDA]) else {
         return;
     };
+    // Its signer's certificate expired in 2022: said even without trusted roots (issue 10.7).
     let r = one(&sample, &VerifyOptions::new(now()));
+    match &r.failure {
+        Some(Failure::Certificate(m)) => assert!(m.contains("expired on 2022-02-28"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.chain, ChainStatus::NotChecked);
+    // At its signing time it verifies.
+    let signed_at = Utc.with_ymd_and_hms(2019, 4, 4, 12, 20, 12).unwrap();
+    let r = one(&sample, &VerifyOptions::new(signed_at));
     assert!(r.is_valid(), "{r:#?}");
     assert_eq!(r.algorithm, Some(SignatureAlgorithm::RsaSha1));
     assert_eq!(
@@ -362,7 +371,7 @@ fn official_sample_verifies_at_the_signed_info_level() {
     // defect of the sample): a manifest digest mismatch when the part is supplied.
     let r = one(
         &sample,
-        &VerifyOptions::new(now()).with_part(SAMPLE_CDA_URN, sample_cda),
+        &VerifyOptions::new(signed_at).with_part(SAMPLE_CDA_URN, sample_cda),
     );
     assert_eq!(
         r.failure,

@@ -11,8 +11,8 @@ use dmp_core::crypto::{Certificate, SignatureAlgorithm, SigningIdentity, UsagePo
 use dmp_core::xml::reader::Limits;
 use dmp_core::xml::tree::Tree;
 use dmp_core::xmldsig::{
-    self, sign_enveloped, ChainStatus, EnvelopedOptions, Failure, SignatureReport, VerifyOptions,
-    SAML2_NS,
+    self, sign_enveloped, ChainStatus, EnvelopedOptions, Failure, SignatureLimits, SignatureReport,
+    VerifyOptions, SAML2_NS,
 };
 use dmp_core::Error;
 use proptest::prelude::*;
@@ -20,6 +20,7 @@ use proptest::prelude::*;
 const PASSWORD: &str = include_str!("../examples/pki/PASSWORD");
 const ORG_SIGN_P12: &[u8] = include_bytes!("../examples/pki/org-sign.p12");
 const EXPIRED_P12: &[u8] = include_bytes!("../examples/pki/expired-org-sign.p12");
+const AUTH_CLI_P12: &[u8] = include_bytes!("../examples/pki/org-auth-cli.p12");
 const ROOT_PEM: &str = include_str!("../examples/pki/root.pem");
 const ORG_CA_PEM: &str = include_str!("../examples/pki/org-ca.pem");
 const CPS_SIGN_PEM: &str = include_str!("../examples/pki/cps-sign.pem");
@@ -147,16 +148,22 @@ fn byte_flip_is_a_digest_mismatch() {
     );
 }
 
-#[test]
-fn swapped_certificate_is_a_bad_signature_value() {
+/// A signed VIHF whose KeyInfo certificate is replaced by another one (CPS_SIGN, MARTIN).
+fn signed_with_swapped_certificate() -> (String, String) {
     let signed = sign(SignatureAlgorithm::RsaSha256);
-    let text = std::str::from_utf8(&signed).unwrap();
+    let text = String::from_utf8(signed).unwrap();
     let ours = Certificate::from_pem(include_str!("../examples/pki/org-sign.pem")).unwrap();
     let other = Certificate::from_pem(CPS_SIGN_PEM).unwrap();
     use base64::Engine as _;
     let b64 = |c: &Certificate| base64::engine::general_purpose::STANDARD.encode(c.der());
     assert!(text.contains(&b64(&ours)));
     let swapped = text.replace(&b64(&ours), &b64(&other));
+    (text, swapped)
+}
+
+#[test]
+fn swapped_certificate_is_a_bad_signature_value() {
+    let (text, swapped) = signed_with_swapped_certificate();
     let r = one(swapped.as_bytes(), &VerifyOptions::new(now()));
     match &r.failure {
         Some(Failure::BadSignatureValue(m)) => assert!(m.contains("MARTIN"), "{m}"),
@@ -243,13 +250,207 @@ fn wrapping_attacks_are_refused() {
     assert!(matches!(r.failure, Some(Failure::Wrapping(_))), "{r:?}");
 }
 
+fn org_signer() -> dmp_core::crypto::CheckedSigner {
+    identity(ORG_SIGN_P12, SignatureAlgorithm::RsaSha256)
+        .signer_at(now(), UsagePolicy::DmpSignature)
+        .unwrap()
+}
+
+/// A signed VIHF with `text` bytes of extra text in its subject, whose `SignedInfo` holds
+/// `n` references to the whole document (`URI=""`, enveloped + exclusive C14N), re-signed.
+fn many_references(n: usize, text: usize) -> Vec<u8> {
+    let padded = replace(
+        TEMPLATE,
+        "</saml2:NameID>",
+        &format!(" {}</saml2:NameID>", "x".repeat(text)),
+    );
+    let signer = org_signer();
+    let signed = sign_enveloped(&padded, ID, &EnvelopedOptions::vihf(), &signer).unwrap();
+    common::resign(&signed, &signer, |si| common::multiply_reference(si, n, ""))
+}
+
+/// Issue 10.1: the signature value is checked before any reference is canonicalised: a
+/// changed signature value is reported as such even when the content changed too, and no
+/// reference digest is computed (failed before: the digest mismatch was found first).
 #[test]
-fn expired_certificate_fails_the_chain_at_the_given_time() {
+fn signature_value_is_checked_before_any_reference() {
+    let (_, swapped) = signed_with_swapped_certificate();
+    let forged = swapped.replacen(">INDIRECTE<", ">INDIRECTF<", 1);
+    let r = one(forged.as_bytes(), &trusted(now()));
+    assert!(
+        matches!(r.failure, Some(Failure::BadSignatureValue(_))),
+        "{:?}",
+        r.failure
+    );
+    assert_eq!(r.references.len(), 1);
+    assert!(!r.references[0].digest_ok);
+    // The chain is not checked after a bad signature value, and the report says why.
+    match &r.chain {
+        ChainStatus::Skipped(why) => assert!(why.contains("bad signature value"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Issue 10.1: references per SignedInfo and signatures per document are capped
+/// ([`SignatureLimits`]); within the caps, each distinct target is canonicalised once.
+/// Failed before: 800 references to `""` over 400 KB of text verified as VALID after minutes
+/// of canonicalisation (time ×4 per doubling); a document with 5 signatures was verified.
+#[test]
+fn references_and_signatures_are_capped() {
+    let limits = SignatureLimits::default();
+    assert_eq!((limits.max_references, limits.max_signatures), (32, 4));
+
+    let at_cap = many_references(limits.max_references, 1000);
+    let r = one(&at_cap, &trusted(now()));
+    assert!(r.is_valid(), "{:?}", r.failure);
+    assert_eq!(r.references.len(), 32);
+    assert!(r.references.iter().all(|rr| rr.digest_ok));
+    assert!(r.covers(&root_span(&at_cap)));
+
+    let over = many_references(limits.max_references + 1, 1000);
+    let r = one(&over, &trusted(now()));
+    match &r.failure {
+        Some(Failure::TooLarge(m)) => {
+            assert!(
+                m.contains("33 references") && m.contains("at most 32"),
+                "{m}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // The attack of the issue: refused at once, before any canonicalisation.
+    let attack = many_references(800, 400_000);
+    let t = std::time::Instant::now();
+    let r = one(&attack, &trusted(now()));
+    assert!(
+        matches!(r.failure, Some(Failure::TooLarge(_))),
+        "{:?}",
+        r.failure
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+
+    // Signatures per document.
+    let signed = sign(SignatureAlgorithm::RsaSha256);
+    let body = std::str::from_utf8(&signed)
+        .unwrap()
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        .unwrap();
+    let five = format!(
+        "<w:Wrapper xmlns:w=\"urn:example:wrapper\">{}</w:Wrapper>",
+        body.repeat(5)
+    );
+    match xmldsig::verify(five.as_bytes(), &VerifyOptions::new(now())) {
+        Err(e) => {
+            let m = e.to_string();
+            assert!(m.contains("5 signatures") && m.contains("at most 4"), "{m}");
+        }
+        Ok(r) => panic!("{} reports", r.len()),
+    }
+    let mut one_only = VerifyOptions::new(now());
+    one_only.signature_limits.max_signatures = 1;
+    let two = format!(
+        "<w:Wrapper xmlns:w=\"urn:example:wrapper\">{}</w:Wrapper>",
+        body.repeat(2)
+    );
+    assert!(xmldsig::verify(two.as_bytes(), &one_only).is_err());
+    assert!(xmldsig::verify(body.as_bytes(), &one_only).unwrap()[0].is_valid());
+}
+
+/// Issue 10.6: the usage policy of signing applies to verification. A VIHF signed with an
+/// authentication certificate (ORG_AUTH_CLI: keyUsage digitalSignature, EKU clientAuth) is
+/// not valid, and the report names the mismatch (failed before: VALID).
+#[test]
+fn authentication_certificate_does_not_verify() {
+    let auth = identity(AUTH_CLI_P12, SignatureAlgorithm::RsaSha256)
+        .signer_at(now(), UsagePolicy::AllowInvalid)
+        .unwrap();
+    let signed = sign_enveloped(TEMPLATE, ID, &EnvelopedOptions::vihf(), &auth).unwrap();
+    for options in [trusted(now()), VerifyOptions::new(now())] {
+        let r = one(&signed, &options);
+        match &r.failure {
+            Some(f @ Failure::KeyUsage(m)) => {
+                assert!(
+                    m.contains("digitalSignature") && m.contains("nonRepudiation"),
+                    "{m}"
+                );
+                assert!(f
+                    .to_string()
+                    .starts_with("certificate not allowed to sign: "));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The content and the signature value are fine: only the key usage fails.
+        assert!(r.references[0].digest_ok);
+    }
+    // A relying party that accepts any signing key may say so.
+    let mut any = trusted(now());
+    any.usage = UsagePolicy::AnySignature;
+    assert!(one(&signed, &any).is_valid());
+}
+
+/// A VIHF signed in 2021 with a certificate that expired on 2021-12-31, and when.
+fn signed_with_expired_certificate() -> (DateTime<Utc>, Vec<u8>) {
     let signed_at = Utc.with_ymd_and_hms(2021, 6, 1, 12, 0, 0).unwrap();
     let signer = identity(EXPIRED_P12, SignatureAlgorithm::RsaSha256)
         .signer_at(signed_at, UsagePolicy::DmpSignature)
         .unwrap();
     let signed = sign_enveloped(TEMPLATE, ID, &EnvelopedOptions::vihf(), &signer).unwrap();
+    (signed_at, signed)
+}
+
+/// Issue 10.7: validity dates are checked without trusted roots too ("expired"), and with
+/// roots given, a signature that failed before its chain says why the chain was not checked
+/// (failed before: VALID without roots; "not checked" as if no roots were given).
+#[test]
+fn reports_say_expired_and_why_the_chain_was_not_checked() {
+    let (signed_at, signed) = signed_with_expired_certificate();
+    assert!(one(&signed, &VerifyOptions::new(signed_at)).is_valid());
+    let r = one(&signed, &VerifyOptions::new(now()));
+    match &r.failure {
+        Some(Failure::Certificate(m)) => assert!(m.contains("expired on 2021-12-31"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.chain, ChainStatus::NotChecked);
+    assert_eq!(r.chain.to_string(), "not checked (no trusted roots given)");
+    let mut replay = VerifyOptions::new(now());
+    replay.usage = UsagePolicy::AllowInvalid;
+    assert!(one(&signed, &replay).is_valid());
+
+    // No certificate in KeyInfo: the chain cannot be checked, and the report says why.
+    let text = String::from_utf8(sign(SignatureAlgorithm::RsaSha256)).unwrap();
+    let a = text.find("<ds:KeyInfo>").unwrap();
+    let b = text.find("</ds:KeyInfo>").unwrap() + "</ds:KeyInfo>".len();
+    let keyless = format!("{}{}", &text[..a], &text[b..]);
+    let r = one(keyless.as_bytes(), &trusted(now()));
+    match (&r.failure, &r.chain) {
+        (Some(Failure::Malformed(m)), ChainStatus::Skipped(why)) => {
+            assert!(m.contains("no X509Certificate"), "{m}");
+            assert!(why.contains("no X509Certificate"), "{why}");
+            assert!(
+                r.chain
+                    .to_string()
+                    .starts_with("not checked: the signature failed first"),
+                "{}",
+                r.chain
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without roots it stays "not checked" (nothing was asked).
+    assert_eq!(
+        one(keyless.as_bytes(), &VerifyOptions::new(now())).chain,
+        ChainStatus::NotChecked
+    );
+}
+
+#[test]
+fn expired_certificate_fails_the_chain_at_the_given_time() {
+    let (signed_at, signed) = signed_with_expired_certificate();
     assert!(one(&signed, &trusted(signed_at)).is_valid());
     let r = one(&signed, &trusted(now()));
     match (&r.failure, &r.chain) {

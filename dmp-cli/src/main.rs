@@ -44,9 +44,12 @@ USAGE:
       envelope or a whole MTOM message): VALID or INVALID with the reason, the signer, the
       signing time, each signed element and manifest reference. --trust: PEM certificates;
       self-signed ones are the trusted roots, the others serve as intermediates (without
-      --trust the chain is not checked). --part: the bytes of a manifest reference. --at:
-      when to check the certificates (default: now). Exit 0 only if every signature found
-      is valid.
+      --trust the chain is not checked, the validity dates are). --part: the bytes of a
+      manifest reference. --at: when to check the certificates (default: now). For a whole
+      message: each manifest reference must name one of its documents, each xop:Include
+      one of its parts, and a request's VIHF must be the single signed assertion of
+      wsse:Security. Exit 0 only if every signature found is valid and the message has no
+      problem.
   dmp feed build CASE.json --p12 FILE --password-env VAR [--mode indirecte|directe|air]
                  -o REQUEST.mime [--dump DIR] [--at RFC3339] [--seed N]
       Build the signed TD2.1 (feeding) request of a feed case (docs/schema/feed-case.schema.json,
@@ -533,7 +536,8 @@ fn verify(args: &[String]) -> Result<String, Fail> {
         options.parts.insert(urn.to_owned(), bytes);
     }
     let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
-    let reports = xmldsig::verify(&bytes, &options)?;
+    let verified = xmldsig::verify_message(&bytes, &options)?;
+    let reports = &verified.signatures;
     if reports.is_empty() {
         return Err(Fail(format!("{path}: no XML signature found"), 1));
     }
@@ -561,8 +565,7 @@ fn verify(args: &[String]) -> Result<String, Fail> {
         );
         out += &match &r.chain {
             ChainStatus::NotChecked => "  chain: not checked (no --trust)\n".to_owned(),
-            ChainStatus::Trusted(path) => format!("  chain: trusted ({})\n", path.join(" <- ")),
-            ChainStatus::Failed(m) => format!("  chain: FAILED: {m}\n"),
+            other => format!("  chain: {other}\n"),
         };
         for rr in &r.references {
             let target = rr.element.as_ref().map_or("(unresolved)".to_owned(), |e| {
@@ -589,13 +592,23 @@ fn verify(args: &[String]) -> Result<String, Fail> {
             out += &format!("  manifest {}: {status}\n", m.uri);
         }
     }
+    for p in &verified.problems {
+        out += &format!("problem: {p}\n");
+    }
     let valid = reports.iter().filter(|r| r.is_valid()).count();
     out += &format!("{valid} of {} signature(s) valid\n", reports.len());
-    if valid == reports.len() {
+    if verified.is_valid() {
         Ok(out)
     } else {
         out_text(&out);
-        Err(Fail(format!("{path}: invalid signature"), 1))
+        Err(Fail(
+            if valid == reports.len() {
+                format!("{path}: the message does not verify")
+            } else {
+                format!("{path}: invalid signature")
+            },
+            1,
+        ))
     }
 }
 

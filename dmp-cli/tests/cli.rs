@@ -386,6 +386,26 @@ mod verify {
             "{out}"
         );
 
+        // --trust given, the signature value fails first: the chain was not checked, and the
+        // report says why, not "no --trust" (issue 10.7).
+        let text = String::from_utf8(vihf()).unwrap();
+        let at = text.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
+        let first = if text[at..].starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
+        let bad_value = format!("{}{first}{}", &text[..at], &text[at + 1..]);
+        let file = f.write("bad-value.xml", bad_value.as_bytes());
+        let (code, out, _) = dmp(&["verify", &file, "--trust", ROOT, "--trust", ORG_CA]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("INVALID: bad signature value"), "{out}");
+        assert!(!out.contains("no --trust"), "{out}");
+        assert!(
+            out.contains("chain: not checked: the signature failed first (bad signature value"),
+            "{out}"
+        );
+
         let sig = f.write("xades.xml", &xades());
         let part = f.write("part.bin", b"other bytes");
         let (code, out, _) = dmp(&["verify", &sig, "--part", &format!("{PART}={part}")]);
@@ -408,12 +428,17 @@ mod verify {
                 out.contains("INVALID: digest mismatch on reference #_65db4fa8"),
                 "{out}"
             );
-            let (code, out, _) = dmp(&["verify", xades_sample.to_str().unwrap()]);
+            let sample = xades_sample.to_str().unwrap();
+            let (code, out, _) = dmp(&["verify", sample, "--at", "2019-04-04T14:20:12+02:00"]);
             assert_eq!(code, 0, "{out}");
             assert!(
                 out.contains("signer: GN=MAX+SN=LIBRE+CN=899900063480,T=Médecin,C=FR"),
                 "{out}"
             );
+            // Its certificate expired in 2022: said even without --trust (issue 10.7).
+            let (code, out, _) = dmp(&["verify", sample]);
+            assert_eq!(code, 1, "{out}");
+            assert!(out.contains("expired on 2022-02-28"), "{out}");
         }
 
         let plain = f.write("plain.xml", b"<a/>");

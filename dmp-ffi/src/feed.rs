@@ -203,7 +203,7 @@ fn verify_options(trust_pem: Option<&str>, at: DateTime<Utc>) -> FfiResult<Verif
 /// `*out_report_json` receives
 /// `{"ok": bool, "signatures": [{"part", "id", "line", "algorithm", "signer":
 ///   {"subject", "issuer", "serial"}|null, "signing_time", "valid", "failure",
-///   "chain": {"status": "trusted"|"failed"|"not_checked", "subjects"|"reason"},
+///   "chain": {"status": "trusted"|"failed"|"skipped"|"not_checked", "subjects"|"reason"},
 ///   "manifest": [{"uri", "status", "digest_ok"}]}], "documents": [{"entry_id", "content_id",
 ///   "uri", "digest_ok", "differences": ["…"]}], "problems": ["…"], "text": "<report>"}`.
 ///
@@ -242,6 +242,9 @@ pub unsafe extern "C" fn dmp_feed_check(
                         json!({"status": "trusted", "subjects": subjects})
                     }
                     ChainStatus::Failed(reason) => json!({"status": "failed", "reason": reason}),
+                    ChainStatus::Skipped(reason) => {
+                        json!({"status": "skipped", "reason": reason})
+                    }
                 };
                 json!({
                     "part": s.part,

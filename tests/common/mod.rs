@@ -304,3 +304,62 @@ pub fn test_signer(p12: &[u8]) -> dmp_core::crypto::CheckedSigner {
         )
         .unwrap()
 }
+
+/// `signed` (bytes holding one `ds:Signature` with an exclusive-C14N `SignedInfo`, as
+/// [`dmp_core::xmldsig::sign_enveloped`] writes it) with its `SignedInfo` rewritten by `edit`
+/// and signed again by `signer`: a genuine signature over an attacker's `SignedInfo` (many
+/// references, references to `""`…), to test what the verifier does after the signature value.
+pub fn resign(
+    signed: &[u8],
+    signer: &dyn dmp_core::crypto::Signer,
+    edit: impl FnOnce(&str) -> String,
+) -> Vec<u8> {
+    use dmp_core::xml::c14n::{canonicalize, C14nMethod};
+    use dmp_core::xml::reader::Limits;
+    use dmp_core::xml::tree::Tree;
+    let text = std::str::from_utf8(signed).unwrap();
+    let between = |s: &str, open: &str, close: &str| {
+        let a = s.find(open).unwrap();
+        let b = s.find(close).unwrap() + close.len();
+        (a, b)
+    };
+    let (a, b) = between(text, "<ds:SignedInfo>", "</ds:SignedInfo>");
+    let draft = format!("{}{}{}", &text[..a], edit(&text[a..b]), &text[b..]);
+    let tree = Tree::parse(draft.as_bytes(), &Limits::default()).unwrap();
+    let si = tree
+        .elements()
+        .find(|e| e.is(dmp_core::xmldsig::DSIG_NS, "SignedInfo"))
+        .unwrap();
+    let method = C14nMethod::Exclusive {
+        comments: false,
+        inclusive_prefixes: Vec::new(),
+    };
+    let c14n = canonicalize(&tree, Some(si.id()), None, &method).unwrap();
+    let mut value = Vec::new();
+    dmp_core::xml::writer::encode_base64_into(&mut value, &signer.sign(&c14n).unwrap()).unwrap();
+    let value = String::from_utf8(value).unwrap();
+    let (a, b) = between(&draft, "<ds:SignatureValue>", "</ds:SignatureValue>");
+    format!(
+        "{}<ds:SignatureValue>{value}</ds:SignatureValue>{}",
+        &draft[..a],
+        &draft[b..]
+    )
+    .into_bytes()
+}
+
+/// `signed_info` with its one `ds:Reference` replaced by `n` copies pointing at `uri`.
+pub fn multiply_reference(signed_info: &str, n: usize, uri: &str) -> String {
+    let a = signed_info.find("<ds:Reference ").unwrap();
+    let close = "</ds:Reference>";
+    let b = signed_info.find(close).unwrap() + close.len();
+    let one = &signed_info[a..b];
+    let q = one.find("URI=\"").unwrap() + 5;
+    let e = q + one[q..].find('"').unwrap();
+    let one = format!("{}{uri}{}", &one[..q], &one[e..]);
+    format!(
+        "{}{}{}",
+        &signed_info[..a],
+        one.repeat(n),
+        &signed_info[b..]
+    )
+}

@@ -95,7 +95,9 @@ pub fn verify_chain(
     }
 }
 
-fn check_validity(cert: &Certificate, index: usize, at: DateTime<Utc>) -> Result<()> {
+/// `cert` (at `index` in the chain, 0 = the leaf) is valid at `at`; else an error with its
+/// dates.
+pub(crate) fn check_validity(cert: &Certificate, index: usize, at: DateTime<Utc>) -> Result<()> {
     if cert.is_valid_at(at) {
         return Ok(());
     }

@@ -56,6 +56,7 @@ use chrono::{DateTime, Utc};
 
 pub use callback::{CallbackSigner, SignCallback};
 pub use certificate::{Certificate, KeyUsage, PublicKeyAlgorithm};
+pub(crate) use chain::check_validity;
 pub use chain::verify_chain;
 pub use dn::{
     DistinguishedName, DnAttribute, DnStyle, OID_C, OID_CN, OID_DC, OID_EMAIL, OID_GN, OID_L,
@@ -298,6 +299,16 @@ pub fn check_signing_certificate(
             ),
         ));
     }
+    check_key_usage(cert, policy)
+}
+
+/// The part of [`check_signing_certificate`] that does not depend on time (not a CA, key
+/// usage under `policy`): what the verifier applies to a signer besides the dates.
+pub(crate) fn check_key_usage(cert: &Certificate, policy: UsagePolicy) -> Result<()> {
+    if policy == UsagePolicy::AllowInvalid {
+        return Ok(());
+    }
+    let subject = cert.subject_rfc2253();
     if cert.is_ca() {
         return Err(Error::crypto(
             "usage",

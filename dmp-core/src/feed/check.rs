@@ -2,12 +2,10 @@
 
 use std::fmt::Write as _;
 
-use crate::actor::check_vihf_signer;
 use crate::cda;
 use crate::error::{Error, Result};
 use crate::model::{Confidentiality, ConfidentialityLevel};
 use crate::soap::{self, action, mtom, SoapVersion};
-use crate::vihf;
 use crate::xds::vocabulary::{
     ASSOC_RPLC, DE_CONFIDENTIALITY_CODE, DE_OBJECT_TYPE, NS_RIM, NS_XDSB, NS_XOP,
 };
@@ -74,7 +72,7 @@ impl CheckReport {
             if let Some(subject) = s.signer_subject() {
                 let _ = writeln!(out, "  signer: {subject}");
             }
-            let _ = writeln!(out, "  chain: {:?}", s.chain);
+            let _ = writeln!(out, "  chain: {}", s.chain);
             for m in &s.manifest {
                 let _ = writeln!(out, "  manifest {}: {}", m.uri, m.status);
             }
@@ -105,23 +103,6 @@ impl CheckReport {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 fn localized(e: Element<'_>, local: &str) -> Option<String> {
     e.child(NS_RIM, local)
@@ -244,8 +225,10 @@ fn visibility_of(e: Element<'_>) -> Confidentiality {
 /// headers, as [`mtom::HttpRequest::to_message`] writes it) and checks it:
 ///
 /// - it is a SOAP 1.2 `ProvideAndRegisterDocumentSet-b` request;
-/// - every XML signature verifies ([`xmldsig::verify`] with `options`: the VIHF, and the
-///   XAdES with each manifest digest recomputed from the MIME parts); there are at least two;
+/// - every XML signature verifies ([`xmldsig::verify_message`] with `options`: the VIHF,
+///   the single signed assertion of `wsse:Security`, and the XAdES with each manifest digest
+///   recomputed from the MIME parts, each naming a document of the message); there are at
+///   least two;
 /// - each document's metadata equals what [`DocumentEntry::from_cda`] derives from its CDA
 ///   part (with the visibility flags, comments, entry id and RPLC target read from the
 ///   message, which the CDA does not carry).
@@ -261,24 +244,20 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
     }
     if info.action.as_deref() != Some(action::PROVIDE_AND_REGISTER) {
         problems.push(format!(
-            "wsa:Action is {:?}, expected {}",
-            info.action,
+            "wsa:Action is {}, expected {}",
+            info.action.as_deref().unwrap_or("absent"),
             action::PROVIDE_AND_REGISTER
         ));
     }
-    let signatures = xmldsig::verify(message, options)?;
+    let verified = xmldsig::verify_message(message, options)?;
+    let signatures = verified.signatures;
     if signatures.len() < 2 {
         problems.push(format!(
             "{} signature(s) found, expected the VIHF and the XAdES",
             signatures.len()
         ));
     }
-    check_vihf(
-        envelope,
-        m.root.content_id.as_deref(),
-        &signatures,
-        &mut problems,
-    );
+    problems.extend(verified.problems);
     let manifest: Vec<_> = signatures.iter().flat_map(|s| s.manifest.iter()).collect();
 
     let tree = Tree::parse(envelope, &Limits::default())?;
@@ -290,7 +269,7 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
         .filter_map(|d| {
             let id = d.attr("id")?;
             let href = d.child(NS_XOP, "Include")?.attr("href")?;
-            Some((id.to_owned(), percent_decode(href.strip_prefix("cid:")?)))
+            href.strip_prefix("cid:").map(|_| (id.to_owned(), mtom::href_cid(href)))
         })
         .collect();
     let rplc: Vec<(String, String)> = all
@@ -363,43 +342,6 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
         documents,
         problems,
     })
-}
-
-/// The VIHF is the single assertion of `wsse:Security`, a valid signature covers exactly it,
-/// and its signer fits its mode ([`check_vihf_signer`]).
-pub(crate) fn check_vihf(
-    envelope: &[u8],
-    part: Option<&str>,
-    signatures: &[SignatureReport],
-    problems: &mut Vec<String>,
-) {
-    let token = match vihf::security_token(envelope) {
-        Ok(t) => t,
-        Err(e) => {
-            problems.push(format!("VIHF: {e}"));
-            return;
-        }
-    };
-    let Some(sig) = signatures
-        .iter()
-        .find(|s| s.part.as_deref() == part && s.covers(&token.span))
-    else {
-        problems.push(format!(
-            "VIHF: no valid signature covers the assertion {} of wsse:Security",
-            token.id
-        ));
-        return;
-    };
-    let (Some(mode), Some(cert)) = (token.mode, sig.signer.as_ref()) else {
-        problems.push(format!(
-            "VIHF: unknown Authentification_mode '{}' or no signing certificate",
-            token.mode_code
-        ));
-        return;
-    };
-    if let Err(e) = check_vihf_signer(mode, &token.name_id, &token.structure_id, cert) {
-        problems.push(format!("VIHF: {e}"));
-    }
 }
 
 fn rederive(

@@ -9,10 +9,12 @@
 
 use std::ops::Range;
 
+use crate::actor::check_vihf_signer;
 use crate::error::{Error, Result};
 use crate::soap::{SOAP12_NS, WSSE_NS};
 use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, Tree};
+use crate::xmldsig::SignatureReport;
 
 use super::{attr, VihfMode, SAML2_NS};
 
@@ -42,7 +44,11 @@ pub struct SecurityToken {
 /// Reads the VIHF of a SOAP envelope (see the module documentation). Errors say what is
 /// wrong with the header.
 pub fn security_token(envelope: &[u8]) -> Result<SecurityToken> {
-    let tree = Tree::parse(envelope, &Limits::default())?;
+    security_token_in(&Tree::parse(envelope, &Limits::default())?)
+}
+
+/// [`security_token`] of an envelope already parsed.
+pub(crate) fn security_token_in(tree: &Tree) -> Result<SecurityToken> {
     let root = tree.root();
     let header = root
         .children()
@@ -126,6 +132,45 @@ pub fn security_token(envelope: &[u8]) -> Result<SecurityToken> {
         resource_id: attribute(assertion, &[attr::RESOURCE_ID]),
         purpose_of_use,
     })
+}
+
+/// The VIHF of a request ([`security_token`]) as a check of a received request needs it: a
+/// valid signature of `signatures` (those of the MIME part `part`, `None` for plain XML)
+/// covers exactly that assertion, and its signer fits its mode
+/// ([`crate::actor::check_vihf_signer`]). Every check of a request goes through here (feed
+/// check, [`crate::xmldsig::verify_message`]). Errors say what is wrong.
+pub fn check_security_token(
+    envelope: &Tree,
+    part: Option<&str>,
+    signatures: &[SignatureReport],
+) -> Result<SecurityToken> {
+    let token = security_token_in(envelope)?;
+    let line = envelope.root().line();
+    let Some(sig) = signatures
+        .iter()
+        .find(|s| s.part.as_deref() == part && s.covers(&token.span))
+    else {
+        return Err(Error::data(
+            SOURCE,
+            line,
+            format!(
+                "no valid signature covers the assertion {} of wsse:Security",
+                token.id
+            ),
+        ));
+    };
+    let (Some(mode), Some(cert)) = (token.mode, sig.signer.as_ref()) else {
+        return Err(Error::data(
+            SOURCE,
+            line,
+            format!(
+                "unknown Authentification_mode '{}' or no signing certificate",
+                token.mode_code
+            ),
+        ));
+    };
+    check_vihf_signer(mode, &token.name_id, &token.structure_id, cert)?;
+    Ok(token)
 }
 
 /// The first `AttributeValue` element of the attribute `name`.

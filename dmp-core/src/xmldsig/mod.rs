@@ -26,23 +26,36 @@
 //! untrusted or expired certificate, wrapping…). Only input that is not XML at all (or a
 //! broken MIME message) is an `Err`.
 //!
-//! For each signature, in this order:
-//! 1. every `SignedInfo/Reference`: same-document only (`URI=""` or `URI="#id"`, IDs in the
-//!    attributes `ID`, `Id`, `id`, `wsu:Id`, `xml:id`), transforms `enveloped-signature`,
-//!    exclusive C14N (with its `PrefixList`) and C14N 1.0, with or without comments (a
-//!    same-document reference selects no comments, XML-DSig §4.3.3.3), digests SHA-1 and
-//!    SHA-256. Anything else is refused with [`Failure::Unsupported`] naming it.
+//! For each signature, in this order (nothing a `SignedInfo` asks for is done before its
+//! signature value is checked; [`SignatureLimits`] caps what it may ask):
+//! 1. the structure and every `SignedInfo/Reference`, resolved but not yet digested:
+//!    same-document only (`URI=""` or `URI="#id"`, IDs in the attributes `ID`, `Id`, `id`,
+//!    `wsu:Id`, `xml:id`), transforms `enveloped-signature`, exclusive C14N (with its
+//!    `PrefixList`) and C14N 1.0, with or without comments (a same-document reference
+//!    selects no comments, XML-DSig §4.3.3.3), digests SHA-1 and SHA-256. Anything else is
+//!    refused with [`Failure::Unsupported`] naming it.
 //! 2. the key: the `KeyInfo/X509Data/X509Certificate`; for a XAdES signature, the one that
-//!    matches the **signed** `SigningCertificate` (`CertDigest` and `IssuerSerial`), else
-//!    [`Failure::CertificateMismatch`].
-//! 3. `SignatureValue` over `SignedInfo` canonicalised with its `CanonicalizationMethod`.
-//! 4. the chain, at [`VerifyOptions::at`], when [`VerifyOptions::trust`] is given; without
-//!    roots it is not checked and [`SignatureReport::chain`] says so.
-//! 5. (separately) each `Reference` of a **signed** `ds:Manifest` against the bytes the
-//!    caller gives under its URI ([`VerifyOptions::parts`]): [`ManifestStatus`] per reference.
+//!    matches the `SigningCertificate` of the referenced `SignedProperties` (`CertDigest`
+//!    and `IssuerSerial`), else [`Failure::CertificateMismatch`].
+//! 3. `SignatureValue` over `SignedInfo` canonicalised with its `CanonicalizationMethod`; a
+//!    bad value ends the check ([`Failure::BadSignatureValue`]; with trusted roots,
+//!    [`ChainStatus::Skipped`] says why the chain was not checked).
+//! 4. the certificate: its key usage under [`VerifyOptions::usage`] (the rule of signing,
+//!    [`Failure::KeyUsage`]), then the chain at [`VerifyOptions::at`] when
+//!    [`VerifyOptions::trust`] is given, else only its validity dates at that time.
+//! 5. the reference digests, each distinct target canonicalised once (reported before the
+//!    certificate failures of step 4: a changed content is said first).
+//! 6. each `Reference` of a **signed** `ds:Manifest` against the bytes the caller gives
+//!    under its URI ([`VerifyOptions::parts`]): [`ManifestStatus`] per reference.
 //!    The DMP's dummy digest of the submission set (`AA==`) is reported as not checkable, not
 //!    as an error. A supplied part whose digest differs makes the signature invalid
-//!    ([`Failure::ManifestDigestMismatch`]); a part not supplied does not.
+//!    ([`Failure::ManifestDigestMismatch`]); a part not supplied does not, unless the input
+//!    is a whole ProvideAndRegister message that carries no such document
+//!    ([`Failure::ManifestNotInMessage`]).
+//!
+//! [`verify_message`] adds what a whole message needs beyond each signature (an
+//! `xop:Include` to no part, a request's VIHF that is not the single signed assertion of
+//! `wsse:Security`): [`MessageReport::problems`].
 //!
 //! # Signature wrapping
 //!
@@ -82,11 +95,11 @@ use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 
-use crate::crypto::{Certificate, DigestAlgorithm, SignatureAlgorithm};
+use crate::crypto::{Certificate, DigestAlgorithm, SignatureAlgorithm, UsagePolicy};
 use crate::xml::reader::Limits;
 
 pub use sign::{sign_enveloped, EnvelopedOptions};
-pub use verify::verify;
+pub use verify::{verify, verify_message};
 
 pub(crate) use sign::{b64, escape_attr, escape_text};
 
@@ -124,10 +137,48 @@ pub struct VerifyOptions {
     pub parts: HashMap<String, Vec<u8>>,
     /// Limits of the XML parser (default: [`Limits::default`]).
     pub limits: Limits,
+    /// Caps on signatures and references (default: [`SignatureLimits::default`]).
+    pub signature_limits: SignatureLimits,
+    /// What the signer's certificate must allow (default [`UsagePolicy::DmpSignature`]: the
+    /// DMP's rule, the same as for signing; [`UsagePolicy::AllowInvalid`] also skips the
+    /// validity dates when no trusted roots are given).
+    pub usage: UsagePolicy,
+}
+
+/// Caps of the verifier, so that the work it does on any input within them is linear in the
+/// input's size: at most `max_signatures × max_references` canonicalisations of the document
+/// (each distinct target is canonicalised once), plus one parse of each manifest part. The
+/// parser's own limits ([`Limits`]) bound what one document may hold; these bound what a
+/// signature may ask the verifier to do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignatureLimits {
+    /// Most `ds:Signature` elements in one XML document (one MIME part). Default 4: a DMP
+    /// message carries one or two (the VIHF, the XAdES of the submission set). More is an
+    /// error of [`verify`].
+    pub max_signatures: usize,
+    /// Most `Reference` elements in one `SignedInfo` or `ds:Manifest`. Default 32: a VIHF
+    /// has one, a XAdES `SignedInfo` two, its manifest one per document plus the submission
+    /// set. More makes the signature invalid ([`Failure::TooLarge`]).
+    pub max_references: usize,
+}
+
+impl SignatureLimits {
+    /// The default caps (see each field).
+    pub const DEFAULT: SignatureLimits = SignatureLimits {
+        max_signatures: 4,
+        max_references: 32,
+    };
+}
+
+impl Default for SignatureLimits {
+    fn default() -> Self {
+        SignatureLimits::DEFAULT
+    }
 }
 
 impl VerifyOptions {
-    /// No trusted roots (chain not checked), no parts, default limits; checks at `at`.
+    /// No trusted roots (chain not checked), no parts, default limits, the DMP's usage
+    /// policy; checks at `at`.
     pub fn new(at: DateTime<Utc>) -> Self {
         VerifyOptions {
             trust: None,
@@ -135,6 +186,8 @@ impl VerifyOptions {
             at,
             parts: HashMap::new(),
             limits: Limits::default(),
+            signature_limits: SignatureLimits::DEFAULT,
+            usage: UsagePolicy::DmpSignature,
         }
     }
 
@@ -177,12 +230,28 @@ pub enum Failure {
     /// `SignatureValue` does not verify over `SignedInfo` with the certificate's key.
     BadSignatureValue(String),
     /// The certificate chain failed (untrusted root, expired or not yet valid certificate,
-    /// bad link).
+    /// bad link), or, without trusted roots, the signer's certificate is not valid at
+    /// [`VerifyOptions::at`].
     Certificate(String),
+    /// The signer's certificate may not make this signature under [`VerifyOptions::usage`]
+    /// (an authentication certificate, a CA…): the same rule as for signing.
+    KeyUsage(String),
+    /// The signature asks for more work than [`SignatureLimits`] allows (too many
+    /// references): refused before any of it is done.
+    TooLarge(String),
     /// A supplied manifest part does not match its reference's digest.
     ManifestDigestMismatch {
         /// The manifest reference URI.
         uri: String,
+    },
+    /// The input is a whole ProvideAndRegister message and a manifest reference names no
+    /// document it carries (its metadata or its `xop:Include` was changed): the signed
+    /// document is not the one sent.
+    ManifestNotInMessage {
+        /// The manifest reference URI.
+        uri: String,
+        /// Why no document of the message matches.
+        reason: String,
     },
 }
 
@@ -197,8 +266,16 @@ impl fmt::Display for Failure {
             Failure::CertificateMismatch(m) => write!(f, "signing certificate mismatch: {m}"),
             Failure::BadSignatureValue(m) => write!(f, "bad signature value: {m}"),
             Failure::Certificate(m) => write!(f, "untrusted or expired certificate: {m}"),
+            Failure::KeyUsage(m) => write!(f, "certificate not allowed to sign: {m}"),
+            Failure::TooLarge(m) => write!(f, "over the verifier's limits: {m}"),
             Failure::ManifestDigestMismatch { uri } => {
                 write!(f, "manifest digest mismatch on reference {uri}")
+            }
+            Failure::ManifestNotInMessage { uri, reason } => {
+                write!(
+                    f,
+                    "the manifest reference {uri} is not in the message: {reason}"
+                )
             }
         }
     }
@@ -238,8 +315,11 @@ pub enum ManifestStatus {
     Ok,
     /// The digest of the supplied part does not match.
     DigestMismatch,
-    /// No part was supplied under this URI: not checked.
+    /// No part was supplied under this URI: not checked (a standalone signature).
     PartMissing,
+    /// The input is a whole ProvideAndRegister message and no document of it matches this
+    /// URI (why): the signature is invalid ([`Failure::ManifestNotInMessage`]).
+    NotInMessage(String),
     /// The reference carries the DMP's dummy digest (`AA==`, the submission set): not
     /// checkable.
     Dummy,
@@ -254,6 +334,7 @@ impl fmt::Display for ManifestStatus {
             ManifestStatus::Ok => f.write_str("digest ok"),
             ManifestStatus::DigestMismatch => f.write_str("DIGEST MISMATCH"),
             ManifestStatus::PartMissing => f.write_str("not checked (part not supplied)"),
+            ManifestStatus::NotInMessage(why) => write!(f, "NOT IN THE MESSAGE: {why}"),
             ManifestStatus::Dummy => f.write_str("not checkable (dummy digest)"),
             ManifestStatus::Error(m) => write!(f, "error: {m}"),
         }
@@ -280,6 +361,22 @@ pub enum ChainStatus {
     Trusted(Vec<String>),
     /// The chain failed; the reason.
     Failed(String),
+    /// Trusted roots were given but the chain was not checked, because the signature had
+    /// already failed (bad signature value, malformed signature…); the reason.
+    Skipped(String),
+}
+
+impl fmt::Display for ChainStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainStatus::NotChecked => f.write_str("not checked (no trusted roots given)"),
+            ChainStatus::Trusted(path) => write!(f, "trusted ({})", path.join(" <- ")),
+            ChainStatus::Failed(m) => write!(f, "FAILED: {m}"),
+            ChainStatus::Skipped(why) => {
+                write!(f, "not checked: the signature failed first ({why})")
+            }
+        }
+    }
 }
 
 /// The verdict on one `ds:Signature`.
@@ -330,6 +427,27 @@ impl SignatureReport {
                 .references
                 .iter()
                 .any(|r| r.digest_ok && r.element.as_ref().is_some_and(|e| &e.span == span))
+    }
+}
+
+/// The verdict on a whole message ([`verify_message`]): each signature, and what is wrong
+/// with the message beyond them.
+#[derive(Debug, Clone)]
+pub struct MessageReport {
+    /// Every signature, as [`verify`] reports them.
+    pub signatures: Vec<SignatureReport>,
+    /// Problems of the message itself: an `xop:Include` to no part, a VIHF that is not the
+    /// single signed assertion of `wsse:Security`…
+    pub problems: Vec<String>,
+}
+
+impl MessageReport {
+    /// Whether the message has at least one signature, every signature is valid and the
+    /// message has no problem.
+    pub fn is_valid(&self) -> bool {
+        !self.signatures.is_empty()
+            && self.problems.is_empty()
+            && self.signatures.iter().all(SignatureReport::is_valid)
     }
 }
 

@@ -1,16 +1,24 @@
 //! The verifier (see the module documentation of [`crate::xmldsig`]).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use super::{
-    decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, ReferenceReport,
-    SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS,
-    MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, WSU_NS, XADES_NS,
-};
-use crate::crypto::{verify_chain, Certificate, DigestAlgorithm, DnStyle, SignatureAlgorithm};
-use crate::error::{Error, Result};
 use crate::soap::mtom::{self, Multipart};
+use super::{
+    decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, MessageReport,
+    ReferenceReport, SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE,
+    EXC_C14N_NS, MANIFEST_TYPE, SAML2_NS, SIGNED_PROPERTIES_TYPE, WSU_NS, XADES_NS,
+};
+use crate::crypto::{
+    check_key_usage, check_validity, verify_chain, Certificate, DigestAlgorithm, DnStyle,
+    SignatureAlgorithm, UsagePolicy,
+};
+use crate::error::{Error, Result};
+use crate::soap::SOAP12_NS;
+use crate::vihf::check_security_token;
 use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
+use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, ElementId, Tree, XML_NS};
 
 /// A running digest.
@@ -113,19 +121,91 @@ fn lines(tree: &Tree, ids: &[(ElementId, bool)]) -> String {
 }
 
 /// Parts for manifest references: the caller's first, then those found in the message.
+/// Each part is parsed at most once and digested once per method, however many references
+/// name it.
 struct Parts<'a> {
     caller: &'a HashMap<String, Vec<u8>>,
-    found: HashMap<String, &'a [u8]>,
+    documents: MessageDocuments<'a>,
+    /// Parts parsed so far, by URI (or why they could not be).
+    trees: RefCell<HashMap<String, Rc<std::result::Result<Tree, String>>>>,
+    /// Digests computed so far, by URI, method and algorithm (or why they could not be).
+    digests: RefCell<HashMap<PartKey, std::result::Result<Vec<u8>, String>>>,
 }
 
-impl Parts<'_> {
+/// A part's URI, its canonicalisation (none: the raw bytes) and the digest algorithm.
+type PartKey = (String, Option<MethodKey>, DigestAlgorithm);
+
+impl<'a> Parts<'a> {
+    fn new(caller: &'a HashMap<String, Vec<u8>>, documents: MessageDocuments<'a>) -> Self {
+        Parts {
+            caller,
+            documents,
+            trees: RefCell::new(HashMap::new()),
+            digests: RefCell::new(HashMap::new()),
+        }
+    }
+
     fn get(&self, uri: &str) -> Option<&[u8]> {
         self.caller
             .get(uri)
             .map(Vec::as_slice)
-            .or_else(|| self.found.get(uri).copied())
+            .or_else(|| self.documents.found.get(uri).copied())
+    }
+
+    /// The digest of `bytes` (the part under `uri`), canonicalised with `method` if any.
+    fn digest(
+        &self,
+        uri: &str,
+        bytes: &[u8],
+        method: Option<&C14nMethod>,
+        alg: DigestAlgorithm,
+        limits: &Limits,
+    ) -> std::result::Result<Vec<u8>, String> {
+        let key = (uri.to_owned(), method.map(method_key), alg);
+        if let Some(d) = self.digests.borrow().get(&key) {
+            return d.clone();
+        }
+        let computed = match method {
+            None => Ok(alg.digest(bytes)),
+            Some(method) => {
+                let parsed = self.trees.borrow().get(uri).cloned();
+                let tree = parsed.unwrap_or_else(|| {
+                    let t = Rc::new(Tree::parse(bytes, limits).map_err(|e| {
+                        format!("the part is not XML that can be canonicalised: {e}")
+                    }));
+                    self.trees
+                        .borrow_mut()
+                        .insert(uri.to_owned(), Rc::clone(&t));
+                    t
+                });
+                match tree.as_ref() {
+                    Ok(tree) => {
+                        digest_c14n(tree, None, None, method, alg).map_err(|e| e.to_string())
+                    }
+                    Err(m) => Err(m.clone()),
+                }
+            }
+        };
+        self.digests.borrow_mut().insert(key, computed.clone());
+        computed
     }
 }
+
+/// A canonicalisation method as a map key: its URI and its prefix list.
+type MethodKey = (&'static str, String);
+
+fn method_key(method: &C14nMethod) -> MethodKey {
+    let prefixes = match method {
+        C14nMethod::Exclusive {
+            inclusive_prefixes, ..
+        } => inclusive_prefixes.join(" "),
+        C14nMethod::Inclusive { .. } => String::new(),
+    };
+    (method.uri(), prefixes)
+}
+
+/// The source name of the verifier's errors.
+const SOURCE: &str = "xmldsig";
 
 /// Verifies every XML signature of `input`: an XML document (SAML assertion, standalone
 /// XAdES signature, SOAP envelope) or a MIME multipart message (SOAP with MTOM
@@ -135,6 +215,19 @@ impl Parts<'_> {
 /// empty list when there is none. Errors: the input (or the root part of a multipart
 /// message) is not well-formed UTF-8 XML, or the MIME structure is broken.
 pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureReport>> {
+    Ok(verify_message(input, options)?.signatures)
+}
+
+/// [`verify`], and the checks a whole message needs beyond each signature:
+/// - a ProvideAndRegister message (MTOM): each `xop:Include` names a part of the message,
+///   and each manifest reference names one of its documents (else the signature is invalid:
+///   [`Failure::ManifestNotInMessage`]);
+/// - a SOAP request carrying a VIHF: the VIHF is the single assertion of `wsse:Security`, a
+///   valid signature covers exactly it, and its signer fits its mode
+///   ([`crate::vihf::check_security_token`]).
+///
+/// Errors: as [`verify`].
+pub fn verify_message(input: &[u8], options: &VerifyOptions) -> Result<MessageReport> {
     let Some(message) = mtom::parse_if_multipart(input)? else {
         // A plain SOAP request as `dmp request` writes it: HTTP headers, then the envelope.
         let xml = if looks_like_xml(input) {
@@ -143,21 +236,24 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
             crate::soap::mtom::split_http(input).map_or(input, |(_, body)| body)
         };
         let tree = Tree::parse(xml, &options.limits)?;
-        let parts = Parts {
-            caller: &options.parts,
-            found: HashMap::new(),
-        };
-        return Ok(verify_tree(&tree, None, options, &parts));
+        let parts = Parts::new(&options.parts, MessageDocuments::default());
+        let signatures = verify_tree(&tree, None, options, &parts)?;
+        let mut problems = Vec::new();
+        check_request_token(&tree, None, &signatures, &mut problems);
+        return Ok(MessageReport {
+            signatures,
+            problems,
+        });
     };
     let root_tree = Tree::parse(&message.root.bytes, &options.limits)?;
-    let parts = Parts {
-        caller: &options.parts,
-        found: xds_documents(&root_tree, &message),
-    };
-    let mut reports = Vec::new();
-    let root_name = message.root.content_id.clone();
-    let root_name = root_name.unwrap_or_else(|| "root part".to_owned());
-    reports.extend(verify_tree(&root_tree, Some(root_name), options, &parts));
+    let parts = Parts::new(&options.parts, xds_documents(&root_tree, &message));
+    let root_name = message
+        .root
+        .content_id
+        .clone()
+        .unwrap_or_else(|| "root part".to_owned());
+    let mut signatures = verify_tree(&root_tree, Some(root_name.clone()), options, &parts)?;
+    let root_name = Some(root_name);
     for (i, part) in message.parts.iter().enumerate() {
         let name = part
             .content_id
@@ -166,11 +262,34 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
         if looks_like_xml(&part.bytes) {
             // An attachment that is not well-formed XML carries no signature we can check.
             if let Ok(tree) = Tree::parse(&part.bytes, &options.limits) {
-                reports.extend(verify_tree(&tree, Some(name), options, &parts));
+                signatures.extend(verify_tree(&tree, Some(name), options, &parts)?);
             }
         }
     }
-    Ok(reports)
+    let mut problems = parts.documents.problems.clone();
+    check_request_token(&root_tree, root_name.as_deref(), &signatures, &mut problems);
+    Ok(MessageReport {
+        signatures,
+        problems,
+    })
+}
+
+/// When `envelope` is a SOAP 1.2 envelope carrying a SAML assertion (a request and its
+/// VIHF), the VIHF rule of [`crate::vihf::check_security_token`].
+fn check_request_token(
+    envelope: &Tree,
+    part: Option<&str>,
+    signatures: &[SignatureReport],
+    problems: &mut Vec<String>,
+) {
+    let is_request = envelope.root().is(SOAP12_NS, "Envelope")
+        && envelope.elements().any(|e| e.is(SAML2_NS, "Assertion"));
+    if !is_request {
+        return;
+    }
+    if let Err(e) = check_security_token(envelope, part, signatures) {
+        problems.push(format!("VIHF: {e}"));
+    }
 }
 
 fn looks_like_xml(body: &[u8]) -> bool {
@@ -186,13 +305,42 @@ const XOP_NS: &str = "http://www.w3.org/2004/08/xop/include";
 /// `XDSDocumentEntry.uniqueId` identification scheme.
 const DOC_UNIQUE_ID: &str = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab";
 
-/// The documents of an XDS.b ProvideAndRegisterDocumentSet carried as MTOM attachments, under
-/// `urn:oid:<uniqueId>`.
-fn xds_documents<'m>(tree: &Tree, message: &'m Multipart<'_>) -> HashMap<String, &'m [u8]> {
+/// The documents of an XDS.b ProvideAndRegisterDocumentSet carried as MTOM attachments.
+#[derive(Default)]
+struct MessageDocuments<'m> {
+    /// Whether the input is a whole ProvideAndRegister message: then each manifest reference
+    /// must name one of its documents.
+    provide_and_register: bool,
+    /// Each document's part, under `urn:oid:<uniqueId>`.
+    found: HashMap<String, &'m [u8]>,
+    /// Documents of the message that cannot be bound to one part, and why.
+    unbound: HashMap<String, String>,
+    /// Problems of the message (an `xop:Include` to no part, a uniqueId twice…).
+    problems: Vec<String>,
+}
+
+impl MessageDocuments<'_> {
+    /// Why no document of the message matches `uri` (a manifest reference's URI).
+    fn not_in_message(&self, uri: &str) -> String {
+        self.unbound.get(uri).cloned().unwrap_or_else(|| {
+            "no document of the message has this uniqueId (XDSDocumentEntry.uniqueId)".to_owned()
+        })
+    }
+}
+
+/// The documents of a ProvideAndRegisterDocumentSet message, from its own metadata.
+fn xds_documents<'m>(tree: &Tree, message: &'m Multipart<'_>) -> MessageDocuments<'m> {
+    let mut docs = MessageDocuments::default();
     let mut unique_ids: HashMap<&str, &str> = HashMap::new();
-    for eo in tree.elements().filter(|e| e.is(RIM_NS, "ExtrinsicObject")) {
-        let Some(id) = eo.attr("id") else { continue };
-        for ei in eo.children().filter(|e| e.is(RIM_NS, "ExternalIdentifier")) {
+    for e in tree.elements() {
+        if e.is(XDS_NS, "ProvideAndRegisterDocumentSetRequest") {
+            docs.provide_and_register = true;
+        }
+        if !e.is(RIM_NS, "ExtrinsicObject") {
+            continue;
+        }
+        let Some(id) = e.attr("id") else { continue };
+        for ei in e.children().filter(|c| c.is(RIM_NS, "ExternalIdentifier")) {
             if ei.attr("identificationScheme") == Some(DOC_UNIQUE_ID) {
                 if let Some(v) = ei.attr("value") {
                     unique_ids.insert(id, v);
@@ -200,60 +348,71 @@ fn xds_documents<'m>(tree: &Tree, message: &'m Multipart<'_>) -> HashMap<String,
             }
         }
     }
-    let mut found = HashMap::new();
+    let by_cid: HashMap<&str, &'m [u8]> = std::iter::once(&message.root)
+        .chain(&message.parts)
+        .filter_map(|p| Some((p.content_id.as_deref()?, p.bytes.as_ref())))
+        .collect();
     for doc in tree.elements().filter(|e| e.is(XDS_NS, "Document")) {
-        let Some(unique) = doc.attr("id").and_then(|id| unique_ids.get(id)) else {
-            continue;
-        };
-        let Some(cid) = doc
+        let id = doc.attr("id").unwrap_or("");
+        let href = doc
             .child(XOP_NS, "Include")
-            .and_then(|inc| inc.attr("href"))
-            .and_then(|h| h.strip_prefix("cid:"))
-        else {
+            .and_then(|inc| inc.attr("href"));
+        let cid = href
+            .filter(|h| h.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("cid:")))
+            .map(mtom::href_cid);
+        let part = cid.as_deref().and_then(|c| by_cid.get(c).copied());
+        if let (Some(href), None) = (href, part) {
+            docs.problems.push(format!(
+                "the document {id} (line {}) includes {href}: no such part in the message",
+                doc.line()
+            ));
+        }
+        let Some(unique) = unique_ids.get(id) else {
             continue;
         };
-        let cid = percent_decode(cid);
-        if let Some(part) = message.part(&cid) {
-            let uri = if unique.starts_with("urn:") {
-                (*unique).to_owned()
-            } else {
-                format!("urn:oid:{unique}")
-            };
-            found.insert(uri, part.bytes.as_ref());
+        let uri = if unique.starts_with("urn:") {
+            (*unique).to_owned()
+        } else {
+            format!("urn:oid:{unique}")
+        };
+        if docs.found.contains_key(&uri) || docs.unbound.contains_key(&uri) {
+            let why = format!("several documents of the message have the uniqueId {unique}");
+            docs.found.remove(&uri);
+            docs.problems.push(why.clone());
+            docs.unbound.insert(uri, why);
+            continue;
+        }
+        match (part, href) {
+            (Some(bytes), _) => {
+                docs.found.insert(uri, bytes);
+            }
+            (None, Some(href)) => {
+                docs.unbound.insert(
+                    uri,
+                    format!(
+                        "its document {id} includes {href}, which is not a part of the message"
+                    ),
+                );
+            }
+            (None, None) => {
+                docs.unbound.insert(
+                    uri,
+                    format!("its document {id} has no xop:Include of a part of the message"),
+                );
+            }
         }
     }
-    found
+    docs
 }
 
-/// Decodes `%XX` escapes of a `cid:` URL (RFC 2392).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 struct Ctx<'a> {
     tree: &'a Tree,
     index: &'a IdIndex,
     options: &'a VerifyOptions,
     parts: &'a Parts<'a>,
+    /// Digests computed so far in this document.
+    digests: RefCell<HashMap<DigestKey, Vec<u8>>>,
 }
 
 fn verify_tree(
@@ -261,13 +420,29 @@ fn verify_tree(
     part: Option<String>,
     options: &VerifyOptions,
     parts: &Parts<'_>,
-) -> Vec<SignatureReport> {
+) -> Result<Vec<SignatureReport>> {
+    let signatures: Vec<Element<'_>> = tree
+        .elements()
+        .filter(|e| e.is(DSIG_NS, "Signature"))
+        .collect();
+    let max = options.signature_limits.max_signatures;
+    if let Some(extra) = signatures.get(max) {
+        return Err(Error::data(
+            part.as_deref().unwrap_or(SOURCE),
+            extra.line(),
+            format!(
+                "{} signatures in one document, at most {max} are accepted",
+                signatures.len()
+            ),
+        ));
+    }
     let index = IdIndex::build(tree);
     let ctx = Ctx {
         tree,
         index: &index,
         options,
         parts,
+        digests: RefCell::new(HashMap::new()),
     };
     let doc_failure = index.strong_duplicate().map(|v| {
         Failure::Wrapping(format!(
@@ -279,7 +454,7 @@ fn verify_tree(
     let mut reports = Vec::new();
     let mut claims: HashMap<ElementId, usize> = HashMap::new();
     let mut clashes: Vec<(usize, usize, String)> = Vec::new();
-    for sig in tree.elements().filter(|e| e.is(DSIG_NS, "Signature")) {
+    for sig in signatures {
         let n = reports.len();
         let (mut report, resolved) = verify_signature(&ctx, sig, part.clone());
         for id in resolved {
@@ -315,7 +490,7 @@ fn verify_tree(
             }
         }
     }
-    reports
+    Ok(reports)
 }
 
 fn signed_element(e: Element<'_>) -> SignedElement {
@@ -349,6 +524,11 @@ fn verify_signature(
     let mut resolved = Vec::new();
     if let Err(f) = check_signature(ctx, sig, &mut report, &mut resolved) {
         report.failure.get_or_insert(f);
+    }
+    if let (Some(_), ChainStatus::NotChecked, Some(f)) =
+        (&ctx.options.trust, &report.chain, &report.failure)
+    {
+        report.chain = ChainStatus::Skipped(f.to_string());
     }
     (report, resolved)
 }
@@ -403,10 +583,10 @@ fn check_signature<'t>(
             other.qname()
         )));
     }
+    check_reference_count(ctx, "SignedInfo", refs.len())?;
 
-    // 1. SignedInfo references.
-    let mut signed_properties = None;
-    let mut manifests = Vec::new();
+    // 1. Resolve the references (no canonicalisation yet).
+    let mut targets = Vec::with_capacity(refs.len());
     for r in &refs {
         let mut rr = ReferenceReport {
             uri: r.attr("URI").unwrap_or("").to_owned(),
@@ -414,63 +594,21 @@ fn check_signature<'t>(
             element: None,
             digest_ok: false,
         };
-        let mut target_id = None;
-        let outcome = same_document_reference(ctx, sig, *r, &mut rr, &mut target_id);
-        let type_uri = rr.type_uri.clone();
-        report.references.push(rr);
-        resolved.extend(target_id);
-        let target = match outcome {
-            Ok(t) => t,
+        match resolve_reference(ctx, sig, *r, &mut rr, resolved) {
+            Ok(t) => targets.push(Some(t)),
             Err(f) => {
                 note(report, f);
-                continue;
+                targets.push(None);
             }
-        };
-        let e = target.unwrap_or_else(|| ctx.tree.root());
-        let inside = e != sig && sig.contains(e.id());
-        if e.is(XADES_NS, "SignedProperties") {
-            if !inside {
-                note(
-                    report,
-                    Failure::Wrapping(format!(
-                    "the SignedProperties referenced by #{} (line {}) is not inside the signature",
-                    e.attr("Id").unwrap_or(""),
-                    e.line()
-                )),
-                );
-                continue;
-            }
-            signed_properties = Some(e);
-        } else if e.is(DSIG_NS, "Manifest") {
-            if !inside {
-                note(
-                    report,
-                    Failure::Wrapping(format!(
-                        "the Manifest referenced by #{} (line {}) is not inside the signature",
-                        e.attr("Id").unwrap_or(""),
-                        e.line()
-                    )),
-                );
-                continue;
-            }
-            manifests.push(e);
-        } else if type_uri.as_deref() == Some(MANIFEST_TYPE)
-            || type_uri.as_deref() == Some(SIGNED_PROPERTIES_TYPE)
-        {
-            note(
-                report,
-                malformed(format!(
-                    "a reference of Type {} resolves to <{}> (line {})",
-                    type_uri.unwrap_or_default(),
-                    e.qname(),
-                    e.line()
-                )),
-            );
         }
-        if report.signing_time.is_none() {
-            report.signing_time = e.attr("IssueInstant").map(str::to_owned);
-        }
+        report.references.push(rr);
     }
+    // The XAdES SignedProperties (its digest is checked in step 4; if it does not match, the
+    // signature is invalid whatever it designates).
+    let signed_properties = targets.iter().flatten().find_map(|t| {
+        t.target
+            .filter(|e| e.is(XADES_NS, "SignedProperties") && sig.contains(e.id()))
+    });
 
     // 2. The key.
     let certs = key_info_certificates(key_info)?;
@@ -480,10 +618,6 @@ fn check_signature<'t>(
         .ok_or_else(|| malformed("no X509Certificate in KeyInfo: the signer is unknown"))?;
     let mut signer = first;
     if let Some(sp) = signed_properties {
-        let ssp = sp.child(XADES_NS, "SignedSignatureProperties");
-        if let Some(t) = ssp.and_then(|s| s.child(XADES_NS, "SigningTime")) {
-            report.signing_time = Some(t.text().trim().to_owned());
-        }
         // XAdES: the signed properties sit in a QualifyingProperties whose Target names this
         // signature; anything else (no container, no Target, another signature) is wrapping.
         let target = sp
@@ -495,11 +629,17 @@ fn check_signature<'t>(
             (target, id) => note(
                 report,
                 Failure::Wrapping(format!(
-                    "the signed SignedProperties must sit in a QualifyingProperties whose Target                      names this signature (Target={target:?}, Signature Id={id:?})"
+                    "the signed SignedProperties must sit in a QualifyingProperties whose \
+                     Target names this signature (Target {}, Signature Id {})",
+                    target.map_or("absent".to_owned(), |t| format!("\"{t}\"")),
+                    id.map_or("absent".to_owned(), |i| format!("\"{i}\""))
                 )),
             ),
         }
-        if let Some(sc) = ssp.and_then(|s| s.child(XADES_NS, "SigningCertificate")) {
+        let sc = sp
+            .child(XADES_NS, "SignedSignatureProperties")
+            .and_then(|s| s.child(XADES_NS, "SigningCertificate"));
+        if let Some(sc) = sc {
             match certs.iter().find(|c| signing_certificate_lists(sc, c)) {
                 Some(c) => signer = c.clone(),
                 None => note(
@@ -515,23 +655,31 @@ fn check_signature<'t>(
     }
     report.signer = Some(signer.clone());
 
-    // 3. The signature value.
+    // 3. The signature value, before any reference is canonicalised: nothing an
+    //    unauthenticated SignedInfo asks for is done.
     let value = decode_b64(&sv.text()).ok_or_else(|| malformed("SignatureValue is not base64"))?;
     let si_bytes = canonicalize(ctx.tree, Some(si.id()), None, &si_method)
         .map_err(|e| malformed(format!("SignedInfo cannot be canonicalised: {e}")))?;
     if let Err(e) = signer.verify_signature(alg, &si_bytes, &value) {
-        note(report, Failure::BadSignatureValue(error_message(&e)));
+        return Err(Failure::BadSignatureValue(error_message(&e)));
     }
 
-    // 4. The chain.
-    if let Some(roots) = &ctx.options.trust {
+    // 4. The certificate: its usage (the rule of signing), then the chain, or without roots
+    //    its validity at `at`. Reported after the reference digests (a changed content is
+    //    the first thing to say).
+    let options = ctx.options;
+    let mut certificate_failures = Vec::new();
+    if let Err(e) = check_key_usage(&signer, options.usage) {
+        certificate_failures.push(Failure::KeyUsage(error_message(&e)));
+    }
+    if let Some(roots) = &options.trust {
         let intermediates: Vec<Certificate> = certs
             .iter()
             .filter(|c| **c != signer)
-            .chain(&ctx.options.intermediates)
+            .chain(&options.intermediates)
             .cloned()
             .collect();
-        match verify_chain(&signer, &intermediates, roots, ctx.options.at) {
+        match verify_chain(&signer, &intermediates, roots, options.at) {
             Ok(path) => {
                 report.chain =
                     ChainStatus::Trusted(path.iter().map(Certificate::subject_rfc2253).collect())
@@ -539,14 +687,90 @@ fn check_signature<'t>(
             Err(e) => {
                 let m = error_message(&e);
                 report.chain = ChainStatus::Failed(m.clone());
-                note(report, Failure::Certificate(m));
+                certificate_failures.push(Failure::Certificate(m));
             }
+        }
+    } else if options.usage != UsagePolicy::AllowInvalid {
+        if let Err(e) = check_validity(&signer, 0, options.at) {
+            certificate_failures.push(Failure::Certificate(error_message(&e)));
         }
     }
 
-    // 5. The manifests.
+    // 5. The reference digests, each distinct target canonicalised once.
+    let mut manifests = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let (Some(t), Some(rr)) = (t, report.references.get_mut(i)) else {
+            continue;
+        };
+        let outcome = digest_reference(ctx, t, rr);
+        let type_uri = rr.type_uri.clone();
+        let type_uri = type_uri.as_deref();
+        if let Err(f) = outcome {
+            note(report, f);
+            continue;
+        }
+        let e = t.target.unwrap_or_else(|| ctx.tree.root());
+        let inside = e != sig && sig.contains(e.id());
+        if e.is(XADES_NS, "SignedProperties") {
+            if !inside {
+                note(
+                    report,
+                    Failure::Wrapping(format!(
+                        "the SignedProperties referenced by #{} (line {}) is not inside the \
+                         signature",
+                        e.attr("Id").unwrap_or(""),
+                        e.line()
+                    )),
+                );
+                continue;
+            }
+            let time = e
+                .child(XADES_NS, "SignedSignatureProperties")
+                .and_then(|s| s.child(XADES_NS, "SigningTime"));
+            if let Some(time) = time {
+                report.signing_time = Some(time.text().trim().to_owned());
+            }
+        } else if e.is(DSIG_NS, "Manifest") {
+            if !inside {
+                note(
+                    report,
+                    Failure::Wrapping(format!(
+                        "the Manifest referenced by #{} (line {}) is not inside the signature",
+                        e.attr("Id").unwrap_or(""),
+                        e.line()
+                    )),
+                );
+                continue;
+            }
+            manifests.push(e);
+        } else if type_uri == Some(MANIFEST_TYPE) || type_uri == Some(SIGNED_PROPERTIES_TYPE) {
+            note(
+                report,
+                malformed(format!(
+                    "a reference of Type {} resolves to <{}> (line {})",
+                    type_uri.unwrap_or_default(),
+                    e.qname(),
+                    e.line()
+                )),
+            );
+        }
+        if report.signing_time.is_none() {
+            report.signing_time = e.attr("IssueInstant").map(str::to_owned);
+        }
+    }
+
+    for f in certificate_failures {
+        note(report, f);
+    }
+
+    // 6. The manifests.
     for m in manifests {
-        for r in m.children() {
+        let references: Vec<Element<'t>> = m.children().collect();
+        if let Err(f) = check_reference_count(ctx, "Manifest", references.len()) {
+            note(report, f);
+            continue;
+        }
+        for r in references {
             if !r.is(DSIG_NS, "Reference") {
                 note(
                     report,
@@ -555,16 +779,36 @@ fn check_signature<'t>(
                 continue;
             }
             let entry = manifest_reference(ctx, sig, r);
-            if entry.status == ManifestStatus::DigestMismatch {
-                note(
+            match &entry.status {
+                ManifestStatus::DigestMismatch => note(
                     report,
                     Failure::ManifestDigestMismatch {
                         uri: entry.uri.clone(),
                     },
-                );
+                ),
+                ManifestStatus::NotInMessage(reason) => note(
+                    report,
+                    Failure::ManifestNotInMessage {
+                        uri: entry.uri.clone(),
+                        reason: reason.clone(),
+                    },
+                ),
+                _ => {}
             }
             report.manifest.push(entry);
         }
+    }
+    Ok(())
+}
+
+/// At most [`SignatureLimits::max_references`](super::SignatureLimits) references in one
+/// `SignedInfo` or `Manifest`.
+fn check_reference_count(ctx: &Ctx<'_>, what: &str, count: usize) -> Result<(), Failure> {
+    let max = ctx.options.signature_limits.max_references;
+    if count > max {
+        return Err(Failure::TooLarge(format!(
+            "the {what} has {count} references, at most {max} are accepted"
+        )));
     }
     Ok(())
 }
@@ -814,14 +1058,28 @@ fn resolve<'t>(ctx: &Ctx<'t>, uri: &str, id: &str) -> Result<Element<'t>, Failur
     }
 }
 
-/// Checks a same-document reference; returns its target (`None`: the whole document).
-fn same_document_reference<'t>(
+/// A same-document reference, resolved but not yet digested.
+struct Target<'t> {
+    spec: RefSpec,
+    /// `None`: the whole document.
+    target: Option<Element<'t>>,
+    /// The signature, for an `enveloped-signature` reference.
+    exclude: Option<ElementId>,
+    /// The canonicalisation (a same-document reference selects no comments, XML-DSig
+    /// §4.3.3.3).
+    method: C14nMethod,
+}
+
+/// Resolves a same-document reference (no canonicalisation): its target, and whether an
+/// `enveloped-signature` transform is allowed on it. Pushes the resolved element on
+/// `resolved`.
+fn resolve_reference<'t>(
     ctx: &Ctx<'t>,
     sig: Element<'t>,
     r: Element<'t>,
     rr: &mut ReferenceReport,
-    resolved: &mut Option<ElementId>,
-) -> Result<Option<Element<'t>>, Failure> {
+    resolved: &mut Vec<ElementId>,
+) -> Result<Target<'t>, Failure> {
     let spec = parse_reference(r)?;
     let uri = spec.uri.as_str();
     let target = if uri.is_empty() {
@@ -838,7 +1096,7 @@ fn same_document_reference<'t>(
     };
     let elem = target.unwrap_or_else(|| ctx.tree.root());
     rr.element = Some(signed_element(elem));
-    *resolved = Some(elem.id());
+    resolved.push(elem.id());
     let exclude = if spec.enveloped() {
         if !elem.contains(sig.id()) {
             return Err(Failure::Wrapping(format!(
@@ -852,7 +1110,6 @@ fn same_document_reference<'t>(
     } else {
         None
     };
-    // A same-document reference selects no comments (XML-DSig §4.3.3.3).
     let method = match spec.method() {
         Some(C14nMethod::Exclusive {
             inclusive_prefixes, ..
@@ -862,17 +1119,46 @@ fn same_document_reference<'t>(
         },
         _ => C14nMethod::Inclusive { comments: false },
     };
-    let digest = digest_c14n(
-        ctx.tree,
-        target.map(|t| t.id()),
+    Ok(Target {
+        spec,
+        target,
         exclude,
-        &method,
-        spec.digest,
-    )
-    .map_err(|e| malformed(format!("reference {uri} cannot be canonicalised: {e}")))?;
-    rr.digest_ok = digest == spec.value;
+        method,
+    })
+}
+
+/// What one canonicalisation depends on: target, excluded signature, method, digest
+/// algorithm.
+type DigestKey = (
+    Option<ElementId>,
+    Option<ElementId>,
+    MethodKey,
+    DigestAlgorithm,
+);
+
+/// Compares the digest of a resolved reference, computed once per distinct
+/// [`DigestKey`] in the document.
+fn digest_reference(
+    ctx: &Ctx<'_>,
+    t: &Target<'_>,
+    rr: &mut ReferenceReport,
+) -> Result<(), Failure> {
+    let uri = t.spec.uri.as_str();
+    let apex = t.target.map(|e| e.id());
+    let key = (apex, t.exclude, method_key(&t.method), t.spec.digest);
+    let cached = ctx.digests.borrow().get(&key).cloned();
+    let digest = match cached {
+        Some(d) => d,
+        None => {
+            let d = digest_c14n(ctx.tree, apex, t.exclude, &t.method, t.spec.digest)
+                .map_err(|e| malformed(format!("reference {uri} cannot be canonicalised: {e}")))?;
+            ctx.digests.borrow_mut().insert(key, d.clone());
+            d
+        }
+    };
+    rr.digest_ok = digest == t.spec.value;
     if rr.digest_ok {
-        Ok(target)
+        Ok(())
     } else {
         Err(Failure::DigestMismatch {
             uri: uri.to_owned(),
@@ -908,8 +1194,10 @@ fn manifest_reference(ctx: &Ctx<'_>, sig: Element<'_>, r: Element<'_>) -> Manife
             element: None,
             digest_ok: false,
         };
-        return match same_document_reference(ctx, sig, r, &mut rr, &mut None) {
-            Ok(_) => status(ManifestStatus::Ok),
+        let outcome = resolve_reference(ctx, sig, r, &mut rr, &mut Vec::new())
+            .and_then(|t| digest_reference(ctx, &t, &mut rr));
+        return match outcome {
+            Ok(()) => status(ManifestStatus::Ok),
             Err(Failure::DigestMismatch { .. }) => status(ManifestStatus::DigestMismatch),
             Err(f) => status(ManifestStatus::Error(f.to_string())),
         };
@@ -918,30 +1206,26 @@ fn manifest_reference(ctx: &Ctx<'_>, sig: Element<'_>, r: Element<'_>) -> Manife
         return status(ManifestStatus::Dummy);
     }
     let Some(bytes) = ctx.parts.get(&uri) else {
-        return status(ManifestStatus::PartMissing);
+        let documents = &ctx.parts.documents;
+        return status(if documents.provide_and_register {
+            ManifestStatus::NotInMessage(documents.not_in_message(&uri))
+        } else {
+            ManifestStatus::PartMissing
+        });
     };
     if spec.enveloped() {
         return status(ManifestStatus::Error(
             "enveloped-signature transform on an external part".to_owned(),
         ));
     }
-    let computed = match spec.method() {
-        None => spec.digest.digest(bytes),
-        Some(method) => {
-            let tree = match Tree::parse(bytes, &ctx.options.limits) {
-                Ok(t) => t,
-                Err(e) => {
-                    return status(ManifestStatus::Error(format!(
-                        "the part is not XML that can be canonicalised: {e}"
-                    )))
-                }
-            };
-            match digest_c14n(&tree, None, None, method, spec.digest) {
-                Ok(d) => d,
-                Err(e) => return status(ManifestStatus::Error(e.to_string())),
-            }
-        }
-    };
+    let computed =
+        match ctx
+            .parts
+            .digest(&uri, bytes, spec.method(), spec.digest, &ctx.options.limits)
+        {
+            Ok(d) => d,
+            Err(m) => return status(ManifestStatus::Error(m)),
+        };
     if computed == spec.value {
         status(ManifestStatus::Ok)
     } else {
