@@ -81,9 +81,14 @@ fn a_second_byte_order_mark_is_refused() {
 }
 
 /// `n` elements each carrying 63 empty attributes: the shape of the memory amplification
-/// attack (an attribute costs a few bytes of input and tens of bytes of tree).
+/// attack (an attribute costs 5 or 6 bytes of input and tens of bytes of tree).
 fn many_empty_attributes(n: usize) -> Vec<u8> {
-    let attrs: String = (0..63).map(|i| format!(" a{i}=\"\"")).collect();
+    let letters = ('a'..='z').chain('A'..='Z');
+    let names = letters
+        .clone()
+        .map(String::from)
+        .chain(letters.take(11).map(|c| format!("{c}_")));
+    let attrs: String = names.map(|n| format!(" {n}=\"\"")).collect();
     let mut out = String::from("<r>");
     for _ in 0..n {
         out.push_str("<e");
