@@ -16,7 +16,6 @@
 mod timing;
 
 use std::hint::black_box;
-use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -146,13 +145,6 @@ fn wrapped(cda: &[u8]) -> Vec<u8> {
 
 /// lxml's best (of 5) in-process times on `bytes`: `(fromstring, tostring(method="c14n"))`.
 fn lxml(bytes: &[u8]) -> Option<(Duration, Duration)> {
-    let probe = Command::new("python3").args(["-c", "import lxml"]).output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("note: lxml skipped: python3 with lxml not available (pip install lxml)");
-        return None;
-    }
-    let path = std::env::temp_dir().join(format!("dmp-c14n-bench-{}.xml", std::process::id()));
-    std::fs::write(&path, bytes).ok()?;
     let script = "import sys, time\n\
                   from lxml import etree\n\
                   data = open(sys.argv[1], 'rb').read()\n\
@@ -163,21 +155,8 @@ fn lxml(bytes: &[u8]) -> Option<(Duration, Duration)> {
                   \x20   u = time.perf_counter(); out = etree.tostring(doc, method='c14n')\n\
                   \x20   v = time.perf_counter(); p = min(p, u - t); c = min(c, v - u)\n\
                   print(p, c)\n";
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let out = out.ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "note: lxml run failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut times = text
+    let out = timing::run_lxml(script, bytes, "c14n-bench")?;
+    let mut times = out
         .split_whitespace()
         .filter_map(|t| t.parse::<f64>().ok())
         .map(Duration::from_secs_f64);

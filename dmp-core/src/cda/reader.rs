@@ -691,7 +691,7 @@ pub(crate) fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> 
     // Decodes `data` but its last whole quantum and what follows (at least 4 bytes of data
     // are kept), and says how much it decoded. Padding inside the decoded part is refused by
     // the engine, and at its end it has data after it.
-    let mut decode_head = |data: &[u8], out: &mut Vec<u8>| -> Result<usize, String> {
+    let decode_head = |data: &[u8], out: &mut Vec<u8>| -> Result<usize, String> {
         let whole = data.len().saturating_sub(4) / 4 * 4;
         if whole > 0 && data.get(whole - 1) == Some(&b'=') {
             return Err("not valid base64: data after padding".to_owned());
