@@ -1,18 +1,36 @@
 //! Building an N1 CDA around a 20 MB "PDF" versus plain base64 of the same bytes: the header
 //! and the XML framing should cost next to nothing, and the build no more than one output
 //! buffer (the base64 is encoded straight into it).
+//!
+//! Then, timed by hand in the same run and printed as ratios, on that CDA (its body on one
+//! line, as we build it, and wrapped in 76-character CRLF lines, as other software writes it):
+//! - reading it (`cda::read`) against the base64 floor (`STANDARD.decode` of the bare body):
+//!   the decode share is `read - xml::reader::parse`;
+//! - Canonical XML 1.0 (`Tree::parse` + `canonicalize`) against Python lxml in-process
+//!   (`etree.fromstring` + `etree.tostring(method="c14n")`, timed inside Python), skipped with
+//!   a note when `python3 -c "import lxml"` fails (`pip install lxml`).
+//!
+//! `cargo bench -p dmp-core --bench cda_base64`
+
+#[path = "common/mod.rs"]
+mod timing;
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput};
 use dmp_core::cda::{
     build, Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
     LegalAuthenticator, MediaType, ServiceEvent,
 };
 use dmp_core::ids::{oid, Ins};
 use dmp_core::model::{ConfidentialityLevel, DocumentKind, Sex, Traits};
+use dmp_core::xml::c14n::{canonicalize, C14nMethod};
+use dmp_core::xml::reader::{self, Limits};
+use dmp_core::xml::tree::Tree;
+use timing::best_of;
 
 const PAYLOAD: usize = 20 * 1024 * 1024;
 
@@ -108,5 +126,110 @@ fn base64_cda(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, base64_cda);
-criterion_main!(benches);
+/// The CDA with its base64 body wrapped in 76-character CRLF lines.
+fn wrapped(cda: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(cda).expect("UTF-8");
+    let open = text.find("representation=\"B64\"").expect("a B64 body");
+    let start = open + text[open..].find('>').expect("tag end") + 1;
+    let end = start + text[start..].find('<').expect("text end");
+    let mut out = Vec::with_capacity(cda.len() + cda.len() / 38);
+    out.extend_from_slice(&cda[..start]);
+    for line in cda[start..end].chunks(76) {
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(line);
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&cda[end..]);
+    out
+}
+
+/// lxml's best (of 5) in-process times on `bytes`: `(fromstring, tostring(method="c14n"))`.
+fn lxml(bytes: &[u8]) -> Option<(Duration, Duration)> {
+    let script = "import sys, time\n\
+                  from lxml import etree\n\
+                  data = open(sys.argv[1], 'rb').read()\n\
+                  parser = etree.XMLParser(huge_tree=True)\n\
+                  p = c = 1e9\n\
+                  for _ in range(5):\n\
+                  \x20   t = time.perf_counter(); doc = etree.fromstring(data, parser)\n\
+                  \x20   u = time.perf_counter(); out = etree.tostring(doc, method='c14n')\n\
+                  \x20   v = time.perf_counter(); p = min(p, u - t); c = min(c, v - u)\n\
+                  print(p, c)\n";
+    let out = timing::run_lxml(script, bytes, "c14n-bench")?;
+    let mut times = out
+        .split_whitespace()
+        .filter_map(|t| t.parse::<f64>().ok())
+        .map(Duration::from_secs_f64);
+    Some((times.next()?, times.next()?))
+}
+
+fn ms(t: Duration) -> f64 {
+    t.as_secs_f64() * 1e3
+}
+
+/// Read and C14N times against their floors, as ratios.
+fn report(cda: &[u8]) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(payload());
+    let floor = best_of(5, || {
+        black_box(
+            base64::engine::general_purpose::STANDARD
+                .decode(black_box(&b64))
+                .expect("base64"),
+        );
+    });
+    let inclusive = C14nMethod::Inclusive { comments: false };
+    for (name, bytes) in [("one line", cda.to_vec()), ("76-char lines", wrapped(cda))] {
+        let mib = bytes.len() as f64 / (1 << 20) as f64;
+        let read = best_of(5, || {
+            black_box(dmp_core::cda::read(black_box(&bytes)).expect("read"));
+        });
+        let parse = best_of(5, || {
+            black_box(reader::parse(black_box(&bytes), &Limits::default()).expect("parse"));
+        });
+        let decode = read.saturating_sub(parse);
+        println!(
+            "cda read, body on {name} ({mib:.1} MiB): read {:.1} ms = parse {:.1} ms + decode \
+             {:.1} ms; base64 floor {:.1} ms; decode / floor = {:.2}, read / floor = {:.2}",
+            ms(read),
+            ms(parse),
+            ms(decode),
+            ms(floor),
+            decode.as_secs_f64() / floor.as_secs_f64(),
+            read.as_secs_f64() / floor.as_secs_f64()
+        );
+        let tree = Tree::parse(&bytes, &Limits::default()).expect("tree");
+        let tree_parse = best_of(5, || {
+            black_box(Tree::parse(black_box(&bytes), &Limits::default()).expect("tree"));
+        });
+        let c14n = best_of(5, || {
+            black_box(canonicalize(&tree, None, None, &inclusive).expect("c14n"));
+        });
+        println!(
+            "  c14n: Tree::parse {:.1} ms + canonicalize {:.1} ms",
+            ms(tree_parse),
+            ms(c14n)
+        );
+        if let Some((lp, lc)) = lxml(&bytes) {
+            println!(
+                "  lxml: fromstring {:.1} ms + tostring(c14n) {:.1} ms; ours / lxml: parse+c14n \
+                 {:.2}, c14n alone {:.2}",
+                ms(lp),
+                ms(lc),
+                (tree_parse + c14n).as_secs_f64() / (lp + lc).as_secs_f64(),
+                c14n.as_secs_f64() / lc.as_secs_f64()
+            );
+        }
+    }
+}
+
+fn main() {
+    let content = Content {
+        media_type: MediaType::Pdf,
+        data: payload(),
+    };
+    let cda = build(&header(), &content).expect("build");
+    report(&cda);
+    let mut c = Criterion::default().configure_from_args();
+    base64_cda(&mut c);
+    c.final_summary();
+}

@@ -18,7 +18,6 @@ mod timing;
 mod xds_fixtures;
 
 use std::hint::black_box;
-use std::process::Command;
 use std::time::Duration;
 
 use criterion::Criterion;
@@ -85,37 +84,14 @@ fn response(n: usize) -> Vec<u8> {
 
 /// lxml's best `etree.fromstring` time on `bytes` (best of 5), if lxml is there.
 fn lxml(bytes: &[u8]) -> Option<Duration> {
-    let probe = Command::new("python3").args(["-c", "import lxml"]).output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("note: lxml skipped: python3 with lxml not available (pip install lxml)");
-        return None;
-    }
-    let path = std::env::temp_dir().join(format!("dmp-query-bench-{}.xml", std::process::id()));
-    std::fs::write(&path, bytes).ok()?;
     let script = "import sys, time\n\
                   from lxml import etree\n\
                   data = open(sys.argv[1], 'rb').read()\n\
                   parser = etree.XMLParser(huge_tree=True)\n\
                   best = min((lambda t: (etree.fromstring(data, parser), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(5))\n\
                   print(best)\n";
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let out = out.ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "note: lxml run failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .map(Duration::from_secs_f64)
+    let out = timing::run_lxml(script, bytes, "query-bench")?;
+    out.trim().parse::<f64>().ok().map(Duration::from_secs_f64)
 }
 
 fn mib_per_s(bytes: usize, t: Duration) -> f64 {

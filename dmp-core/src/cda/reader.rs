@@ -670,34 +670,67 @@ fn decode_body(text: Element<'_>) -> Result<Content> {
 /// Decodes standard base64, ignoring ASCII whitespace anywhere, in chunks (no stripped copy
 /// of the whole text). Padding is optional but nothing may follow it. The error reads
 /// `not valid base64: …` (callers say what was not).
+///
+/// Speed: the runs between white space are found 32 bytes at a time (no branch per byte);
+/// a long run (a body on one line) is decoded in bulk straight from the text, short runs
+/// (lines) are gathered into a 64 KiB chunk with one copy each and decoded in bulk, so the
+/// cost is the base64 engine's.
 pub(crate) fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> {
     const CHUNK: usize = 64 * 1024; // a multiple of 4
+    const BLOCK: usize = 32;
     let engine = GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
     let bad = |e: base64::DecodeError| format!("not valid base64: {e}");
-    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
-    let mut chunk = Vec::with_capacity(CHUNK);
-    let mut padded = false;
-    for &b in text.as_bytes() {
-        if b.is_ascii_whitespace() {
-            continue;
-        }
-        if b == b'=' {
-            padded = true;
-        } else if padded {
+    // The white space of `u8::is_ascii_whitespace`: space, tab, LF, form feed, CR.
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0C | b'\r');
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 3);
+    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK + 4);
+    // Decodes `data` but its last whole quantum and what follows (at least 4 bytes of data
+    // are kept), and says how much it decoded. Padding inside the decoded part is refused by
+    // the engine, and at its end it has data after it.
+    let decode_head = |data: &[u8], out: &mut Vec<u8>| -> Result<usize, String> {
+        let whole = data.len().saturating_sub(4) / 4 * 4;
+        if whole > 0 && data.get(whole - 1) == Some(&b'=') {
             return Err("not valid base64: data after padding".to_owned());
         }
-        chunk.push(b);
-        if chunk.len() == CHUNK {
-            engine.decode_vec(&chunk, &mut out).map_err(bad)?;
-            chunk.clear();
+        engine
+            .decode_vec(data.get(..whole).unwrap_or_default(), out)
+            .map_err(bad)?;
+        Ok(whole)
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        // The run of non-white-space from `at`.
+        let mut end = at;
+        while let Some(block) = bytes.get(end..end + BLOCK) {
+            if block.iter().fold(false, |acc, &b| acc | (b <= b' ')) {
+                break;
+            }
+            end += BLOCK;
+        }
+        while bytes.get(end).is_some_and(|&b| !is_ws(b)) {
+            end += 1;
+        }
+        let run = bytes.get(at..end).unwrap_or_default();
+        if chunk.is_empty() && run.len() >= CHUNK {
+            let used = decode_head(run, &mut out)?;
+            chunk.extend_from_slice(run.get(used..).unwrap_or_default());
+        } else {
+            chunk.extend_from_slice(run);
+            if chunk.len() >= CHUNK {
+                let used = decode_head(&chunk, &mut out)?;
+                chunk.drain(..used);
+            }
+        }
+        at = end;
+        while bytes.get(at).is_some_and(|&b| is_ws(b)) {
+            at += 1;
         }
     }
-    if !chunk.is_empty() {
-        engine.decode_vec(&chunk, &mut out).map_err(bad)?;
-    }
+    engine.decode_vec(&chunk, &mut out).map_err(bad)?;
     Ok(out)
 }
 
@@ -1331,6 +1364,21 @@ mod tests {
         assert!(decode_base64("QQ==QUJD").is_err());
         assert!(decode_base64("QU!D").is_err());
         assert!(decode_base64("Q").is_err());
+        assert!(decode_base64("QU\x0bJD").is_err());
+        assert_eq!(decode_base64("QU\x0cJD \t").unwrap(), b"ABC");
+        // Padding or data on either side of a 64 KiB chunk boundary.
+        for at in [65_532, 65_536, 65_540] {
+            let head = "QUJD".repeat(at / 4 - 1);
+            let padded = format!("{head}QQ==\n \n");
+            assert_eq!(decode_base64(&padded).unwrap().len(), (at / 4 - 1) * 3 + 1);
+            let after = format!("{head}QQ==\nQUJD");
+            assert!(decode_base64(&after).is_err(), "{at}");
+            let spaced: String = format!("{head}QUJD")
+                .chars()
+                .flat_map(|c| [c, ' '])
+                .collect();
+            assert_eq!(decode_base64(&spaced).unwrap().len(), at / 4 * 3);
+        }
     }
 
     #[test]

@@ -204,6 +204,13 @@ struct Writer<'s> {
 
 impl Writer<'_> {
     fn put(&mut self, s: &str) {
+        if s.len() >= BUF {
+            // A large piece (a base64 text node) goes to the sink as it is, not through
+            // the buffer.
+            self.flush();
+            (self.sink)(s.as_bytes());
+            return;
+        }
         self.buf.extend_from_slice(s.as_bytes());
         if self.buf.len() >= BUF {
             self.flush();
@@ -219,36 +226,62 @@ impl Writer<'_> {
 
     /// Text node escaping.
     fn text(&mut self, s: &str) {
-        self.escaped(s, |b| match b {
-            b'&' => Some("&amp;"),
-            b'<' => Some("&lt;"),
-            b'>' => Some("&gt;"),
-            b'\r' => Some("&#xD;"),
-            _ => None,
-        })
+        self.escaped(
+            s,
+            |b| (b == b'&') | (b == b'<') | (b == b'>') | (b == b'\r'),
+            |b| match b {
+                b'&' => Some("&amp;"),
+                b'<' => Some("&lt;"),
+                b'>' => Some("&gt;"),
+                b'\r' => Some("&#xD;"),
+                _ => None,
+            },
+        )
     }
 
     /// Attribute value escaping.
     fn attr(&mut self, s: &str) {
-        self.escaped(s, |b| match b {
-            b'&' => Some("&amp;"),
-            b'<' => Some("&lt;"),
-            b'"' => Some("&quot;"),
-            b'\t' => Some("&#x9;"),
-            b'\n' => Some("&#xA;"),
-            b'\r' => Some("&#xD;"),
-            _ => None,
-        })
+        self.escaped(
+            s,
+            |b| {
+                (b == b'&') | (b == b'<') | (b == b'"') | (b == b'\t') | (b == b'\n') | (b == b'\r')
+            },
+            |b| match b {
+                b'&' => Some("&amp;"),
+                b'<' => Some("&lt;"),
+                b'"' => Some("&quot;"),
+                b'\t' => Some("&#x9;"),
+                b'\n' => Some("&#xA;"),
+                b'\r' => Some("&#xD;"),
+                _ => None,
+            },
+        )
     }
 
-    fn escaped(&mut self, s: &str, map: impl Fn(u8) -> Option<&'static str>) {
+    /// Writes `s` with each byte that `special` flags replaced as `map` says. Blocks of 32
+    /// bytes without a special byte (tested without a branch per byte) are skipped whole,
+    /// and the runs between replacements are written in one piece each.
+    fn escaped(
+        &mut self,
+        s: &str,
+        special: impl Fn(u8) -> bool,
+        map: impl Fn(u8) -> Option<&'static str>,
+    ) {
+        const BLOCK: usize = 32;
+        let bytes = s.as_bytes();
         let mut from = 0;
-        for (i, b) in s.bytes().enumerate() {
-            if let Some(rep) = map(b) {
-                // `i` is at an ASCII byte, hence a char boundary.
-                self.put(s.get(from..i).unwrap_or_default());
-                self.put(rep);
-                from = i + 1;
+        for (n, block) in bytes.chunks(BLOCK).enumerate() {
+            if !block.iter().fold(false, |acc, &b| acc | special(b)) {
+                continue;
+            }
+            for (j, &b) in block.iter().enumerate() {
+                if let Some(rep) = map(b) {
+                    let i = n * BLOCK + j;
+                    // `i` is at an ASCII byte, hence a char boundary.
+                    self.put(s.get(from..i).unwrap_or_default());
+                    self.put(rep);
+                    from = i + 1;
+                }
             }
         }
         self.put(s.get(from..).unwrap_or_default());

@@ -165,8 +165,10 @@ impl<K: Hash + Eq + Clone, V> Scoped<K, V> {
         self.marks.push(self.log.len());
     }
 
-    pub(crate) fn pop_frame(&mut self) {
+    /// Closes the innermost frame; says whether it had bindings.
+    pub(crate) fn pop_frame(&mut self) -> bool {
         let mark = self.marks.pop().unwrap_or(0);
+        let had = self.log.len() > mark;
         while self.log.len() > mark {
             if let Some(k) = self.log.pop() {
                 if let Some(values) = self.map.get_mut(&k) {
@@ -177,6 +179,7 @@ impl<K: Hash + Eq + Clone, V> Scoped<K, V> {
                 }
             }
         }
+        had
     }
 
     pub(crate) fn insert(&mut self, k: K, v: V) {
@@ -212,16 +215,16 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 /// suspect byte, so it runs at memory speed on ordinary text.
 fn forbidden_char(text: &str) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
-    let suspect = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF;
+    let suspect = |b: u8| {
+        (u8::from(b < 0x20) & u8::from(b != b'\t') & u8::from(b != b'\n') & u8::from(b != b'\r'))
+            | u8::from(b == 0xEF)
+    };
     for (n, block) in bytes.chunks(64).enumerate() {
-        let any = block
-            .iter()
-            .fold(false, |acc, &b| acc | (b < 0x20) | (b == 0xEF));
-        if !any {
+        if block.iter().fold(0, |acc, &b| acc | suspect(b)) == 0 {
             continue;
         }
         let base = n * 64;
-        for (i, _) in block.iter().enumerate().filter(|(_, &b)| suspect(b)) {
+        for (i, _) in block.iter().enumerate().filter(|(_, &b)| suspect(b) != 0) {
             let at = base + i;
             if let Some(c) = text.get(at..).and_then(|s| s.chars().next()) {
                 if !is_xml_char(c) {
@@ -472,6 +475,9 @@ struct Scanner<'i, 'l> {
     uri_index: HashMap<Box<str>, u32>,
     /// Prefix (`""`: the default namespace) → index into `uris` (`None`: undeclared).
     scope: Scoped<&'i str, Option<u32>>,
+    /// The last few lookups in `scope`, emptied whenever its bindings change (declarations
+    /// are rare: most documents declare everything on the root).
+    recent: Vec<(&'i str, Option<u32>)>,
     /// Text bytes of each open element so far.
     stack: Vec<usize>,
     elements: usize,
@@ -547,14 +553,32 @@ impl<'i> Scanner<'i, '_> {
         }
     }
 
-    /// The namespace of `prefix` in the current scope (the `xml` prefix is always bound).
-    fn resolve(&mut self, prefix: &'i str, pos: usize, on: &str) -> Result<u32> {
+    /// The binding of `prefix` (`""`: the default namespace) in the current scope.
+    fn lookup(&mut self, prefix: &'i str) -> Option<u32> {
+        if let Some(&(_, ns)) = self.recent.iter().find(|(p, _)| *p == prefix) {
+            return ns;
+        }
+        let ns = self.scope.get(&prefix).copied().flatten();
+        if self.recent.len() < 8 {
+            self.recent.push((prefix, ns));
+        }
+        ns
+    }
+
+    /// The namespace of `prefix` in the current scope (the `xml` prefix is always bound);
+    /// `attr`: the attribute it prefixes, if any (for the message).
+    fn resolve(&mut self, prefix: &'i str, pos: usize, attr: Option<&str>) -> Result<u32> {
         if prefix == "xml" {
             return self.intern(XML_NS, pos);
         }
-        match self.scope.get(&prefix) {
-            Some(Some(i)) => Ok(*i),
-            _ => Err(self.err(pos, format!("undeclared namespace prefix {prefix:?}{on}"))),
+        match self.lookup(prefix) {
+            Some(i) => Ok(i),
+            None => {
+                let on = attr
+                    .map(|a| format!(" on attribute {a}"))
+                    .unwrap_or_default();
+                Err(self.err(pos, format!("undeclared namespace prefix {prefix:?}{on}")))
+            }
         }
     }
 
@@ -677,19 +701,20 @@ impl<'i> Scanner<'i, '_> {
                     .then(|| self.intern(&a.value, pos))
                     .transpose()?;
                 self.scope.insert(prefix.unwrap_or(""), uri);
+                self.recent.clear();
             }
         }
         let ns = match split_qname(qname).0 {
             Some("xmlns") => return Err(self.err(pos, "the prefix xmlns cannot name an element")),
-            Some(p) => Some(self.resolve(p, pos, "")?),
-            None => self.scope.get(&"").copied().flatten(),
+            Some(p) => Some(self.resolve(p, pos, None)?),
+            None => self.lookup(""),
         };
         let mut keys = std::mem::take(&mut self.keys);
         keys.clear();
         for a in attrs.iter_mut().filter(|a| a.declares.is_none()) {
             let (prefix, local) = split_qname(a.qname);
             if let Some(p) = prefix {
-                a.ns = Some(self.resolve(p, pos, &format!(" on attribute {}", a.qname))?);
+                a.ns = Some(self.resolve(p, pos, Some(a.qname))?);
             }
             keys.push((a.ns, local));
         }
@@ -709,7 +734,9 @@ impl<'i> Scanner<'i, '_> {
         if self.stack.pop().is_none() {
             return Err(self.err(end, "end tag without a start tag"));
         }
-        self.scope.pop_frame();
+        if self.scope.pop_frame() {
+            self.recent.clear();
+        }
         sink.end(end + self.bom);
         if self.stack.is_empty() {
             self.phase = Phase::Epilog;
@@ -798,6 +825,7 @@ pub(crate) fn scan<'i, S: Sink<'i>>(
         uris: Vec::new(),
         uri_index: HashMap::new(),
         scope: Scoped::new(),
+        recent: Vec::new(),
         stack: Vec::new(),
         elements: 0,
         phase: Phase::Prolog,

@@ -469,16 +469,20 @@ pub(crate) fn has_scheme(uri: &str) -> bool {
     }
 }
 
-/// What an allocation costs beyond its bytes (allocator header and rounding), in the
-/// footprint estimate.
-const ALLOC_OVERHEAD: usize = 16;
+/// What a child node costs in its parent's vector (which grows by doubling: up to twice
+/// its length).
+const CHILD: usize = 2 * std::mem::size_of::<NodeData>();
 
-/// The bytes a heap string of `len` bytes takes (none when empty).
+/// What an allocation costs at least (glibc: a 32-byte chunk for up to 24 bytes).
+const ALLOC_OVERHEAD: usize = 32;
+
+/// The bytes a heap allocation of `len` bytes takes (none when empty): an 8-byte header,
+/// rounded up to 16, at least [`ALLOC_OVERHEAD`].
 fn heap(len: usize) -> usize {
     if len == 0 {
         0
     } else {
-        len + ALLOC_OVERHEAD
+        ((len + 8 + 15) & !15).max(ALLOC_OVERHEAD)
     }
 }
 
@@ -496,7 +500,7 @@ struct Builder {
 impl Builder {
     /// A comment or PI, inside the root element or around it.
     fn misc(&mut self, node: NodeData) {
-        self.footprint += std::mem::size_of::<NodeData>();
+        self.footprint += CHILD;
         match self.stack.last() {
             Some(&id) => {
                 if let Some(e) = self.elems.get_mut(id) {
@@ -511,21 +515,24 @@ impl Builder {
 
 impl<'i> Sink<'i> for Builder {
     fn start(&mut self, tag: &StartTag<'i, '_>) {
-        let mut decls = Vec::new();
-        let mut attrs = Vec::new();
-        let mut cost = std::mem::size_of::<ElemData>() + heap(tag.qname.len());
+        let n_decls = tag.attrs.iter().filter(|a| a.declares.is_some()).count();
+        let mut decls = Vec::with_capacity(n_decls);
+        let mut attrs = Vec::with_capacity(tag.attrs.len() - n_decls);
+        let mut cost = heap(tag.qname.len())
+            + heap(decls.capacity() * std::mem::size_of::<NsDecl>())
+            + heap(attrs.capacity() * std::mem::size_of::<Attr>());
         for a in tag.attrs {
             cost += heap(a.value.len());
             match a.declares {
                 Some(prefix) => {
-                    cost += std::mem::size_of::<NsDecl>() + heap(prefix.map_or(0, str::len));
+                    cost += heap(prefix.map_or(0, str::len));
                     decls.push(NsDecl {
                         prefix: prefix.map(Box::from),
                         uri: Box::from(&*a.value),
                     });
                 }
                 None => {
-                    cost += std::mem::size_of::<Attr>() + heap(a.qname.len());
+                    cost += heap(a.qname.len());
                     attrs.push(Attr {
                         qname: a.qname.into(),
                         ns: a.ns.map(|i| i as usize),
@@ -534,7 +541,6 @@ impl<'i> Sink<'i> for Builder {
                 }
             }
         }
-        cost += ALLOC_OVERHEAD * (usize::from(!attrs.is_empty()) + usize::from(!decls.is_empty()));
         let id = self.elems.len();
         let parent = self.stack.last().copied();
         self.elems.push(ElemData {
@@ -550,7 +556,7 @@ impl<'i> Sink<'i> for Builder {
         });
         if let Some(p) = parent.and_then(|p| self.elems.get_mut(p)) {
             p.children.push(NodeData::Element(id));
-            cost += std::mem::size_of::<NodeData>();
+            cost += CHILD;
         }
         self.footprint += cost;
         self.stack.push(id);
@@ -580,7 +586,7 @@ impl<'i> Sink<'i> for Builder {
             _ => {
                 let mut t = String::with_capacity(text.len());
                 push_text(&mut t, text, eols);
-                self.footprint += std::mem::size_of::<NodeData>() + heap(t.capacity());
+                self.footprint += CHILD + heap(t.capacity());
                 e.children.push(NodeData::Text(t));
             }
         }
@@ -600,7 +606,9 @@ impl<'i> Sink<'i> for Builder {
     }
 
     fn footprint(&self) -> usize {
-        self.footprint
+        // The element vector by capacity: while it grows, the old and the new buffer are
+        // both alive.
+        self.footprint + self.elems.capacity() * std::mem::size_of::<ElemData>()
     }
 }
 
