@@ -103,7 +103,6 @@ impl CheckReport {
     }
 }
 
-
 fn localized(e: Element<'_>, local: &str) -> Option<String> {
     e.child(NS_RIM, local)
         .and_then(|n| n.child(NS_RIM, "LocalizedString"))
@@ -269,7 +268,8 @@ pub fn check(message: &[u8], options: &VerifyOptions) -> Result<CheckReport> {
         .filter_map(|d| {
             let id = d.attr("id")?;
             let href = d.child(NS_XOP, "Include")?.attr("href")?;
-            href.strip_prefix("cid:").map(|_| (id.to_owned(), mtom::href_cid(href)))
+            href.strip_prefix("cid:")
+                .map(|_| (id.to_owned(), mtom::href_cid(href)))
         })
         .collect();
     let rplc: Vec<(String, String)> = all

@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::soap::mtom::{self, Multipart};
 use super::{
     decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, MessageReport,
     ReferenceReport, SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE,
@@ -15,6 +14,7 @@ use crate::crypto::{
     SignatureAlgorithm, UsagePolicy,
 };
 use crate::error::{Error, Result};
+use crate::soap::mtom::{self, Multipart};
 use crate::soap::SOAP12_NS;
 use crate::vihf::check_security_token;
 use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
@@ -404,7 +404,6 @@ fn xds_documents<'m>(tree: &Tree, message: &'m Multipart<'_>) -> MessageDocument
     }
     docs
 }
-
 
 struct Ctx<'a> {
     tree: &'a Tree,
