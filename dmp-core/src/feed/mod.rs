@@ -489,9 +489,9 @@ pub fn check_request(request: &FeedRequest) -> Result<()> {
             "mode",
             RULE_RIGHTS,
             format!(
-                "{:?} / {:?} / {}",
-                request.mode,
-                actor,
+                "{} / {} / {}",
+                request.mode.name(),
+                actor.code(),
                 request.access_mode.code()
             ),
         ));
@@ -500,7 +500,7 @@ pub fn check_request(request: &FeedRequest) -> Result<()> {
         return Err(invalid(
             "identity_status",
             RULE_IDENTITY,
-            format!("{:?}", request.identity_status),
+            request.identity_status.code(),
         ));
     }
     let n = request.documents.len();
@@ -523,7 +523,7 @@ pub fn check_request(request: &FeedRequest) -> Result<()> {
             return Err(invalid(
                 format!("documents[{i}].header.patient.ins"),
                 RULE_INS_ENVIRONMENT,
-                format!("{} in {:?}", ins.oid(), request.environment),
+                format!("{} in {}", ins.oid(), request.environment.name()),
             ));
         }
         match first_ins {

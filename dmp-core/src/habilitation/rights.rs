@@ -99,7 +99,8 @@ impl Actor {
         }
     }
 
-    fn code(self) -> &'static str {
+    /// The actor as the JSON files and the CLI write it (`ps_non_medecin`, `medecin`…).
+    pub fn code(self) -> &'static str {
         match self {
             Actor::PsNonMedecin => "ps_non_medecin",
             Actor::Medecin => "medecin",

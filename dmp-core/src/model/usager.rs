@@ -27,6 +27,17 @@ pub enum InsStatus {
 }
 
 impl InsStatus {
+    /// The status as the JSON files write it (`provisoire`, `recuperee`, `validee`,
+    /// `qualifiee`).
+    pub fn code(self) -> &'static str {
+        match self {
+            InsStatus::Provisoire => "provisoire",
+            InsStatus::Recuperee => "recuperee",
+            InsStatus::Validee => "validee",
+            InsStatus::Qualifiee => "qualifiee",
+        }
+    }
+
     /// Whether the status implies that the INS was retrieved from INSi.
     pub fn has_ins(self) -> bool {
         matches!(self, InsStatus::Recuperee | InsStatus::Qualifiee)
