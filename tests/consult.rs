@@ -285,7 +285,7 @@ fn the_vihf_names_the_actor_mode_access_mode_and_usager_and_is_signed() {
         assert_eq!(token.purpose_of_use.as_deref(), Some("normal"), "{name}");
         assert_eq!(
             token.resource_id.as_deref(),
-            Some(r.transaction.patient().unwrap().to_cx().as_str()),
+            Some(r.transaction.patient().to_cx().as_str()),
             "{name}"
         );
         let reports = xmldsig::verify(

@@ -9,7 +9,7 @@
 //! JSON schema: `docs/schema/actor-profile.schema.json`; samples: `examples/data/actors/`.
 //!
 //! The profile is data: the keys that sign (the card's or the establishment's) are given to
-//! the transaction builders separately, and [`ActorProfile::check_signer`] checks that they
+//! the transaction builders separately, and [`ActorProfile::signed_vihf`] checks that they
 //! fit the mode (the DMP refuses a direct-mode VIHF signed with the establishment seal, and an
 //! indirect-mode VIHF whose structure is not the certificate's).
 //!
@@ -392,17 +392,6 @@ impl ActorProfile {
             &assertion_id,
             &EnvelopedOptions::vihf(),
             signer,
-        )
-    }
-
-    /// Checks that `cert`, the certificate that signs the VIHF, fits the mode (see
-    /// [`check_vihf_signer`]).
-    pub fn check_signer(&self, cert: &Certificate) -> Result<()> {
-        check_vihf_signer(
-            self.vihf_mode(),
-            &self.user.idnat.to_string(),
-            &self.structure_id(),
-            cert,
         )
     }
 }

@@ -289,8 +289,8 @@ impl Transaction {
     }
 
     /// The usager.
-    pub fn patient(&self) -> Option<&Ins> {
-        Some(match self {
+    pub fn patient(&self) -> &Ins {
+        match self {
             Transaction::Status { ins }
             | Transaction::Search { ins, .. }
             | Transaction::Reference { ins, .. }
@@ -303,7 +303,7 @@ impl Transaction {
             | Transaction::Unarchive(e)
             | Transaction::Delete(e)
             | Transaction::Visibility { entry: e, .. } => &e.ins,
-        })
+        }
     }
 
     /// The entry arguments of a metadata update.
