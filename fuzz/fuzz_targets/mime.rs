@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(m) = mtom::parse_message(data) {
         let _ = m.resolve_xop();
     }
-    let _ = mtom::parse_if_multipart(data);
+    let _ = mtom::read_message(data);
     let split = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
     if let Ok(ct) = std::str::from_utf8(&data[..split]) {
         let _ = mtom::ContentType::parse(ct);

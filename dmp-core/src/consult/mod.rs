@@ -15,7 +15,7 @@
 //!    ([`crate::consent::require`]);
 //! 4. the usager's INS matches the environment ([`crate::feed::RULE_INS_ENVIRONMENT`]);
 //! 5. the signing certificate is valid, fit for a DMP signature, and fits the mode
-//!    ([`ActorProfile::check_signer`]);
+//!    ([`crate::actor::check_vihf_signer`], in [`ActorProfile::signed_vihf`]);
 //! 6. the body of the transaction, the VIHF of the actor about the usager (signed), the SOAP
 //!    1.2 envelope (WS-Addressing action of the transaction, `wsa:To` the service URL), and the
 //!    HTTP message: MTOM for TD3.2 (ITI-43), plain `application/soap+xml` otherwise.
@@ -113,7 +113,7 @@ pub fn check_request(request: &ConsultRequest, now: DateTime<Utc>) -> Result<()>
                 "{code} {} / {} / {} / {}",
                 label.unwrap_or(kind.name()),
                 actor.mode.name(),
-                actor_name(actor),
+                actor.actor().code(),
                 actor.access_mode.code()
             ),
         ));
@@ -126,18 +126,9 @@ pub fn check_request(request: &ConsultRequest, now: DateTime<Utc>) -> Result<()>
             now,
         )?;
     }
-    if let Some(ins) = tx.patient() {
-        check_environment(ins, actor.environment)?;
-    }
+    check_environment(tx.patient(), actor.environment)?;
     tx.check_for(actor)?;
     Ok(())
-}
-
-fn actor_name(actor: &ActorProfile) -> String {
-    serde_json::to_value(actor.actor())
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn check_environment(ins: &Ins, environment: Environment) -> Result<()> {
@@ -169,14 +160,7 @@ pub fn build(request: &ConsultRequest, ctx: &mut FeedContext<'_>) -> Result<Buil
     let body = tx.body(actor, now, ids).map_err(|e| e.at("transaction"))?;
     // The VIHF names a patient in every official sample, TD0.4 included (its resource-id is
     // then the usager the list was asked from).
-    let patient = tx.patient().ok_or_else(|| {
-        Error::invalid(
-            "transaction.ins",
-            "the VIHF names the usager (resource-id): give the INS",
-            "",
-        )
-    })?;
-    let vihf = actor.signed_vihf(patient, now, ids.uuid(), ctx.signer)?;
+    let vihf = actor.signed_vihf(tx.patient(), now, ids.uuid(), ctx.signer)?;
 
     let message_id = ids.urn_uuid();
     let action = kind.action();

@@ -292,37 +292,32 @@ pub fn parse_response(content_type: &str, body: &[u8]) -> Result<Response> {
         .map(|t| t.media_type.eq_ignore_ascii_case("multipart/related"))
         .unwrap_or(false);
     if multipart {
-        let m = mtom::parse(content_type, body)?;
-        let info = soap::parse_envelope(&m.root.bytes)?;
-        if body_local_name(&info) != "RetrieveDocumentSetResponse" {
-            return envelope_response(&m.root.bytes);
-        }
-        return Ok(Response::Retrieve(
-            RetrieveResponse::from_multipart(&m)?.into_owned(),
-        ));
+        multipart_response(&mtom::parse(content_type, body)?)
+    } else {
+        envelope_response(body)
     }
-    envelope_response(body)
 }
 
-/// Reads a response file: an HTTP message (status line and headers, a blank line, the body)
-/// or a bare SOAP envelope.
+/// Reads a response file: an HTTP message (status line and headers, a blank line, the body),
+/// a multipart body, or a bare SOAP envelope ([`mtom::read_message`]).
 pub fn parse_message(message: &[u8]) -> Result<Response> {
-    let trimmed = message.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(message);
-    let start = trimmed
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(trimmed.len());
-    let rest = &trimmed[start..];
-    if rest.starts_with(b"<") {
-        return envelope_response(rest);
+    match mtom::read_message(message)? {
+        mtom::Message::Multipart(m) => multipart_response(&m),
+        mtom::Message::Xml(xml) => envelope_response(xml),
     }
-    if rest.starts_with(b"--") {
-        let m = mtom::parse_message(rest)?;
-        let ct = format!("multipart/related; boundary=\"{}\"", m.boundary);
-        return parse_response(&ct, rest);
+}
+
+/// An MTOM answer: a TD3.2 answer binds its documents to the parts; any other (a fault
+/// first of all: ITI-43 answers are MTOM even then) is read from its root part.
+fn multipart_response(m: &mtom::Multipart<'_>) -> Result<Response> {
+    let info = soap::parse_envelope(&m.root.bytes)?;
+    if body_local_name(&info) == "RetrieveDocumentSetResponse" {
+        Ok(Response::Retrieve(
+            RetrieveResponse::from_multipart(m)?.into_owned(),
+        ))
+    } else {
+        envelope_response(&m.root.bytes)
     }
-    let (ct, body) = mtom::split_http(rest)?;
-    parse_response(&ct, body)
 }
 
 fn body_local_name(info: &soap::EnvelopeInfo) -> &str {

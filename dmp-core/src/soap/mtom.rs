@@ -601,11 +601,20 @@ fn check_unique_content_ids(parts: &[MimePart<'_>]) -> Result<()> {
     Ok(())
 }
 
-/// Reads `message` as a whole multipart message ([`parse_message`]) when it is one: it starts
-/// (after a BOM and white space) with a delimiter line, or with HTTP headers whose
-/// `Content-Type` is `multipart/*`. `None` when it is XML (starts with `<`) or an HTTP message
-/// of another type; an HTTP head that cannot be read is an error.
-pub fn parse_if_multipart(message: &[u8]) -> Result<Option<Multipart<'_>>> {
+/// A message as a file holds it: a multipart (MTOM) message, or one XML document.
+#[derive(Debug)]
+pub enum Message<'a> {
+    /// A `multipart/related` message.
+    Multipart(Multipart<'a>),
+    /// An XML document (a SOAP envelope, a signed assertion…), BOM and HTTP headers removed.
+    Xml(&'a [u8]),
+}
+
+/// Reads a message whatever its form: a bare XML document, a multipart body that starts with
+/// its first delimiter line, or an HTTP message (optional start line, headers, blank line,
+/// body) whose `Content-Type` says multipart or not. The one place that tells them apart, for
+/// the verifier and the DMP answers alike.
+pub fn read_message(message: &[u8]) -> Result<Message<'_>> {
     let trimmed = message.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(message);
     let start = trimmed
         .iter()
@@ -613,17 +622,18 @@ pub fn parse_if_multipart(message: &[u8]) -> Result<Option<Multipart<'_>>> {
         .unwrap_or(trimmed.len());
     let rest = trimmed.get(start..).unwrap_or_default();
     if rest.starts_with(b"<") {
-        return Ok(None);
+        return Ok(Message::Xml(rest));
     }
     if rest.starts_with(b"--") {
-        return parse_message(rest).map(Some);
+        return parse_message(rest).map(Message::Multipart);
     }
     let (ct, body) = split_http(rest)?;
     let multipart = ContentType::parse(&ct).is_ok_and(|t| t.media_type.starts_with("multipart/"));
-    if !multipart {
-        return Ok(None);
+    if multipart {
+        parse(&ct, body).map(Message::Multipart)
+    } else {
+        Ok(Message::Xml(body))
     }
-    parse(&ct, body).map(Some)
 }
 
 /// Parses a whole message: HTTP headers (optionally after a request or status line), a blank

@@ -78,7 +78,7 @@
 //!
 //! [`verify`] accepts a whole MTOM message: when the input starts with a MIME boundary line
 //! (`--…`) or with MIME headers (`Content-Type: multipart/related; boundary=…`), it is split
-//! by the one MIME parser of the crate ([`crate::soap::mtom::parse_if_multipart`]: a duplicate
+//! by the one MIME parser of the crate ([`crate::soap::mtom::read_message`]: a duplicate
 //! Content-ID is refused) and every part that is XML, the root first, is searched for
 //! signatures ([`SignatureReport::part`] names the part by its `Content-ID`). For an XDS.b
 //! *ProvideAndRegisterDocumentSet* the documents carried as attachments are also made

@@ -228,22 +228,19 @@ pub fn verify(input: &[u8], options: &VerifyOptions) -> Result<Vec<SignatureRepo
 ///
 /// Errors: as [`verify`].
 pub fn verify_message(input: &[u8], options: &VerifyOptions) -> Result<MessageReport> {
-    let Some(message) = mtom::parse_if_multipart(input)? else {
-        // A plain SOAP request as `dmp request` writes it: HTTP headers, then the envelope.
-        let xml = if looks_like_xml(input) {
-            input
-        } else {
-            crate::soap::mtom::split_http(input).map_or(input, |(_, body)| body)
-        };
-        let tree = Tree::parse(xml, &options.limits)?;
-        let parts = Parts::new(&options.parts, MessageDocuments::default());
-        let signatures = verify_tree(&tree, None, options, &parts)?;
-        let mut problems = Vec::new();
-        check_request_token(&tree, None, &signatures, &mut problems);
-        return Ok(MessageReport {
-            signatures,
-            problems,
-        });
+    let message = match mtom::read_message(input)? {
+        mtom::Message::Multipart(m) => m,
+        mtom::Message::Xml(xml) => {
+            let tree = Tree::parse(xml, &options.limits)?;
+            let parts = Parts::new(&options.parts, MessageDocuments::default());
+            let signatures = verify_tree(&tree, None, options, &parts)?;
+            let mut problems = Vec::new();
+            check_request_token(&tree, None, &signatures, &mut problems);
+            return Ok(MessageReport {
+                signatures,
+                problems,
+            });
+        }
     };
     let root_tree = Tree::parse(&message.root.bytes, &options.limits)?;
     let parts = Parts::new(&options.parts, xds_documents(&root_tree, &message));
