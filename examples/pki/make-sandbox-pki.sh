@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Regenerates the TEST-ONLY TLS material of the local DMP sandbox (examples/pki/sandbox-*,
+# cps-auth*, expired-org-auth-cli*, rogue-org-auth-cli*), independently of make-pki.sh (whose
+# CA keys are not kept): a second test root for the sandbox's server certificate and for the
+# personal (CPS-like) authentication certificates.
+#
+#   bash examples/pki/make-sandbox-pki.sh
+#
+# Every run makes NEW keys for these files only; commit them together. THESE KEYS ARE PUBLIC.
+set -euo pipefail
+cd "$(dirname "$0")"
+out=$PWD
+PASSWORD=$(head -n1 PASSWORD)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export OPENSSL_CONF=/dev/null
+
+cat > "$work/ca.cnf" <<CNF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir            = $work
+database       = $work/index.txt
+serial         = $work/serial
+new_certs_dir  = $work/newcerts
+default_md     = sha256
+policy         = policy_anything
+unique_subject = no
+copy_extensions = none
+email_in_dn    = no
+preserve       = yes
+utf8           = yes
+string_mask    = utf8only
+[ policy_anything ]
+commonName     = optional
+[ req ]
+distinguished_name = req_dn
+string_mask    = utf8only
+utf8           = yes
+prompt         = no
+[ req_dn ]
+CN = unused
+[ v3_root ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+[ v3_ca ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+# The sandbox's HTTPS server: RSA (the DMP's suites are ECDHE-RSA), localhost and loopback.
+[ v3_server ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1, IP:::1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+# The card's authentication key (TLS client authentication in direct mode).
+[ v3_cps_auth ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+certificatePolicies    = 1.2.250.1.71.2.6.999.4
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+[ v3_org_auth_cli ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = clientAuth
+certificatePolicies    = 1.2.250.1.71.2.6.999.2
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+CNF
+mkdir -p "$work/newcerts"; touch "$work/index.txt"
+
+key() { openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$1.key"; }
+# issue NAME SUBJECT SERIAL START END EXTENSIONS ISSUER(NAME|self)
+issue() {
+  local name=$1 subj=$2 serial=$3 start=$4 end=$5 ext=$6 issuer=$7
+  openssl req -config "$work/ca.cnf" -new -utf8 -key "$work/$name.key" -subj "$subj" -out "$work/$name.csr"
+  printf '%s\n' "$serial" > "$work/serial"
+  if [ "$issuer" = self ]; then
+    openssl ca -config "$work/ca.cnf" -batch -notext -preserveDN -utf8 -selfsign \
+      -keyfile "$work/$name.key" -startdate "$start" -enddate "$end" -extensions "$ext" \
+      -in "$work/$name.csr" -out "$work/$name.crt" 2>/dev/null
+  else
+    openssl ca -config "$work/ca.cnf" -batch -notext -preserveDN -utf8 \
+      -cert "$out/$issuer.pem" -keyfile "$work/$issuer.key" -startdate "$start" -enddate "$end" \
+      -extensions "$ext" -in "$work/$name.csr" -out "$work/$name.crt" 2>/dev/null
+  fi
+  openssl x509 -in "$work/$name.crt" -out "$out/$name.pem"
+}
+p12() { # NAME CHAIN...
+  local name=$1; shift
+  local chain=()
+  if [ $# -gt 0 ]; then cat "${@/%/.pem}" > "$work/chain.pem"; chain=(-certfile "$work/chain.pem"); fi
+  openssl pkcs12 -export -name "$name" -inkey "$work/$name.key" -in "$name.pem" \
+    "${chain[@]}" -passout "pass:$PASSWORD" -out "$out/$name.p12"
+}
+
+CA_O="DMP-RS TEST PKI - NE PAS UTILISER EN PRODUCTION"
+ORG_DN="/C=FR/ST=Rhône (69)/L=Lyon/O=EHPAD Les Tilleuls/OU=1690800123"
+
+key sandbox-root; issue sandbox-root "/C=FR/O=$CA_O/OU=DMP SANDBOX TEST/CN=TEST AC RACINE DMP SANDBOX" \
+  5A0D0001 20250101000000Z 20491231235959Z v3_root self
+key sandbox-ca;   issue sandbox-ca "/C=FR/O=$CA_O/OU=DMP SANDBOX TEST/CN=TEST AC DMP SANDBOX SERVEURS ET CARTES" \
+  5A0D0002 20250101000000Z 20491231235959Z v3_ca sandbox-root
+key sandbox-server; issue sandbox-server "/C=FR/O=$CA_O/OU=DMP SANDBOX TEST/CN=localhost" \
+  5A0D0003 20250101000000Z 20450101000000Z v3_server sandbox-ca
+# The médecin's card authentication certificate (same subject shape as cps-sign).
+key cps-auth; issue cps-auth "/C=FR/title=Médecin/CN=899900100019+SN=MARTIN+GN=Claire" \
+  5A0D0004 20250101000000Z 20450101000000Z v3_cps_auth sandbox-ca
+# An ORG_AUTH_CLI that expired: the sandbox refuses the handshake.
+key expired-org-auth-cli; issue expired-org-auth-cli "$ORG_DN/CN=EHPAD Les Tilleuls - authentification" \
+  5A0D0005 20200101000000Z 20211231235959Z v3_org_auth_cli sandbox-ca
+# A self-signed client certificate nobody trusts.
+key rogue-org-auth-cli; issue rogue-org-auth-cli "$ORG_DN/CN=EHPAD Les Tilleuls - authentification" \
+  5A0D0006 20250101000000Z 20450101000000Z v3_org_auth_cli self
+
+p12 cps-auth sandbox-ca sandbox-root
+p12 expired-org-auth-cli sandbox-ca sandbox-root
+p12 rogue-org-auth-cli
+# The server's key and chain as PEM (what `dmp sandbox serve` loads by default).
+openssl pkcs8 -topk8 -nocrypt -in "$work/sandbox-server.key" -out sandbox-server-key.pem
+cat sandbox-server.pem sandbox-ca.pem > sandbox-server-chain.pem
+echo "sandbox TLS material written to $out"
