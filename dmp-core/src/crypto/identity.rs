@@ -417,6 +417,13 @@ impl SigningIdentity {
         &self.chain
     }
 
+    /// The private key as PKCS#8 DER, for a TLS stack that must hold the key itself (the
+    /// transport's mutual TLS with the ORG_AUTH_CLI or card authentication certificate).
+    /// Signing XML goes through [`SigningIdentity::signer_at`], never through this.
+    pub fn private_key_pkcs8(&self) -> &[u8] {
+        &self.key.pkcs8
+    }
+
     /// The PKCS#12 friendly name of the key, when loaded from PKCS#12 and it had one.
     pub fn alias(&self) -> Option<&str> {
         self.alias.as_deref()
