@@ -394,8 +394,15 @@ pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
     };
     let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
     let response = consult::parse_message(&bytes)?;
+    show(&response, &o, path)
+}
+
+/// Prints a DMP answer as `dmp response` does (`--json`, `--extract DIR`, `--actor ACTOR.json`
+/// for the reader's habilitation); an answer that is a DMP error or fault is exit status 1,
+/// after the answer is printed. `source` names where the answer came from.
+pub(crate) fn show(response: &Response, o: &Opts, source: &str) -> Result<String, Fail> {
     if let Some(dir) = o.value("--extract") {
-        extract(&response, dir)?;
+        extract(response, dir)?;
     }
     // With --actor: whether that reader's profession may open each document's type (the
     // habilitation matrix explains; the DMP decides).
@@ -431,7 +438,7 @@ pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
         Some(e) => {
             crate::out_text(&out);
             Err(Fail(
-                format!("{path}: the DMP answered with an error: {e}"),
+                format!("{source}: the DMP answered with an error: {e}"),
                 1,
             ))
         }
