@@ -1,0 +1,11 @@
+//! HTTPS transport for the DMP connector (crate docs below are completed at the end).
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod error;
+pub mod settings;
+pub mod tls;
+
+pub use client::{Client, ExchangeError, HttpResponse};
+pub use error::TransportError;
+pub use settings::{ClientCertificate, ProxySettings, Retries, Timeouts, TransportSettings};
