@@ -9,3 +9,7 @@ pub mod tls;
 pub use client::{Client, ExchangeError, HttpResponse};
 pub use error::TransportError;
 pub use settings::{ClientCertificate, ProxySettings, Retries, Timeouts, TransportSettings};
+pub mod outcome;
+pub mod send;
+pub use outcome::Outcome;
+pub use send::{LandingCheck, RequestKind};
