@@ -13,3 +13,7 @@ pub mod outcome;
 pub mod send;
 pub use outcome::Outcome;
 pub use send::{LandingCheck, RequestKind};
+pub mod landing;
+pub mod session;
+pub use landing::RegistryLanding;
+pub use session::Session;
