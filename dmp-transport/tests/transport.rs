@@ -132,10 +132,29 @@ fn is_td21(seen: &support::Seen) -> bool {
     seen.body_text().contains(action::PROVIDE_AND_REGISTER)
 }
 
-fn establishment() -> ActorProfile {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data/actors/ehpad-etablissement.json");
+fn actors_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/actors")
+}
+
+fn actor(name: &str) -> ActorProfile {
+    let path = actors_dir().join(format!("{name}.json"));
     ActorProfile::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn establishment() -> ActorProfile {
+    actor("ehpad-etablissement")
+}
+
+#[test]
+fn the_sample_profiles_name_their_tls_identity() {
+    let server = Server::start(server_config(TLS12), |_, _| Reply::Answer(200, SOAP, search_answer("")));
+    for name in ["ehpad-etablissement", "ide-ecps", "medecin-coordonnateur-cps"] {
+        let profile = actor(name);
+        assert_eq!(profile.base_url(), "https://localhost:8443");
+        let c = Client::from_profile(&profile, &actors_dir(), Some(&server.url())).unwrap();
+        assert!(matches!(c.send(&query(), None), Outcome::Accepted { attempts: 1, .. }), "{name}");
+    }
+    assert_eq!(server.seen().len(), 3);
 }
 
 #[test]
@@ -339,6 +358,6 @@ fn settings_errors_name_the_field_and_the_file() {
     let e = Client::new(s, "https://127.0.0.1:1").unwrap_err();
     assert!(e.to_string().starts_with("transport.client_certificate.p12: "), "{e}");
     assert!(e.to_string().contains("missing.p12: cannot read it"), "{e}");
-    let e = Client::from_profile(&establishment(), &pki(), None).unwrap_err();
+    let e = Client::from_profile(&actor("kine-liberal-cps"), &actors_dir(), None).unwrap_err();
     assert!(e.to_string().starts_with("transport: the actor profile has no transport settings"), "{e}");
 }
