@@ -68,20 +68,35 @@ fn a_td21_is_probed_by_the_uniqueids_of_its_documents() {
     };
     assert_eq!(probe.targets[0].expect, Expectation::Registered);
     assert!(String::from_utf8_lossy(&message).contains(uid.as_str()));
-    let StoredQuery::GetDocuments { by: DocumentRef::UniqueIds(ids), .. } = probe.query() else {
+    let StoredQuery::GetDocuments {
+        by: DocumentRef::UniqueIds(ids),
+        ..
+    } = probe.query()
+    else {
         panic!()
     };
     assert_eq!(ids, vec![uid.clone()]);
 
     // The fixture entry carries the fixture uniqueId and patient: rewrite them.
     let fixture = QueryResponse::parse(
-        response(STATUS_SUCCESS, "", &format!("<rim:RegistryObjectList>{}</rim:RegistryObjectList>", entry(ENTRY, STATUS_APPROVED, &[N]))).as_bytes(),
+        response(
+            STATUS_SUCCESS,
+            "",
+            &format!(
+                "<rim:RegistryObjectList>{}</rim:RegistryObjectList>",
+                entry(ENTRY, STATUS_APPROVED, &[N])
+            ),
+        )
+        .as_bytes(),
     )
     .unwrap();
     let d = &fixture.documents[0];
     let registered = entry(ENTRY, STATUS_APPROVED, &[N])
         .replace(&d.unique_id, uid)
-        .replace(&d.patient_id.replace('&', "&amp;"), &probe.patient.to_cx().replace('&', "&amp;"));
+        .replace(
+            &d.patient_id.replace('&', "&amp;"),
+            &probe.patient.to_cx().replace('&', "&amp;"),
+        );
     assert!(probe.landed(&answer(&registered)).unwrap());
     assert!(!probe.landed(&answer("")).unwrap());
     // Another patient's document with the same uniqueId is not ours.
@@ -111,7 +126,9 @@ fn submission_set() -> SubmissionSet {
 
 fn td33(change: AvailabilityChange) -> Vec<u8> {
     let search = answer(&entry(ENTRY, STATUS_APPROVED, &[N]));
-    let Response::Search(r) = search else { panic!() };
+    let Response::Search(r) = search else {
+        panic!()
+    };
     let body = UpdateRequest::availability(submission_set(), &r.documents[0], change)
         .unwrap()
         .to_xml()
@@ -130,15 +147,30 @@ fn a_td33_status_change_is_probed_by_its_entryuuid() {
     assert_eq!(archive.transaction, "TD3.3");
     assert_eq!(archive.patient, Ins::from_cx(INS_CX).unwrap());
     assert_eq!(archive.targets[0].by, DocumentKey::EntryUuid(ENTRY.into()));
-    assert_eq!(archive.targets[0].expect, Expectation::Status(DocumentStatus::Archived));
-    assert!(archive.landed(&answer(&entry(ENTRY, STATUS_ARCHIVED, &[N]))).unwrap());
-    assert!(!archive.landed(&answer(&entry(ENTRY, STATUS_APPROVED, &[N]))).unwrap());
+    assert_eq!(
+        archive.targets[0].expect,
+        Expectation::Status(DocumentStatus::Archived)
+    );
+    assert!(archive
+        .landed(&answer(&entry(ENTRY, STATUS_ARCHIVED, &[N])))
+        .unwrap());
+    assert!(!archive
+        .landed(&answer(&entry(ENTRY, STATUS_APPROVED, &[N])))
+        .unwrap());
     assert!(!archive.landed(&answer("")).unwrap());
 
     let delete = Probe::of_request(&td33(AvailabilityChange::Delete)).unwrap();
-    assert_eq!(delete.targets[0].expect, Expectation::Status(DocumentStatus::Deleted));
-    assert!(delete.landed(&answer("")).unwrap(), "the DMP returns no deleted entry");
-    assert!(!delete.landed(&answer(&entry(ENTRY, STATUS_APPROVED, &[N]))).unwrap());
+    assert_eq!(
+        delete.targets[0].expect,
+        Expectation::Status(DocumentStatus::Deleted)
+    );
+    assert!(
+        delete.landed(&answer("")).unwrap(),
+        "the DMP returns no deleted entry"
+    );
+    assert!(!delete
+        .landed(&answer(&entry(ENTRY, STATUS_APPROVED, &[N])))
+        .unwrap());
 }
 
 #[test]

@@ -17,14 +17,14 @@ use crate::consult::Response;
 use crate::error::{Error, Result};
 use crate::ids::Ins;
 use crate::soap::{self, action, mtom};
-use crate::xds::CodedValue;
 use crate::xds::vocabulary::{
     signature, ASSOC_UPDATE_AVAILABILITY_STATUS, DE_CLASS_CODE, DE_CONFIDENTIALITY_CODE,
     DE_OBJECT_TYPE, DE_PATIENT_ID, DE_UNIQUE_ID, NS_RIM, SLOT_NEW_STATUS, SS_PATIENT_ID,
 };
+use crate::xds::CodedValue;
 use crate::xds::{DocumentRef, DocumentStatus, ObjectKind, RimObject, StoredQuery};
-use crate::xml::reader::Limits;
 use crate::xml::reader;
+use crate::xml::reader::Limits;
 
 const FIELD: &str = "request";
 
@@ -164,7 +164,11 @@ impl Probe {
             other => Err(Error::invalid(
                 FIELD,
                 "only a TD2.1 or a TD3.3 request changes the DMP and needs a landing check",
-                if other.is_empty() { "no wsa:Action" } else { other },
+                if other.is_empty() {
+                    "no wsa:Action"
+                } else {
+                    other
+                },
             )),
         }
     }
@@ -190,7 +194,11 @@ impl Probe {
     }
 
     fn keys(&self, pick: impl Fn(&DocumentKey) -> Option<&String>) -> Vec<String> {
-        self.targets.iter().filter_map(|t| pick(&t.by)).cloned().collect()
+        self.targets
+            .iter()
+            .filter_map(|t| pick(&t.by))
+            .cloned()
+            .collect()
     }
 
     /// Whether the request landed, from the answer of [`Probe::query`]. An answer that is
@@ -220,11 +228,7 @@ impl Probe {
                     DocumentKey::UniqueId(u) => &d.unique_id == u,
                     DocumentKey::EntryUuid(u) => &d.entry_uuid == u,
                 })
-                .filter(|d| {
-                    d.patient_ins()
-                        .map(|p| p == self.patient)
-                        .unwrap_or(false)
-                })
+                .filter(|d| d.patient_ins().map(|p| p == self.patient).unwrap_or(false))
                 .collect();
             let ok = match &t.expect {
                 Expectation::Registered => {

@@ -123,10 +123,10 @@ impl Client {
             .timeout_recv_body(Some(t.read()))
             .timeout_global(Some(t.total()))
             .build();
-        let connector = ()
-            .chain(ConnectProxyConnector::default())
-            .chain(TcpConnector::default())
-            .chain(DmpTlsConnector { config: tls });
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(DmpTlsConnector { config: tls });
         let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
         Ok(Client {
             agent,
@@ -180,7 +180,12 @@ impl Client {
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = response
             .body_mut()

@@ -223,7 +223,9 @@ impl Client {
                 let landed = check.landed(&response)?;
                 Ok((landed, response, http))
             }
-            Outcome::Refused { error, .. } => Err(format!("the landing search was refused: {error}")),
+            Outcome::Refused { error, .. } => {
+                Err(format!("the landing search was refused: {error}"))
+            }
             Outcome::FailedBeforeSending { reason, .. } | Outcome::Unknown { reason, .. } => {
                 Err(format!("the landing search failed: {reason}"))
             }

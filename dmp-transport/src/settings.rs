@@ -236,7 +236,10 @@ impl TransportSettings {
             if !p.url.starts_with("http://") {
                 return Err(TransportError::settings(
                     "transport.proxy.url",
-                    format!("\"{}\" is not an http:// proxy URL (http://host:port)", p.url),
+                    format!(
+                        "\"{}\" is not an http:// proxy URL (http://host:port)",
+                        p.url
+                    ),
                 ));
             }
         }
@@ -277,7 +280,9 @@ impl TransportSettings {
             if c.password_file.is_none() {
                 return Err(TransportError::settings(
                     "transport.client_certificate.password_env",
-                    format!("the environment variable {var} is not set: set it to the .p12 password"),
+                    format!(
+                        "the environment variable {var} is not set: set it to the .p12 password"
+                    ),
                 ));
             }
         }

@@ -52,7 +52,12 @@ fn query() -> HttpRequest {
         action::REGISTRY_STORED_QUERY,
         "<q:AdhocQueryRequest xmlns:q=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\"/>",
     );
-    soap::plain_request(endpoint::REGISTRY, env.as_bytes(), action::REGISTRY_STORED_QUERY).unwrap()
+    soap::plain_request(
+        endpoint::REGISTRY,
+        env.as_bytes(),
+        action::REGISTRY_STORED_QUERY,
+    )
+    .unwrap()
 }
 
 fn search_answer(objects: &str) -> Vec<u8> {
@@ -147,36 +152,57 @@ fn establishment() -> ActorProfile {
 
 #[test]
 fn the_sample_profiles_name_their_tls_identity() {
-    let server = Server::start(server_config(TLS12), |_, _| Reply::Answer(200, SOAP, search_answer("")));
-    for name in ["ehpad-etablissement", "ide-ecps", "medecin-coordonnateur-cps"] {
+    let server = Server::start(server_config(TLS12), |_, _| {
+        Reply::Answer(200, SOAP, search_answer(""))
+    });
+    for name in [
+        "ehpad-etablissement",
+        "ide-ecps",
+        "medecin-coordonnateur-cps",
+    ] {
         let profile = actor(name);
         assert_eq!(profile.base_url(), "https://localhost:8443");
         let c = Client::from_profile(&profile, &actors_dir(), Some(&server.url())).unwrap();
-        assert!(matches!(c.send(&query(), None), Outcome::Accepted { attempts: 1, .. }), "{name}");
+        assert!(
+            matches!(
+                c.send(&query(), None),
+                Outcome::Accepted { attempts: 1, .. }
+            ),
+            "{name}"
+        );
     }
     assert_eq!(server.seen().len(), 3);
 }
 
 #[test]
 fn mutual_tls_with_both_client_identities_and_a_dmp_suite() {
-    let server = Server::start(server_config(TLS12), |_, _| Reply::Answer(200, SOAP, search_answer("")));
+    let server = Server::start(server_config(TLS12), |_, _| {
+        Reply::Answer(200, SOAP, search_answer(""))
+    });
     for p12 in ["org-auth-cli.p12", "cps-auth.p12"] {
         let http = client(&server, p12).exchange(&query(), None).unwrap();
         assert_eq!(http.status, 200);
         assert!(http.content_type().starts_with("application/soap+xml"));
         assert_eq!(http.body, search_answer(""));
         let suite = dmp_transport::tls::last_negotiated_suite().unwrap();
-        assert!(dmp_transport::tls::DMP_CIPHER_SUITES.iter().any(|s| s.suite() == suite));
+        assert!(dmp_transport::tls::DMP_CIPHER_SUITES
+            .iter()
+            .any(|s| s.suite() == suite));
     }
     let suites = server.suites.lock().unwrap().clone();
     assert_eq!(suites.len(), 2);
     for (suite, version) in suites {
         assert_eq!(version, rustls::ProtocolVersion::TLSv1_2);
-        assert_eq!(suite, rustls::CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+        assert_eq!(
+            suite,
+            rustls::CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+        );
     }
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
-    assert!(seen[0].head.starts_with("POST /si-dmp-server/v2/services/registry HTTP/1.1"));
+    assert!(seen[0]
+        .head
+        .starts_with("POST /si-dmp-server/v2/services/registry HTTP/1.1"));
     assert_eq!(seen[0].body, query().body);
 }
 
@@ -188,10 +214,28 @@ fn send_types_accepted_and_refused_answers() {
     });
     let c = client(&server, "org-auth-cli.p12");
     let ok = c.send(&query(), None);
-    assert!(matches!(ok, Outcome::Accepted { attempts: 1, confirmed_by_check: false, .. }), "{ok:?}");
+    assert!(
+        matches!(
+            ok,
+            Outcome::Accepted {
+                attempts: 1,
+                confirmed_by_check: false,
+                ..
+            }
+        ),
+        "{ok:?}"
+    );
     assert_eq!(ok.to_json()["outcome"], "accepted");
     let refused = c.send(&query(), None);
-    let Outcome::Refused { error, http, attempts, .. } = &refused else { panic!("{refused:?}") };
+    let Outcome::Refused {
+        error,
+        http,
+        attempts,
+        ..
+    } = &refused
+    else {
+        panic!("{refused:?}")
+    };
     assert_eq!((http.status, *attempts), (500, 1));
     assert_eq!(error.code, "s:Sender");
     assert_eq!(error.details[0].text.as_deref(), Some("VIHF invalide"));
@@ -200,17 +244,26 @@ fn send_types_accepted_and_refused_answers() {
 
 #[test]
 fn untrusted_expired_client_certificates_and_wrong_roots_fail_before_sending() {
-    let server = Server::start(server_config(TLS12), |_, _| Reply::Answer(200, SOAP, search_answer("")));
+    let server = Server::start(server_config(TLS12), |_, _| {
+        Reply::Answer(200, SOAP, search_answer(""))
+    });
     for p12 in ["rogue-org-auth-cli.p12", "expired-org-auth-cli.p12"] {
         let out = client(&server, p12).send(&td21(), None);
-        let Outcome::FailedBeforeSending { reason, attempts } = &out else { panic!("{p12}: {out:?}") };
+        let Outcome::FailedBeforeSending { reason, attempts } = &out else {
+            panic!("{p12}: {out:?}")
+        };
         assert_eq!(*attempts, 3, "{p12}: a failure before sending is retried");
-        assert!(reason.contains("TLS handshake with 127.0.0.1 failed"), "{reason}");
+        assert!(
+            reason.contains("TLS handshake with 127.0.0.1 failed"),
+            "{reason}"
+        );
     }
     // The server root is not the sandbox's: our client refuses the server.
     let s = settings("org-auth-cli.p12", json!({ "server_roots": ["root.pem"] }));
     let out = Client::new(s, &server.url()).unwrap().send(&query(), None);
-    let Outcome::FailedBeforeSending { reason, .. } = &out else { panic!("{out:?}") };
+    let Outcome::FailedBeforeSending { reason, .. } = &out else {
+        panic!("{out:?}")
+    };
     assert!(reason.contains("certificate"), "{reason}");
     assert!(server.seen().is_empty());
 }
@@ -220,7 +273,9 @@ fn a_tls13_only_server_is_refused() {
     let server = Server::start(server_config(&[&rustls::version::TLS13]), |_, _| {
         Reply::Answer(200, SOAP, search_answer(""))
     });
-    let err = client(&server, "org-auth-cli.p12").exchange(&query(), None).unwrap_err();
+    let err = client(&server, "org-auth-cli.p12")
+        .exchange(&query(), None)
+        .unwrap_err();
     assert!(err.before_sending);
     assert!(err.reason.contains("TLS handshake"), "{}", err.reason);
     assert!(server.seen().is_empty());
@@ -235,19 +290,28 @@ fn a_write_without_answer_is_unknown_and_sent_once_a_query_is_retried() {
     );
     let c = Client::new(s, &server.url()).unwrap();
     let out = c.send(&td21(), None);
-    let Outcome::Unknown { reason, attempts } = &out else { panic!("{out:?}") };
+    let Outcome::Unknown { reason, attempts } = &out else {
+        panic!("{out:?}")
+    };
     assert_eq!(*attempts, 1);
     assert!(reason.contains("not sent again"), "{reason}");
     assert_eq!(server.seen().iter().filter(|s| is_td21(s)).count(), 1);
     let out = c.send(&query(), None);
-    assert!(matches!(out, Outcome::Unknown { attempts: 3, .. }), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Unknown { attempts: 3, .. }),
+        "{out:?}"
+    );
     assert_eq!(server.seen().len(), 4);
 }
 
 #[test]
 fn a_connection_dropped_mid_response_is_an_error_after_sending() {
-    let server = Server::start(server_config(TLS12), |_, _| Reply::Partial(search_answer("")));
-    let err = client(&server, "org-auth-cli.p12").exchange(&query(), None).unwrap_err();
+    let server = Server::start(server_config(TLS12), |_, _| {
+        Reply::Partial(search_answer(""))
+    });
+    let err = client(&server, "org-auth-cli.p12")
+        .exchange(&query(), None)
+        .unwrap_err();
     assert!(!err.before_sending, "{}", err.reason);
     assert_eq!(server.seen().len(), 1);
 }
@@ -257,13 +321,23 @@ fn a_connection_dropped_mid_response_is_an_error_after_sending() {
 fn landing_server(landed: bool) -> Server {
     Server::start(server_config(TLS12), move |seen, _| {
         if is_td21(seen) {
-            let first = !seen.body_text().is_empty() && COUNT.fetch_add(1, Ordering::SeqCst) % 2 == 0;
-            return if first { Reply::Drop } else { Reply::Answer(200, SOAP, registry_ok()) };
+            let first = COUNT.fetch_add(1, Ordering::SeqCst) == 0;
+            return if first {
+                Reply::Drop
+            } else {
+                Reply::Answer(200, SOAP, registry_ok())
+            };
         }
         if landed {
             let probe = Probe::of_request(&LAST.lock().unwrap().clone()).unwrap();
-            let dmp_core::landing::DocumentKey::UniqueId(uid) = &probe.targets[0].by else { panic!() };
-            Reply::Answer(200, SOAP, search_answer(&entry(uid, &probe.patient.to_cx().replace('&', "&amp;"))))
+            let dmp_core::landing::DocumentKey::UniqueId(uid) = &probe.targets[0].by else {
+                panic!()
+            };
+            Reply::Answer(
+                200,
+                SOAP,
+                search_answer(&entry(uid, &probe.patient.to_cx().replace('&', "&amp;"))),
+            )
         } else {
             Reply::Answer(200, SOAP, search_answer(""))
         }
@@ -285,14 +359,31 @@ fn a_lost_answer_then_landed_is_accepted_without_resending() {
     let probe = Probe::of_request(&request.to_message()).unwrap();
     let mut check = RegistryLanding::new(probe, &establishment(), org_sign(), 1);
     let out = c.send(&request, Some(&mut check as &mut dyn LandingCheck));
-    let Outcome::Accepted { confirmed_by_check, attempts, response, .. } = &out else { panic!("{out:?}") };
+    let Outcome::Accepted {
+        confirmed_by_check,
+        attempts,
+        response,
+        ..
+    } = &out
+    else {
+        panic!("{out:?}")
+    };
     assert!(*confirmed_by_check);
     assert_eq!(*attempts, 1);
     assert_eq!(response.transaction(), "TD3.1");
     let seen = server.seen();
-    assert_eq!(seen.iter().filter(|s| is_td21(s)).count(), 1, "exactly one TD2.1");
+    assert_eq!(
+        seen.iter().filter(|s| is_td21(s)).count(),
+        1,
+        "exactly one TD2.1"
+    );
     assert_eq!(seen.len(), 2);
-    assert!(seen[1].body_text().contains("urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"), "GetDocuments");
+    assert!(
+        seen[1]
+            .body_text()
+            .contains("urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"),
+        "GetDocuments"
+    );
 }
 
 #[test]
@@ -306,7 +397,17 @@ fn a_lost_answer_not_landed_is_resent_once() {
     let probe = Probe::of_request(&request.to_message()).unwrap();
     let mut check = RegistryLanding::new(probe, &establishment(), org_sign(), 1);
     let out = c.send(&request, Some(&mut check as &mut dyn LandingCheck));
-    assert!(matches!(out, Outcome::Accepted { attempts: 2, confirmed_by_check: false, .. }), "{out:?}");
+    assert!(
+        matches!(
+            out,
+            Outcome::Accepted {
+                attempts: 2,
+                confirmed_by_check: false,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
     let seen = server.seen();
     assert_eq!(seen.iter().filter(|s| is_td21(s)).count(), 2);
     assert_eq!(seen.len(), 3);
@@ -314,7 +415,9 @@ fn a_lost_answer_not_landed_is_resent_once() {
 
 #[test]
 fn a_connect_proxy_with_basic_authentication() {
-    let server = Server::start(server_config(TLS12), |_, _| Reply::Answer(200, SOAP, search_answer("")));
+    let server = Server::start(server_config(TLS12), |_, _| {
+        Reply::Answer(200, SOAP, search_answer(""))
+    });
     let proxy = Proxy::start("Basic dXNlcjpzZWNyZXQ=", false);
     std::env::set_var("DMP_TRANSPORT_TEST_PROXY_PW", "secret");
     let s = settings(
@@ -322,14 +425,22 @@ fn a_connect_proxy_with_basic_authentication() {
         json!({ "proxy": { "url": proxy.url(), "username": "user", "password_env": "DMP_TRANSPORT_TEST_PROXY_PW" } }),
     );
     let out = Client::new(s, &server.url()).unwrap().send(&query(), None);
-    assert!(matches!(out, Outcome::Accepted { attempts: 1, .. }), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Accepted { attempts: 1, .. }),
+        "{out:?}"
+    );
     assert_eq!(proxy.tunnels.load(Ordering::SeqCst), 1);
     assert_eq!(server.seen().len(), 1);
 
     let refusing = Proxy::start("Basic dXNlcjpzZWNyZXQ=", true);
-    let s = settings("org-auth-cli.p12", json!({ "proxy": { "url": refusing.url() } }));
+    let s = settings(
+        "org-auth-cli.p12",
+        json!({ "proxy": { "url": refusing.url() } }),
+    );
     let out = Client::new(s, &server.url()).unwrap().send(&td21(), None);
-    let Outcome::FailedBeforeSending { reason, .. } = &out else { panic!("{out:?}") };
+    let Outcome::FailedBeforeSending { reason, .. } = &out else {
+        panic!("{out:?}")
+    };
     assert!(reason.contains(&refusing.url()), "{reason}");
     assert!(reason.contains("407"), "{reason}");
     assert_eq!(server.seen().len(), 1);
@@ -337,7 +448,9 @@ fn a_connect_proxy_with_basic_authentication() {
 
 #[test]
 fn a_batch_reuses_one_connection() {
-    let server = Server::start(server_config(TLS12), |_, _| Reply::Answer(200, SOAP, search_answer("")));
+    let server = Server::start(server_config(TLS12), |_, _| {
+        Reply::Answer(200, SOAP, search_answer(""))
+    });
     let c = client(&server, "org-auth-cli.p12");
     for _ in 0..5 {
         assert!(matches!(c.send(&query(), None), Outcome::Accepted { .. }));
@@ -348,16 +461,34 @@ fn a_batch_reuses_one_connection() {
 
 #[test]
 fn settings_errors_name_the_field_and_the_file() {
-    let e = TransportSettings::from_json(&json!({ "client_certificate": { "p12": "x.p12" }, "server_roots": [] }), &pki())
-        .unwrap_err();
+    let e = TransportSettings::from_json(
+        &json!({ "client_certificate": { "p12": "x.p12" }, "server_roots": [] }),
+        &pki(),
+    )
+    .unwrap_err();
     assert_eq!(e.to_string(), "transport.client_certificate.password_env: a .p12 needs its password: name the environment variable that holds it");
-    let e = TransportSettings::from_json(&json!({ "client_certificate": {}, "server_roots": [], "retry": 1 }), &pki())
-        .unwrap_err();
-    assert!(e.to_string().starts_with("transport.retry: unknown field `retry`"), "{e}");
+    let e = TransportSettings::from_json(
+        &json!({ "client_certificate": {}, "server_roots": [], "retry": 1 }),
+        &pki(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("transport.retry: unknown field `retry`"),
+        "{e}"
+    );
     let s = settings("missing.p12", json!({}));
     let e = Client::new(s, "https://127.0.0.1:1").unwrap_err();
-    assert!(e.to_string().starts_with("transport.client_certificate.p12: "), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("transport.client_certificate.p12: "),
+        "{e}"
+    );
     assert!(e.to_string().contains("missing.p12: cannot read it"), "{e}");
     let e = Client::from_profile(&actor("kine-liberal-cps"), &actors_dir(), None).unwrap_err();
-    assert!(e.to_string().starts_with("transport: the actor profile has no transport settings"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("transport: the actor profile has no transport settings"),
+        "{e}"
+    );
 }

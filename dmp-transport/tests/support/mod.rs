@@ -31,7 +31,10 @@ pub fn server_config(versions: &[&'static rustls::SupportedProtocolVersion]) -> 
     let key_pem = std::fs::read_to_string(pki().join("sandbox-server-key.pem")).unwrap();
     let id = SigningIdentity::from_pem(&key_pem, &chain_pem).unwrap();
     let mut roots = RootCertStore::empty();
-    for c in pem_certs("root.pem").into_iter().chain(pem_certs("sandbox-root.pem")) {
+    for c in pem_certs("root.pem")
+        .into_iter()
+        .chain(pem_certs("sandbox-root.pem"))
+    {
         roots.add(CertificateDer::from(c.der().to_vec())).unwrap();
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -92,7 +95,10 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(config: Arc<ServerConfig>, handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Server {
+    pub fn start(
+        config: Arc<ServerConfig>,
+        handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let mut server = Server {
@@ -128,7 +134,9 @@ impl Server {
                     stop.clone(),
                 );
                 std::thread::spawn(move || {
-                    serve(stream, config, &*handler, &requests, &suites, &errors, &stop)
+                    serve(
+                        stream, config, &*handler, &requests, &suites, &errors, &stop,
+                    )
                 });
             }
         });
@@ -174,12 +182,17 @@ fn serve(
             return;
         }
     }
-    if let (Some(s), Some(v)) = (tls.conn.negotiated_cipher_suite(), tls.conn.protocol_version()) {
+    if let (Some(s), Some(v)) = (
+        tls.conn.negotiated_cipher_suite(),
+        tls.conn.protocol_version(),
+    ) {
         suites.lock().unwrap().push((s.suite(), v));
     }
     let mut buf = Vec::new();
     loop {
-        let Some(seen) = read_request(&mut tls, &mut buf) else { return };
+        let Some(seen) = read_request(&mut tls, &mut buf) else {
+            return;
+        };
         let index = {
             let mut r = requests.lock().unwrap();
             r.push(seen.clone());
@@ -191,7 +204,11 @@ fn serve(
                     "HTTP/1.1 {status} X\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
                     body.len()
                 );
-                if tls.write_all(head.as_bytes()).and_then(|_| tls.write_all(&body)).is_err() {
+                if tls
+                    .write_all(head.as_bytes())
+                    .and_then(|_| tls.write_all(&body))
+                    .is_err()
+                {
                     return;
                 }
                 let _ = tls.flush();
@@ -237,7 +254,8 @@ fn read_request(r: &mut impl Read, buf: &mut Vec<u8>) -> Option<Seen> {
         .lines()
         .find_map(|l| {
             let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+            n.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
         })
         .unwrap_or(0);
     while buf.len() < head_end + len {
@@ -274,7 +292,9 @@ impl Proxy {
                 std::thread::spawn(move || {
                     client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
                     let mut buf = Vec::new();
-                    let Some(seen) = read_request(&mut client, &mut buf) else { return };
+                    let Some(seen) = read_request(&mut client, &mut buf) else {
+                        return;
+                    };
                     let target = seen.head.split_whitespace().nth(1).unwrap_or("").to_owned();
                     let authorised = seen
                         .head
@@ -286,11 +306,14 @@ impl Proxy {
                         );
                         return;
                     }
-                    let Ok(upstream) = TcpStream::connect(&target) else { return };
+                    let Ok(upstream) = TcpStream::connect(&target) else {
+                        return;
+                    };
                     t.fetch_add(1, Ordering::SeqCst);
                     let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
                     upstream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-                    let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                    let (mut c2, mut u2) =
+                        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
                     let mut upstream = upstream;
                     let up = std::thread::spawn(move || {
                         let _ = std::io::copy(&mut c2, &mut u2);
