@@ -42,16 +42,15 @@ impl HttpResponse {
     /// The response as a file: the status line, the headers, a blank line, the body (CRLF),
     /// which `dmp_core::consult::parse_message` and `dmp response FILE` read.
     pub fn to_message(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.body.len() + 512);
-        out.extend_from_slice(format!("HTTP/1.1 {}\r\n", self.status).as_bytes());
-        for (n, v) in &self.headers {
-            out.extend_from_slice(n.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(v.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&self.body);
+        let mut out = format!("HTTP/1.1 {}\r\n", self.status).into_bytes();
+        out.extend(
+            HttpRequest {
+                path: String::new(),
+                headers: self.headers.clone(),
+                body: self.body.clone(),
+            }
+            .to_message(),
+        );
         out
     }
 }

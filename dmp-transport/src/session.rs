@@ -51,19 +51,19 @@ impl Session {
 
     /// Builds the TD2.1 of `request` now and sends it, with a landing check.
     pub fn feed(&self, request: &FeedRequest) -> dmp_core::Result<Outcome> {
-        let now = Utc::now();
-        let signer = self.identity.signer_at(now, UsagePolicy::DmpSignature)?;
-        let mut ctx = FeedContext {
-            now: now.fixed_offset(),
-            ids: IdGenerator::from_seed(random_seed()),
-            signer: &signer,
-        };
-        let built = feed::build(request, &mut ctx)?;
-        Ok(self.send_built(&built.http))
+        self.build_now(|ctx| Ok(feed::build(request, ctx)?.http))
     }
 
     /// Builds the request now and sends it (a TD3.3 with a landing check).
     pub fn consult(&self, request: &ConsultRequest) -> dmp_core::Result<Outcome> {
+        self.build_now(|ctx| Ok(consult::build(request, ctx)?.http))
+    }
+
+    /// Builds with the current time, a checked signer and fresh ids, then sends.
+    fn build_now(
+        &self,
+        build: impl FnOnce(&mut FeedContext<'_>) -> dmp_core::Result<HttpRequest>,
+    ) -> dmp_core::Result<Outcome> {
         let now = Utc::now();
         let signer = self.identity.signer_at(now, UsagePolicy::DmpSignature)?;
         let mut ctx = FeedContext {
@@ -71,8 +71,8 @@ impl Session {
             ids: IdGenerator::from_seed(random_seed()),
             signer: &signer,
         };
-        let built = consult::build(request, &mut ctx)?;
-        Ok(self.send_built(&built.http))
+        let http = build(&mut ctx)?;
+        Ok(self.send_built(&http))
     }
 
     /// Sends a request built earlier (`dmp send REQUEST.mime`): a TD2.1 or TD3.3 gets the
