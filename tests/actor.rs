@@ -101,8 +101,14 @@ fn sample_profiles_load_with_their_modes_actors_and_readers() {
     assert_eq!(kine.actor(), Actor::PsNonMedecin);
     for p in [&ehpad, &mc, &ide, &kine] {
         assert_eq!(p.environment, Environment::Test);
-        assert_eq!(p.base_url(), "https://lps.dev1.dmp.gouv.fr");
     }
+    // The profiles with a TLS identity target the sandbox; the kiné has none.
+    for p in [&ehpad, &mc, &ide] {
+        assert_eq!(p.base_url(), "https://localhost:8443");
+        assert!(p.transport.is_some());
+    }
+    assert_eq!(kine.base_url(), "https://lps.dev1.dmp.gouv.fr");
+    assert!(kine.transport.is_none());
 }
 
 #[test]

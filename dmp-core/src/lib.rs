@@ -106,6 +106,7 @@ pub mod habilitation;
 pub mod hl7v3;
 pub mod ids;
 pub mod json;
+pub mod landing;
 pub mod model;
 pub mod soap;
 pub mod vihf;

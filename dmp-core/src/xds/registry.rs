@@ -46,7 +46,7 @@ pub struct CodedValue {
 }
 
 impl CodedValue {
-    fn of(c: &RimObject) -> CodedValue {
+    pub(crate) fn of(c: &RimObject) -> CodedValue {
         CodedValue {
             code: c.attr("nodeRepresentation").unwrap_or_default().to_owned(),
             scheme: c
