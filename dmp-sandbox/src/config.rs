@@ -54,12 +54,16 @@ impl ServerTls {
         client_roots: &[PathBuf],
     ) -> Result<ServerTls, SandboxError> {
         let read = |p: &Path| {
-            std::fs::read(p).map_err(|e| SandboxError::Tls(format!("cannot read {}: {e}", p.display())))
+            std::fs::read(p)
+                .map_err(|e| SandboxError::Tls(format!("cannot read {}: {e}", p.display())))
         };
         Ok(ServerTls {
             cert_chain_pem: read(cert_chain)?,
             key_pem: read(key)?,
-            client_roots_pem: client_roots.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
+            client_roots_pem: client_roots
+                .iter()
+                .map(|p| read(p))
+                .collect::<Result<_, _>>()?,
         })
     }
 }

@@ -6,7 +6,7 @@ use chrono::Utc;
 use dmp_core::crypto::Certificate;
 use dmp_core::habilitation::{AccessMode, Actor, Authentication, Matrix, Reader, Rights};
 use dmp_core::ids::Ins;
-use dmp_core::soap::{self, action, endpoint, mtom};
+use dmp_core::soap::{self, endpoint, mtom};
 use dmp_core::vihf::{self, SecurityToken, VihfMode};
 use dmp_core::xml::reader::Limits;
 use dmp_core::xml::tree::Tree;
@@ -134,7 +134,12 @@ pub(crate) fn handle(checker: &Checker, request: &Request<'_>) -> Outcome {
     };
     let info = match soap::parse_envelope(&envelope) {
         Ok(i) => i,
-        Err(e) => return fault(SoapFault::sender(format!("Enveloppe SOAP invalide : {e}")), None),
+        Err(e) => {
+            return fault(
+                SoapFault::sender(format!("Enveloppe SOAP invalide : {e}")),
+                None,
+            )
+        }
     };
     let relates = info.message_id.as_deref();
     let (Some(act), Some(_), Some(_)) = (&info.action, &info.message_id, &info.to) else {
@@ -170,14 +175,23 @@ pub(crate) fn handle(checker: &Checker, request: &Request<'_>) -> Outcome {
     // here only the signatures, to know who asks.
     let report = match xmldsig::verify_message(&message, &options) {
         Ok(r) => r,
-        Err(e) => return fault(SoapFault::sender(format!("Message illisible : {e}")), relates),
+        Err(e) => {
+            return fault(
+                SoapFault::sender(format!("Message illisible : {e}")),
+                relates,
+            )
+        }
     };
     let root_part = match mtom::read_message(&message) {
         Ok(mtom::Message::Multipart(m)) => m.root.content_id.clone(),
         _ => None,
     };
-    let caller = match identify(&envelope, root_part.as_deref(), &report.signatures, request.peer)
-    {
+    let caller = match identify(
+        &envelope,
+        root_part.as_deref(),
+        &report.signatures,
+        request.peer,
+    ) {
         Ok(c) => c,
         Err(f) => return fault(f, relates),
     };
@@ -199,10 +213,7 @@ pub(crate) fn handle(checker: &Checker, request: &Request<'_>) -> Outcome {
         outcome: outcome.logged.clone(),
         bris_de_glace: caller.emergency(),
     };
-    if let Err(e) = checker
-        .store
-        .transaction(|tx| store::log_access(tx, &row))
-    {
+    if let Err(e) = checker.store.transaction(|tx| store::log_access(tx, &row)) {
         return fault(
             SoapFault::receiver(format!("Erreur interne du bac à sable : {e}")),
             relates,
@@ -268,12 +279,13 @@ fn identify(
         VihfMode::Directe if actor == Actor::NonPs => Authentication::DirecteCpe,
         VihfMode::Directe => Authentication::DirecteCps,
     };
-    let patient = match &token.resource_id {
-        Some(cx) => Some(Ins::from_cx(cx).map_err(|e| {
-            SoapFault::sender(format!("VIHF invalide : resource-id {cx} : {e}"))
-        })?),
-        None => None,
-    };
+    let patient =
+        match &token.resource_id {
+            Some(cx) => Some(Ins::from_cx(cx).map_err(|e| {
+                SoapFault::sender(format!("VIHF invalide : resource-id {cx} : {e}"))
+            })?),
+            None => None,
+        };
     Ok(Caller {
         reader: profession
             .as_deref()

@@ -40,7 +40,10 @@ pub(crate) fn seed(store: &Store, dir: Option<&Path>) -> Result<(), SandboxError
             })?;
             (f.display().to_string(), text)
         }
-        None => ("examples/data/sandbox/patients.json".to_owned(), PATIENTS.to_owned()),
+        None => (
+            "examples/data/sandbox/patients.json".to_owned(),
+            PATIENTS.to_owned(),
+        ),
     };
     let fail = |message: String| SandboxError::Seed {
         file: file.clone(),

@@ -78,6 +78,20 @@ impl Body for AnswerBody {
             })),
         }
     }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            AnswerBody::Whole(b) => b.size_hint(),
+            AnswerBody::Half(_) => hyper::body::SizeHint::default(),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            AnswerBody::Whole(b) => b.is_end_stream(),
+            AnswerBody::Half(_) => false,
+        }
+    }
 }
 
 fn simple(status: StatusCode, content_type: &str, text: impl Into<Bytes>) -> Response<AnswerBody> {
@@ -180,8 +194,10 @@ async fn answer(
         if let Ok(v) = a.content_type.parse() {
             r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
         }
-        r.headers_mut()
-            .insert(hyper::header::CONTENT_LENGTH, hyper::header::HeaderValue::from(len));
+        r.headers_mut().insert(
+            hyper::header::CONTENT_LENGTH,
+            hyper::header::HeaderValue::from(len),
+        );
         return Ok(r);
     }
     let mut r = simple(status, &a.content_type, bytes);
@@ -222,10 +238,12 @@ pub async fn serve(
         faults: FaultState::new(config.fault),
     });
     let bind = |a: SocketAddr| async move {
-        TcpListener::bind(a).await.map_err(|e| SandboxError::Address {
-            address: a.to_string(),
-            message: e.to_string(),
-        })
+        TcpListener::bind(a)
+            .await
+            .map_err(|e| SandboxError::Address {
+                address: a.to_string(),
+                message: e.to_string(),
+            })
     };
     let listener = bind(config.listen).await?;
     let ui_listener = match config.ui {

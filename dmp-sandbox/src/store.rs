@@ -267,7 +267,15 @@ pub(crate) fn insert_patient(conn: &Connection, p: &PatientRow) -> rusqlite::Res
     conn.execute(
         "INSERT OR IGNORE INTO patients (ins, oid, family, given, gender, birth_date, label) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![p.ins, p.oid, p.family, p.given, p.gender, p.birth_date, p.label],
+        params![
+            p.ins,
+            p.oid,
+            p.family,
+            p.given,
+            p.gender,
+            p.birth_date,
+            p.label
+        ],
     )?;
     Ok(())
 }
@@ -383,7 +391,11 @@ pub(crate) fn insert_document(
     Ok(())
 }
 
-pub(crate) fn set_status(conn: &Connection, entry_uuid: &str, status: &str) -> rusqlite::Result<()> {
+pub(crate) fn set_status(
+    conn: &Connection,
+    entry_uuid: &str,
+    status: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE documents SET status = ?2 WHERE entry_uuid = ?1",
         params![entry_uuid, status],
@@ -401,7 +413,12 @@ pub(crate) fn set_visibility(
     conn.execute(
         "UPDATE documents SET masque_ps = ?2, invisible_patient = ?3, \
          invisible_representants_legaux = ?4 WHERE entry_uuid = ?1",
-        params![entry_uuid, masque_ps, invisible_patient, invisible_representants_legaux],
+        params![
+            entry_uuid,
+            masque_ps,
+            invisible_patient,
+            invisible_representants_legaux
+        ],
     )?;
     Ok(())
 }

@@ -47,7 +47,8 @@ pub(crate) fn server_config(tls: &ServerTls) -> Result<Arc<ServerConfig>, Sandbo
         provider::cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         provider::cipher_suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ];
-    p.cipher_suites.retain(|s| s.version() == &rustls::version::TLS12);
+    p.cipher_suites
+        .retain(|s| s.version() == &rustls::version::TLS12);
     let provider = Arc::new(p);
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()

@@ -68,7 +68,11 @@ pub(crate) fn page(store: &Store) -> String {
             if d.invisible_representants_legaux {
                 vis.push("invisible aux représentants légaux");
             }
-            let vis = if vis.is_empty() { "normale".to_owned() } else { vis.join(", ") };
+            let vis = if vis.is_empty() {
+                "normale".to_owned()
+            } else {
+                vis.join(", ")
+            };
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -108,7 +112,11 @@ pub(crate) fn page(store: &Store) -> String {
 }
 
 /// Serves the page until `stop` changes.
-pub(crate) async fn serve(listener: TcpListener, checker: Arc<Checker>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    checker: Arc<Checker>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let (tcp, _) = tokio::select! {
             _ = stop.changed() => return,
@@ -140,7 +148,8 @@ pub(crate) async fn serve(listener: TcpListener, checker: Arc<Checker>, mut stop
             });
             let _ = tokio::time::timeout(
                 std::time::Duration::from_secs(30),
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), service),
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tcp), service),
             )
             .await;
         });

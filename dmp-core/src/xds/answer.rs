@@ -8,9 +8,9 @@ use crate::error::{Error, Result};
 use crate::xml::reader;
 use crate::xml::writer::XmlWriter;
 
+use super::registry::RegistryDocument;
 use super::registry::QUERY_RESPONSE_LIMITS;
 use super::request::ObjectKind;
-use super::registry::RegistryDocument;
 use super::response::RegistryError;
 use super::rim::{write_submit_objects, RimObject};
 use super::vocabulary::{NS_LCM, NS_RIM, NS_RS, STATUS_FAILURE, STATUS_SUCCESS};
@@ -71,7 +71,11 @@ pub fn submitted_objects(xml: &[u8]) -> Result<Vec<RimObject>> {
 /// registry keeps an entry to re-read it later with [`submitted_objects`].
 pub fn submit_objects_xml(objects: &[RimObject]) -> Result<Vec<u8>> {
     let mut w = XmlWriter::new();
-    write_submit_objects(&mut w, &[("xmlns:lcm", NS_LCM), ("xmlns:rim", NS_RIM)], objects)?;
+    write_submit_objects(
+        &mut w,
+        &[("xmlns:lcm", NS_LCM), ("xmlns:rim", NS_RIM)],
+        objects,
+    )?;
     w.finish()
 }
 

@@ -55,7 +55,13 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         let lines: Vec<String> = report
             .render()
             .lines()
-            .filter(|l| l.contains("INVALID") || l.contains("NOT OK") || l.starts_with("problem") || l.starts_with("  -") || l.starts_with("  +"))
+            .filter(|l| {
+                l.contains("INVALID")
+                    || l.contains("NOT OK")
+                    || l.starts_with("problem")
+                    || l.starts_with("  -")
+                    || l.starts_with("  +")
+            })
             .map(str::to_owned)
             .collect();
         return refuse(
@@ -67,18 +73,38 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         );
     }
     let Ok(multipart) = mtom::parse_message(ctx.message) else {
-        return refuse(vec![registry_error("XDSRegistryMetadataError", "message MTOM illisible")], "");
+        return refuse(
+            vec![registry_error(
+                "XDSRegistryMetadataError",
+                "message MTOM illisible",
+            )],
+            "",
+        );
     };
     let objects = match submitted_objects(ctx.envelope) {
         Ok(o) => o,
-        Err(e) => return refuse(vec![registry_error("XDSRegistryMetadataError", e.to_string())], ""),
+        Err(e) => {
+            return refuse(
+                vec![registry_error("XDSRegistryMetadataError", e.to_string())],
+                "",
+            )
+        }
     };
     let rplc: Vec<(String, String)> = objects
         .iter()
-        .filter(|o| o.kind == ObjectKind::Association && o.attr("associationType") == Some(ASSOC_RPLC))
-        .filter_map(|a| Some((a.attr("sourceObject")?.to_owned(), a.attr("targetObject")?.to_owned())))
+        .filter(|o| {
+            o.kind == ObjectKind::Association && o.attr("associationType") == Some(ASSOC_RPLC)
+        })
+        .filter_map(|a| {
+            Some((
+                a.attr("sourceObject")?.to_owned(),
+                a.attr("targetObject")?.to_owned(),
+            ))
+        })
         .collect();
-    let package = objects.iter().find(|o| o.kind == ObjectKind::RegistryPackage);
+    let package = objects
+        .iter()
+        .find(|o| o.kind == ObjectKind::RegistryPackage);
     let ss_uuid = package.map(|p| p.id().to_owned()).unwrap_or_default();
     let ss_unique = package
         .and_then(|p| p.external_identifier(SS_UNIQUE_ID))
@@ -103,11 +129,21 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         rim.set_attr("status", STATUS_APPROVED);
         let entry_xml = match submit_objects_xml(std::slice::from_ref(&rim)) {
             Ok(x) => x,
-            Err(e) => return refuse(vec![registry_error("XDSRegistryMetadataError", e.to_string())], ""),
+            Err(e) => {
+                return refuse(
+                    vec![registry_error("XDSRegistryMetadataError", e.to_string())],
+                    "",
+                )
+            }
         };
         let doc = match registry_document(rim) {
             Ok(doc) => doc,
-            Err(e) => return refuse(vec![registry_error("XDSRegistryMetadataError", e.to_string())], ""),
+            Err(e) => {
+                return refuse(
+                    vec![registry_error("XDSRegistryMetadataError", e.to_string())],
+                    "",
+                )
+            }
         };
         let ins = doc
             .patient_ins()
@@ -121,7 +157,11 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
                 lid: entry_uuid,
                 version: 1,
                 status: "approved".into(),
-                type_code: doc.type_code.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
+                type_code: doc
+                    .type_code
+                    .as_ref()
+                    .map(|c| c.code.clone())
+                    .unwrap_or_default(),
                 title: doc.title.clone().unwrap_or_default(),
                 masque_ps: doc.masked_to_professionals(),
                 invisible_patient: doc.invisible_to_patient(),
@@ -137,9 +177,15 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
                 .map(|(_, t)| t.clone()),
         });
     }
-    let ins = incoming.first().map(|i| i.row.ins.clone()).unwrap_or_default();
+    let ins = incoming
+        .first()
+        .map(|i| i.row.ins.clone())
+        .unwrap_or_default();
     if let Some(vihf_ins) = &ctx.caller.patient {
-        if incoming.iter().any(|i| i.row.ins != vihf_ins.matricule().as_str()) {
+        if incoming
+            .iter()
+            .any(|i| i.row.ins != vihf_ins.matricule().as_str())
+        {
             return refuse(
                 vec![registry_error(
                     "XDSPatientIdDoesNotMatch",
@@ -200,7 +246,11 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
             return refuse(errors, &ins);
         }
         Err(e) => {
-            return super::fault(ctx, SoapFault::receiver(format!("Erreur interne : {e}")), &ins)
+            return super::fault(
+                ctx,
+                SoapFault::receiver(format!("Erreur interne : {e}")),
+                &ins,
+            )
         }
     }
     let mut outcome = Outcome::ok(answer(ctx, &[]), &ins);

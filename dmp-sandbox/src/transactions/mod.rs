@@ -28,7 +28,9 @@ pub(crate) fn run(act: &str, ctx: &Context<'_>) -> Outcome {
         | action::LIST_AUTHORIZATION_BY_PATIENT => authorization::run(act, ctx),
         other => Outcome::refused(
             soap_answer::fault(
-                &SoapFault::sender(format!("Action non prise en charge par le bac à sable : {other}")),
+                &SoapFault::sender(format!(
+                    "Action non prise en charge par le bac à sable : {other}"
+                )),
                 ctx.message_id,
             ),
             "SOAP Fault",

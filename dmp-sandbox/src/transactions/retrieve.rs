@@ -27,7 +27,11 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         .map(|i| i.matricule().as_str().to_owned())
         .unwrap_or_default();
     let mtom_fault = |f: SoapFault| {
-        Outcome::refused(soap_answer::mtom_fault(&f, ctx.message_id), "SOAP Fault", &ins)
+        Outcome::refused(
+            soap_answer::mtom_fault(&f, ctx.message_id),
+            "SOAP Fault",
+            &ins,
+        )
     };
     if !allowed(ctx, "TD3.2", Some("Documents non masqués aux PS")) {
         return mtom_fault(rights_fault(ctx, "TD3.2"));
@@ -71,20 +75,24 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
             if errors.is_empty() || found.is_empty() {
                 write_registry_response(w, &[], &errors)?;
             } else {
-                w.elem("rs:RegistryResponse", &[("status", STATUS_PARTIAL_SUCCESS)], |w| {
-                    w.elem("rs:RegistryErrorList", &[], |w| {
-                        errors.iter().try_for_each(|e| {
-                            w.empty(
-                                "rs:RegistryError",
-                                &[
-                                    ("codeContext", e.code_context.as_str()),
-                                    ("errorCode", e.error_code.as_str()),
-                                    ("severity", e.severity.as_str()),
-                                ],
-                            )
+                w.elem(
+                    "rs:RegistryResponse",
+                    &[("status", STATUS_PARTIAL_SUCCESS)],
+                    |w| {
+                        w.elem("rs:RegistryErrorList", &[], |w| {
+                            errors.iter().try_for_each(|e| {
+                                w.empty(
+                                    "rs:RegistryError",
+                                    &[
+                                        ("codeContext", e.code_context.as_str()),
+                                        ("errorCode", e.error_code.as_str()),
+                                        ("severity", e.severity.as_str()),
+                                    ],
+                                )
+                            })
                         })
-                    })
-                })?;
+                    },
+                )?;
             }
             for (d, cid) in found.iter().zip(&cids) {
                 w.elem("xdsb:DocumentResponse", &[], |w| {

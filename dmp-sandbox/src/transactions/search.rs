@@ -76,7 +76,11 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
     let (known, docs) = match found {
         Ok(v) => v,
         Err(e) => {
-            return super::fault(ctx, SoapFault::receiver(format!("Erreur interne : {e}")), &patient)
+            return super::fault(
+                ctx,
+                SoapFault::receiver(format!("Erreur interne : {e}")),
+                &patient,
+            )
         }
     };
     if known.is_none() {
@@ -95,7 +99,12 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
     let objects = if query.object_refs {
         objects
             .iter()
-            .map(|o| RimObject::new(ObjectKind::ObjectRef, vec![("id".into(), o.id().to_owned())]))
+            .map(|o| {
+                RimObject::new(
+                    ObjectKind::ObjectRef,
+                    vec![("id".into(), o.id().to_owned())],
+                )
+            })
             .collect()
     } else {
         objects
@@ -142,12 +151,18 @@ fn read(envelope: &[u8]) -> Result<Query, String> {
     let slot = |name: &str| -> Vec<String> {
         q.children()
             .filter(|s| s.is(NS_RIM, "Slot") && s.attr("name") == Some(name))
-            .flat_map(|s| s.descendants_or_self().filter(|v| v.is(NS_RIM, "Value")).collect::<Vec<_>>())
+            .flat_map(|s| {
+                s.descendants_or_self()
+                    .filter(|v| v.is(NS_RIM, "Value"))
+                    .collect::<Vec<_>>()
+            })
             .flat_map(|v| slot_values(&v.text()))
             .collect()
     };
     let patient = match slot("$XDSDocumentEntryPatientId").first() {
-        Some(cx) => Some(Ins::from_cx(cx).map_err(|e| format!("$XDSDocumentEntryPatientId {cx} : {e}"))?),
+        Some(cx) => {
+            Some(Ins::from_cx(cx).map_err(|e| format!("$XDSDocumentEntryPatientId {cx} : {e}"))?)
+        }
         None => None,
     };
     let object_refs = tree

@@ -104,7 +104,10 @@ fn answer(
             w.empty("creationTime", &[("value", &now)])?;
             w.empty(
                 "interactionId",
-                &[("extension", "PRPA_IN201308UV02"), ("root", "2.16.840.1.113883.1.6")],
+                &[
+                    ("extension", "PRPA_IN201308UV02"),
+                    ("root", "2.16.840.1.113883.1.6"),
+                ],
             )?;
             w.empty("processingCode", &[("code", "P")])?;
             w.empty("processingModeCode", &[("code", "T")])?;
@@ -123,7 +126,10 @@ fn answer(
                 w.elem("attentionLine", &[], |w| {
                     w.empty(
                         "keyWordText",
-                        &[("code", "AUTORISATION"), ("codeSystem", "1.2.250.1.213.4.1.2.6.1")],
+                        &[
+                            ("code", "AUTORISATION"),
+                            ("codeSystem", "1.2.250.1.213.4.1.2.6.1"),
+                        ],
                     )?;
                     w.empty(
                         "value",
@@ -138,7 +144,10 @@ fn answer(
                 w.elem("attentionLine", &[], |w| {
                     w.empty(
                         "keyWordText",
-                        &[("code", "STATUT_MT"), ("codeSystem", "1.2.250.1.213.4.1.2.6.3")],
+                        &[
+                            ("code", "STATUT_MT"),
+                            ("codeSystem", "1.2.250.1.213.4.1.2.6.3"),
+                        ],
                     )?;
                     w.empty("value", &[("value", "false"), ("xsi:type", "BL"), xsi])
                 })?;

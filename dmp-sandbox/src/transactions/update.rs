@@ -18,8 +18,18 @@ const ANSWER_ACTION: &str = "urn:ihe:iti:2010:UpdateDocumentSet-Response";
 
 /// What the request asks.
 enum Change {
-    Availability { entry_uuid: String, original: String, new: String },
-    Visibility { previous_entry: Option<String>, lid: String, masque_ps: bool, invisible_patient: bool, invisible_rl: bool },
+    Availability {
+        entry_uuid: String,
+        original: String,
+        new: String,
+    },
+    Visibility {
+        previous_entry: Option<String>,
+        lid: String,
+        masque_ps: bool,
+        invisible_patient: bool,
+        invisible_rl: bool,
+    },
 }
 
 pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
@@ -34,7 +44,9 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         Err(e) => return super::fault(ctx, SoapFault::sender(e), &ins),
     };
     let (target, (code, label)) = match &change {
-        Change::Availability { entry_uuid, new, .. } => (
+        Change::Availability {
+            entry_uuid, new, ..
+        } => (
             entry_uuid.clone(),
             match DocumentStatus::from_urn(new) {
                 DocumentStatus::Archived => ("TD3.3d", "Archiver un document *"),
@@ -42,7 +54,12 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
                 _ => ("TD3.3d", "Désarchiver un document *"),
             },
         ),
-        Change::Visibility { previous_entry, lid, masque_ps, .. } => (
+        Change::Visibility {
+            previous_entry,
+            lid,
+            masque_ps,
+            ..
+        } => (
             previous_entry.clone().unwrap_or_else(|| lid.clone()),
             if *masque_ps {
                 ("TD3.3a", "Masquer un document aux PS")
@@ -55,7 +72,11 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         return super::fault(ctx, rights_fault(ctx, code), &ins);
     }
     let answer = |errors: &[RegistryError]| {
-        soap_answer::plain(ANSWER_ACTION, ctx.message_id, &registry_response_xml(errors).unwrap_or_default())
+        soap_answer::plain(
+            ANSWER_ACTION,
+            ctx.message_id,
+            &registry_response_xml(errors).unwrap_or_default(),
+        )
     };
     let result = ctx.checker.store.transaction(|tx| -> Result<Result<(), RegistryError>, rusqlite::Error> {
         let current = match &change {
@@ -93,7 +114,11 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
             let code = e.error_code.clone();
             Outcome::refused(answer(&[e]), &code, &ins)
         }
-        Err(e) => super::fault(ctx, SoapFault::receiver(format!("Erreur interne : {e}")), &ins),
+        Err(e) => super::fault(
+            ctx,
+            SoapFault::receiver(format!("Erreur interne : {e}")),
+            &ins,
+        ),
     }
 }
 
@@ -105,11 +130,17 @@ fn read(envelope: &[u8]) -> Result<Change, String> {
     }) {
         return Ok(Change::Availability {
             entry_uuid: a.attr("targetObject").unwrap_or_default().to_owned(),
-            original: a.slot_value(SLOT_ORIGINAL_STATUS).unwrap_or_default().to_owned(),
+            original: a
+                .slot_value(SLOT_ORIGINAL_STATUS)
+                .unwrap_or_default()
+                .to_owned(),
             new: a.slot_value(SLOT_NEW_STATUS).unwrap_or_default().to_owned(),
         });
     }
-    let Some(mut entry) = objects.into_iter().find(|o| o.kind == ObjectKind::ExtrinsicObject) else {
+    let Some(mut entry) = objects
+        .into_iter()
+        .find(|o| o.kind == ObjectKind::ExtrinsicObject)
+    else {
         return Err("SubmitObjectsRequest sans association UpdateAvailabilityStatus ni nouvelle version d'entrée".into());
     };
     let lid = entry.attr("lid").unwrap_or_default().to_owned();

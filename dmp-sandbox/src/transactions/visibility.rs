@@ -15,7 +15,10 @@ pub(crate) fn hidden(ctx: &Context<'_>, row: &DocumentRow) -> Option<&'static st
     if row.masque_ps && row.structure != ctx.caller.token.structure_id {
         return Some("document masqué aux professionnels de santé");
     }
-    let decision = ctx.checker.matrix.decide(&ctx.caller.reader, &row.type_code);
+    let decision = ctx
+        .checker
+        .matrix
+        .decide(&ctx.caller.reader, &row.type_code);
     if decision.outcome != MatrixOutcome::Allowed {
         return Some("type de document non autorisé à cette profession (matrice d'habilitation)");
     }
