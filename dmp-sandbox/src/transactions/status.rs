@@ -48,7 +48,10 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
 }
 
 /// The INS asked for, the message id and the query id of the request.
-fn read(envelope: &[u8]) -> Result<(Ins, (String, String), (String, String)), String> {
+/// An HL7 `II`: (root, extension).
+type InstanceId = (String, String);
+
+fn read(envelope: &[u8]) -> Result<(Ins, InstanceId, InstanceId), String> {
     let tree = Tree::parse(envelope, &Limits::default()).map_err(|e| e.to_string())?;
     let id_of = |local: &str| {
         tree.elements()
