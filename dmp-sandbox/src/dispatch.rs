@@ -61,6 +61,14 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
+    /// The INS of the VIHF resource-id (empty when none).
+    pub(crate) fn ins(&self) -> String {
+        self.patient
+            .as_ref()
+            .map(|i| i.matricule().as_str().to_owned())
+            .unwrap_or_default()
+    }
+
     /// Bris de glace or centre 15 (logged as such).
     pub(crate) fn emergency(&self) -> bool {
         self.access_mode != AccessMode::Normal

@@ -20,12 +20,7 @@ const ANSWER_ACTION: &str = "urn:ihe:iti:2007:RetrieveDocumentSetResponse";
 pub(crate) const REPOSITORY_UNIQUE_ID: &str = "1.2.250.1.213.4.1.1.1.2";
 
 pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
-    let ins = ctx
-        .caller
-        .patient
-        .as_ref()
-        .map(|i| i.matricule().as_str().to_owned())
-        .unwrap_or_default();
+    let ins = ctx.caller.ins();
     let mtom_fault = |f: SoapFault| {
         Outcome::refused(
             soap_answer::mtom_fault(&f, ctx.message_id),

@@ -44,12 +44,7 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         Ok(q) => q,
         Err(e) => return super::fault(ctx, SoapFault::sender(e), ""),
     };
-    let ins = ctx
-        .caller
-        .patient
-        .as_ref()
-        .map(|i| i.matricule().as_str().to_owned())
-        .unwrap_or_default();
+    let ins = ctx.caller.ins();
     let (row, label) = if query.id == GET_DOCUMENTS {
         ("TD3.1", "Rechercher la référence d'un document")
     } else {

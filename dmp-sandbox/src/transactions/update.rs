@@ -33,12 +33,7 @@ enum Change {
 }
 
 pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
-    let ins = ctx
-        .caller
-        .patient
-        .as_ref()
-        .map(|i| i.matricule().as_str().to_owned())
-        .unwrap_or_default();
+    let ins = ctx.caller.ins();
     let change = match read(ctx.envelope) {
         Ok(c) => c,
         Err(e) => return super::fault(ctx, SoapFault::sender(e), &ins),
