@@ -1337,3 +1337,55 @@ proptest! {
         }
     }
 }
+
+/// The registry's side (`xds::answer`, the sandbox's writer): what it writes, the client's
+/// reader reads back as the same objects; what a client submits, it reads as written.
+#[test]
+fn answers_written_by_a_registry_read_back() {
+    use dmp_core::xds::answer::{
+        query_response_xml, registry_response_xml, submit_objects_xml, submitted_objects,
+    };
+    use dmp_core::xds::RegistryResponse;
+    let xml = envelope(&response(
+        STATUS_SUCCESS,
+        "",
+        &format!(
+            "<rim:RegistryObjectList>{}{}</rim:RegistryObjectList>",
+            entry("urn:uuid:a", STATUS_APPROVED, &[N]),
+            entry("urn:uuid:b", STATUS_DEPRECATED, &[N])
+        ),
+    ));
+    let read = QueryResponse::parse(xml.as_bytes()).unwrap();
+    let objects: Vec<_> = read.documents.iter().map(|d| d.rim.clone()).collect();
+    assert_eq!(objects.len(), 2);
+
+    let kept = submit_objects_xml(&objects).unwrap();
+    assert_eq!(submitted_objects(&kept).unwrap(), objects);
+
+    let answer = query_response_xml(&objects, &[]).unwrap();
+    let again = QueryResponse::parse(&answer).unwrap();
+    assert!(again.is_success());
+    assert_eq!(again.documents, read.documents);
+
+    let error = dmp_core::xds::RegistryError {
+        error_code: "XDSUnknownPatientId".into(),
+        code_context: "Patient inconnu <1>".into(),
+        severity: SEVERITY_ERROR.into(),
+        location: None,
+        text: None,
+    };
+    let r = RegistryResponse::parse(&registry_response_xml(&[error.clone()]).unwrap()).unwrap();
+    assert_eq!(r.status_urn, STATUS_FAILURE);
+    assert_eq!(r.errors, [error.clone()]);
+    let r = RegistryResponse::parse(&registry_response_xml(&[]).unwrap()).unwrap();
+    assert!(r.is_success() && r.errors.is_empty());
+    let q = QueryResponse::parse(&query_response_xml(&[], &[error.clone()]).unwrap()).unwrap();
+    assert_eq!((q.status_urn.as_str(), q.errors.len()), (STATUS_FAILURE, 1));
+
+    // Two objects with one id are refused.
+    let twice = submit_objects_xml(&[objects[0].clone(), objects[0].clone()]).unwrap();
+    assert!(submitted_objects(&twice)
+        .unwrap_err()
+        .to_string()
+        .contains("two objects have the id urn:uuid:a"));
+}

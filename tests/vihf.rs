@@ -635,3 +635,28 @@ fn field_errors() {
         "1750803447"
     );
 }
+
+#[test]
+fn a_received_token_names_its_roles_and_profession() {
+    use dmp_core::vihf::{security_token, TokenRole};
+    let v = sample_vihf(VihfMode::Directe);
+    let assertion = v.to_xml().unwrap();
+    let envelope = dmp_core::soap::build_envelope(
+        "urn:ihe:iti:2007:RegistryStoredQuery",
+        "urn:uuid:0b6f4648-f2e9-4a06-94fd-c563a807212f",
+        "",
+        &assertion,
+        b"<x/>",
+    )
+    .unwrap();
+    let token = security_token(&envelope).unwrap();
+    assert_eq!(
+        token.roles.first(),
+        Some(&TokenRole {
+            code: v.user.roles[0].code.clone(),
+            code_system: v.user.roles[0].code_system.clone(),
+        })
+    );
+    assert_eq!(token.roles.len(), v.user.roles.len());
+    assert_eq!(token.profession_g15(), Some(v.user.roles[0].code.as_str()));
+}

@@ -63,7 +63,7 @@
 mod token;
 mod xml;
 
-pub use token::{check_security_token, security_token, SecurityToken};
+pub use token::{check_security_token, security_token, SecurityToken, TokenRole};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -39,6 +39,35 @@ pub struct SecurityToken {
     pub resource_id: Option<String>,
     /// `purposeofuse` code (`normal`, `centre_15`, `bris_de_glace`).
     pub purpose_of_use: Option<String>,
+    /// Every `Role` value (profession, specialty…): what a DMP applies the habilitation
+    /// matrix and the functional rights to.
+    pub roles: Vec<TokenRole>,
+}
+
+/// One `Role` of a received VIHF (an HL7 `CE`): `code` in `code_system`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRole {
+    /// `@code` (`10`, `G15_10/SM26`…).
+    pub code: String,
+    /// `@codeSystem` (an OID).
+    pub code_system: String,
+}
+
+impl SecurityToken {
+    /// The TRE_G15 profession code of the roles (`10` médecin, `60` infirmier…): the role in
+    /// TRE_G15, else the profession of a JDV_J01 specialty (`G15_10/SM26` → `10`).
+    pub fn profession_g15(&self) -> Option<&str> {
+        self.roles
+            .iter()
+            .find(|r| r.code_system == crate::codes::system::TRE_G15)
+            .map(|r| r.code.as_str())
+            .or_else(|| {
+                self.roles.iter().find_map(|r| {
+                    let rest = r.code.strip_prefix("G15_")?;
+                    Some(rest.split('/').next().unwrap_or(rest))
+                })
+            })
+    }
 }
 
 /// Reads the VIHF of a SOAP envelope (see the module documentation). Errors say what is
@@ -131,6 +160,7 @@ pub(crate) fn security_token_in(tree: &Tree) -> Result<SecurityToken> {
         structure_id,
         resource_id: attribute(assertion, &[attr::RESOURCE_ID]),
         purpose_of_use,
+        roles: roles(assertion),
     })
 }
 
@@ -181,6 +211,25 @@ fn attribute_element<'t>(assertion: Element<'t>, name: &str) -> Option<Element<'
         .flat_map(|s| s.children())
         .find(|a| a.is(SAML2_NS, "Attribute") && a.attr("Name") == Some(name))
         .and_then(|a| a.child(SAML2_NS, "AttributeValue"))
+}
+
+/// Every coded value of the `Role` attribute (one `AttributeValue` each).
+fn roles(assertion: Element<'_>) -> Vec<TokenRole> {
+    assertion
+        .children()
+        .filter(|e| e.is(SAML2_NS, "AttributeStatement"))
+        .flat_map(|s| s.children())
+        .filter(|a| a.is(SAML2_NS, "Attribute") && a.attr("Name") == Some(attr::ROLE))
+        .flat_map(|a| a.children())
+        .filter(|v| v.is(SAML2_NS, "AttributeValue"))
+        .filter_map(|v| v.children().next())
+        .filter_map(|ce| {
+            Some(TokenRole {
+                code: ce.attr("code")?.to_owned(),
+                code_system: ce.attr("codeSystem")?.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// The text of the first attribute named one of `names`.

@@ -38,6 +38,7 @@
 //!
 //! Integration tests: xds, retrieve, registry, update.
 
+pub mod answer;
 mod metadata;
 mod query;
 mod registry;

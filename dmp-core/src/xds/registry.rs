@@ -207,7 +207,7 @@ fn confidentiality_json<S: serde::Serializer>(
 }
 
 impl RegistryDocument {
-    fn from_rim(rim: RimObject, line: usize) -> Result<RegistryDocument> {
+    pub(super) fn from_rim(rim: RimObject, line: usize) -> Result<RegistryDocument> {
         let id = required(&rim, "id", "ExtrinsicObject", line)?;
         let bad = |what: String| Error::data(SOURCE, line, format!("ExtrinsicObject {id}: {what}"));
         let unique_id = rim
