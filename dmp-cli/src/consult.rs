@@ -30,8 +30,10 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
         .ok_or_else(|| usage(format!("request needs a kind: {KINDS}")))?;
     let o = Opts::parse(
         rest,
-        &[],
+        &crate::send::SEND_FLAGS,
         &[
+            "--endpoint",
+            "--extract",
             "--actor",
             "--ins",
             "--consent",
@@ -183,7 +185,7 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
         consent,
         transaction,
     };
-    let signer = signer_from(&o, "request", now)?;
+    let (identity, signer) = signer_from(&o, "request", now)?;
     let mut ctx = FeedContext {
         now,
         ids: IdGenerator::from_seed(seed),
@@ -211,6 +213,10 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
     );
     s += &format!("at {}, seed {seed}", now.to_rfc3339());
     s += if random { " (random)\n" } else { "\n" };
+    if o.flag("--send") {
+        crate::out_text(&s);
+        return crate::send::deliver(&o, &built.http, request.actor, actor_path, Some(identity));
+    }
     Ok(s)
 }
 

@@ -4,9 +4,12 @@
 use std::process::ExitCode;
 
 mod consult;
+mod sandbox;
+mod send;
 
 use std::path::Path;
 
+use dmp_core::actor::ActorProfile;
 use dmp_core::cda::{self, Case};
 use dmp_core::crypto::{Certificate, SignatureAlgorithm, SigningIdentity, UsagePolicy};
 use dmp_core::feed::{self, FeedContext, FeedMode, FeedRequest, IdGenerator};
@@ -148,6 +151,8 @@ fn run(args: &[String]) -> Result<String, Fail> {
         "feed" => feed(rest),
         "request" => consult::request(rest),
         "response" => consult::response(rest),
+        "send" => send::send(rest),
+        "sandbox" => sandbox::sandbox(rest),
         "version" | "--version" => Ok(format!("dmp {}\n", dmp_core::VERSION)),
         "help" | "--help" | "-h" => {
             Ok(format!("{}\n", USAGE.replace("VERSION", dmp_core::VERSION)))
@@ -158,13 +163,13 @@ fn run(args: &[String]) -> Result<String, Fail> {
 
 /// Parsed options: positional arguments, flags, and `--name value` pairs (repeatable).
 pub(crate) struct Opts {
-    positional: Vec<String>,
+    pub(crate) positional: Vec<String>,
     flags: Vec<String>,
     values: Vec<(String, String)>,
 }
 
 impl Opts {
-    fn parse(args: &[String], flags: &[&str], valued: &[&str]) -> Result<Opts, Fail> {
+    pub(crate) fn parse(args: &[String], flags: &[&str], valued: &[&str]) -> Result<Opts, Fail> {
         let mut o = Opts {
             positional: vec![],
             flags: vec![],
@@ -187,17 +192,17 @@ impl Opts {
         }
         Ok(o)
     }
-    fn flag(&self, name: &str) -> bool {
+    pub(crate) fn flag(&self, name: &str) -> bool {
         self.flags.iter().any(|f| f == name)
     }
-    fn value(&self, name: &str) -> Option<&str> {
+    pub(crate) fn value(&self, name: &str) -> Option<&str> {
         self.values
             .iter()
             .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.values
             .iter()
             .filter(move |(k, _)| k == name)
@@ -660,7 +665,7 @@ fn feed(args: &[String]) -> Result<String, Fail> {
 fn feed_build(args: &[String]) -> Result<String, Fail> {
     let o = Opts::parse(
         args,
-        &[],
+        &send::SEND_FLAGS,
         &[
             "--p12",
             "--password-env",
@@ -670,6 +675,9 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
             "--dump",
             "--at",
             "--seed",
+            "--actor",
+            "--endpoint",
+            "--extract",
         ],
     )?;
     let [case_path] = o.positional.as_slice() else {
@@ -688,7 +696,7 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
     }
     request.resolve(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))?;
     let (now, seed, random) = clock_and_seed(&o)?;
-    let signer = signer_from(&o, "feed build", now)?;
+    let (identity, signer) = signer_from(&o, "feed build", now)?;
     let mut ctx = FeedContext {
         now,
         ids: IdGenerator::from_seed(seed),
@@ -718,7 +726,33 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
     }
     s += &format!("at {}, seed {seed}", now.to_rfc3339());
     s += if random { " (random)\n" } else { "\n" };
+    if o.flag("--send") {
+        let actor_path = match o.value("--actor") {
+            Some(p) => p.to_owned(),
+            None => feed_profile_path(case_path, base)?,
+        };
+        let actor = ActorProfile::from_json(&read_file(&actor_path)?)?;
+        crate::out_text(&s);
+        return send::deliver(&o, &built.http, actor, &actor_path, Some(identity));
+    }
     Ok(s)
+}
+
+/// The actor profile a feed file names (`"profile"`, relative to the file), for `--send`
+/// without `--actor`.
+fn feed_profile_path(case_path: &str, base: &Path) -> Result<String, Fail> {
+    let value: serde_json::Value = serde_json::from_str(&read_file(case_path)?)
+        .map_err(|e| Fail(format!("{case_path}: {e}"), 1))?;
+    let name = value
+        .get("profile")
+        .and_then(|p| p.as_str())
+        .ok_or_else(|| {
+            usage(format!(
+            "feed build --send: {case_path} names no \"profile\": give --actor ACTOR.json, whose \
+             `transport` says how to reach the DMP"
+        ))
+        })?;
+    Ok(base.join(name).display().to_string())
 }
 
 /// `--at` (default now) and `--seed` (default random, said so).
@@ -742,24 +776,35 @@ pub(crate) fn clock_and_seed(
 
 /// The signer of `--p12 FILE --password-env VAR`, checked for a DMP signature at `now`
 /// (RSA-SHA1, as every DMP sample).
+/// Also returns the identity, which signs the landing check of `--send`.
 pub(crate) fn signer_from(
     o: &Opts,
     command: &str,
     now: chrono::DateTime<chrono::FixedOffset>,
-) -> Result<dmp_core::crypto::CheckedSigner, Fail> {
-    let p12_path = o
-        .value("--p12")
-        .ok_or_else(|| usage(format!("{command} needs --p12 FILE")))?;
+) -> Result<(SigningIdentity, dmp_core::crypto::CheckedSigner), Fail> {
+    let identity =
+        identity_from(o, command)?.ok_or_else(|| usage(format!("{command} needs --p12 FILE")))?;
+    let signer = identity.signer_at(now.with_timezone(&chrono::Utc), UsagePolicy::DmpSignature)?;
+    Ok((identity, signer))
+}
+
+/// The signing identity of `--p12 FILE --password-env VAR` (RSA-SHA1, as every DMP sample),
+/// or none without `--p12`.
+pub(crate) fn identity_from(o: &Opts, command: &str) -> Result<Option<SigningIdentity>, Fail> {
+    let Some(p12_path) = o.value("--p12") else {
+        return Ok(None);
+    };
     let var = o
         .value("--password-env")
-        .ok_or_else(|| usage(format!("{command} needs --password-env VAR")))?;
+        .ok_or_else(|| usage(format!("{command} needs --password-env VAR with --p12")))?;
     let password = std::env::var(var)
         .map_err(|_| usage(format!("--password-env: the variable {var} is not set")))?;
     let p12 =
         std::fs::read(p12_path).map_err(|e| Fail(format!("cannot read {p12_path}: {e}"), 1))?;
-    Ok(SigningIdentity::from_pkcs12(&p12, password.trim())?
-        .with_algorithm(SignatureAlgorithm::RsaSha1)?
-        .signer_at(now.with_timezone(&chrono::Utc), UsagePolicy::DmpSignature)?)
+    Ok(Some(
+        SigningIdentity::from_pkcs12(&p12, password.trim())?
+            .with_algorithm(SignatureAlgorithm::RsaSha1)?,
+    ))
 }
 
 fn feed_check(args: &[String]) -> Result<String, Fail> {

@@ -74,12 +74,12 @@ impl Outcome {
         }
     }
 
-    /// A process exit code for the CLI: 0 accepted, 2 refused, 3 failed before sending, 4
-    /// unknown.
+    /// A process exit code for the CLI: 0 accepted, 1 refused by the DMP (as any refused
+    /// check of `dmp`; 2 stays the usage error), 3 failed before sending, 4 unknown.
     pub fn exit_code(&self) -> i32 {
         match self {
             Outcome::Accepted { .. } => 0,
-            Outcome::Refused { .. } => 2,
+            Outcome::Refused { .. } => 1,
             Outcome::FailedBeforeSending { .. } => 3,
             Outcome::Unknown { .. } => 4,
         }

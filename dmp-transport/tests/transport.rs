@@ -239,7 +239,7 @@ fn send_types_accepted_and_refused_answers() {
     assert_eq!((http.status, *attempts), (500, 1));
     assert_eq!(error.code, "s:Sender");
     assert_eq!(error.details[0].text.as_deref(), Some("VIHF invalide"));
-    assert_eq!(refused.exit_code(), 2);
+    assert_eq!(refused.exit_code(), 1);
 }
 
 #[test]

@@ -130,6 +130,51 @@ impl HttpRequest {
     }
 }
 
+impl HttpRequest {
+    /// Reads back a request as [`HttpRequest::to_message`] wrote it (header lines, a blank
+    /// line, the body; a `POST /path HTTP/1.1` start line is also accepted): the path is the
+    /// start line's, else the service of the `action` of the `Content-Type` (every request
+    /// the library builds names it there). For `dmp send REQUEST` and `dmp_send`.
+    pub fn from_message(message: &[u8]) -> Result<HttpRequest> {
+        let (head, body) = split_headers(message, MAX_HTTP_HEADER_BYTES).ok_or_else(|| {
+            mime_error("no blank line after the HTTP headers (or headers too large)")
+        })?;
+        let mut lines = head_lines(head)?;
+        let mut path = None;
+        if let Some(first) = lines.first() {
+            if is_start_line(first) {
+                path = first.split(' ').nth(1).map(str::to_owned);
+                lines.remove(0);
+            }
+        }
+        let headers = fold_headers(&lines, usize::MAX)?;
+        let path = match path {
+            Some(p) if p.starts_with('/') => p,
+            _ => {
+                let ct = headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    .map(|(_, v)| v.as_str())
+                    .ok_or_else(|| mime_error("the HTTP headers have no Content-Type"))?;
+                let ct = ContentType::parse(ct)?;
+                let action = ct.param("action").ok_or_else(|| {
+                    mime_error("the Content-Type names no action: which DMP service is this for?")
+                })?;
+                super::endpoint::for_action(action)
+                    .ok_or_else(|| {
+                        mime_error(format!("the action {action} is not one of a DMP service"))
+                    })?
+                    .to_owned()
+            }
+        };
+        Ok(HttpRequest {
+            path,
+            headers,
+            body: body.to_vec(),
+        })
+    }
+}
+
 /// `cid:` + the Content-ID percent-encoded as RFC 2392 requires (every byte outside the URL
 /// `pchar` set), for `xop:Include/@href`.
 pub fn cid_href(content_id: &str) -> String {
