@@ -2,10 +2,12 @@
 //! or entryUUID, the right the establishment has in indirect mode) built now and signed by
 //! the actor's signing identity, read with [`dmp_core::landing::Probe`].
 
-use chrono::Utc;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use dmp_core::actor::ActorProfile;
 use dmp_core::consult::{self, ConsultRequest, Response, Transaction};
-use dmp_core::crypto::{SigningIdentity, UsagePolicy};
+use dmp_core::crypto::{Signer, SigningIdentity, UsagePolicy};
 use dmp_core::feed::{FeedContext, IdGenerator};
 use dmp_core::landing::Probe;
 use dmp_core::soap::mtom::HttpRequest;
@@ -16,8 +18,26 @@ use crate::send::LandingCheck;
 pub struct RegistryLanding {
     probe: Probe,
     profile: ActorProfile,
-    identity: SigningIdentity,
+    signer: Arc<dyn SignerSource>,
     ids: IdGenerator,
+}
+
+/// What signs the landing search: a signer checked for the DMP at the time of each search.
+/// A [`SigningIdentity`] is one; a card or HSM behind a callback (the C ABI's identities)
+/// implements it too.
+pub trait SignerSource: Send + Sync {
+    /// A signer for a request built at `at` (certificate valid then, non-repudiation).
+    fn signer_at(&self, at: DateTime<Utc>) -> dmp_core::Result<Box<dyn Signer>>;
+}
+
+impl SignerSource for SigningIdentity {
+    fn signer_at(&self, at: DateTime<Utc>) -> dmp_core::Result<Box<dyn Signer>> {
+        Ok(Box::new(SigningIdentity::signer_at(
+            self,
+            at,
+            UsagePolicy::DmpSignature,
+        )?))
+    }
 }
 
 impl RegistryLanding {
@@ -26,13 +46,13 @@ impl RegistryLanding {
     pub fn new(
         probe: Probe,
         profile: &ActorProfile,
-        identity: SigningIdentity,
+        signer: Arc<dyn SignerSource>,
         seed: u64,
     ) -> RegistryLanding {
         RegistryLanding {
             probe,
             profile: profile.clone(),
-            identity,
+            signer,
             ids: IdGenerator::from_seed(seed),
         }
     }
@@ -47,8 +67,8 @@ impl LandingCheck for RegistryLanding {
     fn request(&mut self) -> Result<HttpRequest, String> {
         let now = Utc::now();
         let signer = self
-            .identity
-            .signer_at(now, UsagePolicy::DmpSignature)
+            .signer
+            .signer_at(now)
             .map_err(|e| format!("the landing search cannot be signed: {e}"))?;
         let request = ConsultRequest {
             actor: self.profile.clone(),
@@ -61,7 +81,7 @@ impl LandingCheck for RegistryLanding {
         let mut ctx = FeedContext {
             now: now.fixed_offset(),
             ids: self.ids.clone(),
-            signer: &signer,
+            signer: signer.as_ref(),
         };
         let built = consult::build(&request, &mut ctx)
             .map_err(|e| format!("the landing search cannot be built: {e}"))?;

@@ -42,5 +42,5 @@ pub use outcome::Outcome;
 pub use send::{LandingCheck, RequestKind};
 pub mod landing;
 pub mod session;
-pub use landing::RegistryLanding;
-pub use session::Session;
+pub use landing::{RegistryLanding, SignerSource};
+pub use session::{send_checked, Session};

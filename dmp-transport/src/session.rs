@@ -2,6 +2,7 @@
 //! the landing check it needs.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::Utc;
 use dmp_core::actor::ActorProfile;
@@ -13,7 +14,7 @@ use dmp_core::soap::mtom::HttpRequest;
 
 use crate::client::Client;
 use crate::error::TransportError;
-use crate::landing::RegistryLanding;
+use crate::landing::{RegistryLanding, SignerSource};
 use crate::outcome::Outcome;
 use crate::send::{LandingCheck, RequestKind};
 
@@ -78,20 +79,35 @@ impl Session {
     /// Sends a request built earlier (`dmp send REQUEST.mime`): a TD2.1 or TD3.3 gets the
     /// landing check its bytes describe; a TD0.3 none (it is not a registry write).
     pub fn send_built(&self, request: &HttpRequest) -> Outcome {
-        let write = RequestKind::of(request) == Ok(RequestKind::Write);
-        let probe = if write {
-            Probe::of_request(&request.to_message()).ok()
-        } else {
-            None
-        };
-        match probe {
-            Some(p) => {
-                let mut check =
-                    RegistryLanding::new(p, &self.profile, self.identity.clone(), random_seed());
-                self.client
-                    .send(request, Some(&mut check as &mut dyn LandingCheck))
-            }
-            None => self.client.send(request, None),
+        send_checked(
+            &self.client,
+            &self.profile,
+            Arc::new(self.identity.clone()),
+            request,
+        )
+    }
+}
+
+/// Sends a built request as `profile`: a TD2.1 or TD3.3 with the landing check its bytes
+/// describe, signed by `signer` (what [`Session::send_built`] does, for callers that sign
+/// otherwise than with a [`SigningIdentity`], such as the C ABI's card callbacks).
+pub fn send_checked(
+    client: &Client,
+    profile: &ActorProfile,
+    signer: Arc<dyn SignerSource>,
+    request: &HttpRequest,
+) -> Outcome {
+    let write = RequestKind::of(request) == Ok(RequestKind::Write);
+    let probe = if write {
+        Probe::of_request(&request.to_message()).ok()
+    } else {
+        None
+    };
+    match probe {
+        Some(p) => {
+            let mut check = RegistryLanding::new(p, profile, signer, random_seed());
+            client.send(request, Some(&mut check as &mut dyn LandingCheck))
         }
+        None => client.send(request, None),
     }
 }
