@@ -409,15 +409,17 @@ pub(crate) fn set_visibility(
     masque_ps: bool,
     invisible_patient: bool,
     invisible_representants_legaux: bool,
+    entry_xml: &[u8],
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE documents SET masque_ps = ?2, invisible_patient = ?3, \
-         invisible_representants_legaux = ?4 WHERE entry_uuid = ?1",
+         invisible_representants_legaux = ?4, entry_xml = ?5 WHERE entry_uuid = ?1",
         params![
             entry_uuid,
             masque_ps,
             invisible_patient,
-            invisible_representants_legaux
+            invisible_representants_legaux,
+            entry_xml
         ],
     )?;
     Ok(())
