@@ -28,8 +28,7 @@ fn ins() -> Ins {
     Ins::parse(LEFEBVRE, TEST_OID).unwrap()
 }
 
-/// A sandbox without seed documents' noise: only the usagers (the seeded hospital documents
-/// are tested in `seed.rs`).
+/// A sandbox on a fresh data directory (the seeded usagers, no document).
 fn bare(name: &str) -> dmp_sandbox::Sandbox {
     start(&temp_dir(name))
 }
