@@ -32,4 +32,4 @@ mod ui;
 pub use config::{Fault, SandboxConfig, ServerTls, MAX_REQUEST_BYTES};
 pub use error::SandboxError;
 pub use server::{serve, Addresses, Sandbox};
-pub use store::{AccessRow, DocumentRow, PatientRow, Store};
+pub use store::{AccessRow, AuthorizationRow, DocumentRow, PatientRow, Store};

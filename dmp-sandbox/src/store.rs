@@ -14,7 +14,7 @@ use crate::error::SandboxError;
 /// The database file in the data directory.
 pub const DATABASE_FILE: &str = "sandbox.sqlite";
 /// The schema version written in `user_version`.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE patients (
@@ -62,6 +62,23 @@ CREATE TABLE access_log (
   ins TEXT NOT NULL,
   outcome TEXT NOT NULL,
   bris_de_glace INTEGER NOT NULL
+);
+";
+
+/// Version 2: the professionals' authorisations on each DMP (TD0.3, TD0.4, TD1.6).
+const AUTHORIZATIONS: &str = "
+CREATE TABLE authorizations (
+  ins TEXT NOT NULL REFERENCES patients(ins),
+  who TEXT NOT NULL,               -- the VIHF subject (IdNat)
+  family TEXT NOT NULL,
+  given TEXT NOT NULL,
+  specialty TEXT NOT NULL,         -- JDV_J01 code (G15_10/SM26), empty when none
+  structure TEXT NOT NULL,
+  mode TEXT NOT NULL,              -- ACTIVE or INTERDITE
+  medecin_traitant INTEGER NOT NULL,
+  started_at TEXT NOT NULL,        -- yyyyMMddHHmmss (UTC)
+  last_action_at TEXT NOT NULL,    -- yyyyMMddHHmmss (UTC)
+  PRIMARY KEY (ins, who)
 );
 ";
 
@@ -136,6 +153,31 @@ pub struct AccessRow {
     pub bris_de_glace: bool,
 }
 
+/// One professional's authorisation on a usager's DMP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorizationRow {
+    /// The usager's INS.
+    pub ins: String,
+    /// The professional's IdNat (VIHF subject).
+    pub who: String,
+    /// Family name.
+    pub family: String,
+    /// Given name.
+    pub given: String,
+    /// JDV_J01 specialty code (`G15_10/SM26`), empty when the VIHF gives none.
+    pub specialty: String,
+    /// The VIHF structure id.
+    pub structure: String,
+    /// `ACTIVE` or `INTERDITE`.
+    pub mode: String,
+    /// Médecin traitant DMP.
+    pub medecin_traitant: bool,
+    /// When the authorisation was given (`yyyyMMddHHmmss`, UTC).
+    pub started_at: String,
+    /// Last change (`yyyyMMddHHmmss`, UTC).
+    pub last_action_at: String,
+}
+
 /// The sandbox's SQLite store. Cheap to share (one connection behind a mutex: requests are
 /// serialised, which is what a tester's sandbox needs).
 pub struct Store {
@@ -167,7 +209,14 @@ impl Store {
         match version {
             0 => {
                 conn.execute_batch(&format!(
-                    "BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                    "BEGIN; {SCHEMA} {AUTHORIZATIONS} PRAGMA user_version = {SCHEMA_VERSION}; \
+                     COMMIT;"
+                ))
+                .map_err(|e| fail(&e))?;
+            }
+            1 => {
+                conn.execute_batch(&format!(
+                    "BEGIN; {AUTHORIZATIONS} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
                 ))
                 .map_err(|e| fail(&e))?;
             }
@@ -226,6 +275,12 @@ impl Store {
     pub fn access_log(&self) -> Result<Vec<AccessRow>, SandboxError> {
         let conn = self.lock();
         access_log(&conn).map_err(|e| self.fail(e))
+    }
+
+    /// The authorisations on the DMP of `ins`, by IdNat.
+    pub fn authorizations(&self, ins: &str) -> Result<Vec<AuthorizationRow>, SandboxError> {
+        let conn = self.lock();
+        authorizations(&conn, ins).map_err(|e| self.fail(e))
     }
 
     /// The stored CDA of `unique_id`, if any.
@@ -409,15 +464,17 @@ pub(crate) fn set_visibility(
     masque_ps: bool,
     invisible_patient: bool,
     invisible_representants_legaux: bool,
+    entry_xml: &[u8],
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE documents SET masque_ps = ?2, invisible_patient = ?3, \
-         invisible_representants_legaux = ?4 WHERE entry_uuid = ?1",
+         invisible_representants_legaux = ?4, entry_xml = ?5 WHERE entry_uuid = ?1",
         params![
             entry_uuid,
             masque_ps,
             invisible_patient,
-            invisible_representants_legaux
+            invisible_representants_legaux,
+            entry_xml
         ],
     )?;
     Ok(())
@@ -485,4 +542,84 @@ pub(crate) fn access_log(conn: &Connection) -> rusqlite::Result<Vec<AccessRow>> 
         })
     })?;
     rows.collect()
+}
+
+const AUTHORIZATION_COLUMNS: &str = "ins, who, family, given, specialty, structure, mode, \
+    medecin_traitant, started_at, last_action_at";
+
+fn authorization_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthorizationRow> {
+    Ok(AuthorizationRow {
+        ins: r.get(0)?,
+        who: r.get(1)?,
+        family: r.get(2)?,
+        given: r.get(3)?,
+        specialty: r.get(4)?,
+        structure: r.get(5)?,
+        mode: r.get(6)?,
+        medecin_traitant: r.get(7)?,
+        started_at: r.get(8)?,
+        last_action_at: r.get(9)?,
+    })
+}
+
+/// The authorisations on the DMP of `ins`.
+pub(crate) fn authorizations(
+    conn: &Connection,
+    ins: &str,
+) -> rusqlite::Result<Vec<AuthorizationRow>> {
+    let mut s = conn.prepare(&format!(
+        "SELECT {AUTHORIZATION_COLUMNS} FROM authorizations WHERE ins = ?1 ORDER BY who"
+    ))?;
+    let rows = s.query_map([ins], authorization_row)?;
+    rows.collect()
+}
+
+/// The active authorisations of the professional `who`, with the date of the last document
+/// added to each DMP (`None`: none).
+pub(crate) fn authorizations_of(
+    conn: &Connection,
+    who: &str,
+) -> rusqlite::Result<Vec<(AuthorizationRow, Option<String>)>> {
+    let mut s = conn.prepare(&format!(
+        "SELECT {AUTHORIZATION_COLUMNS}, \
+         (SELECT max(submitted_at) FROM documents d WHERE d.ins = a.ins) \
+         FROM authorizations a WHERE who = ?1 AND mode = 'ACTIVE' ORDER BY ins"
+    ))?;
+    let rows = s.query_map([who], |r| Ok((authorization_row(r)?, r.get(10)?)))?;
+    rows.collect()
+}
+
+/// Adds or replaces the authorisation of `row.who` on `row.ins`.
+pub(crate) fn put_authorization(conn: &Connection, row: &AuthorizationRow) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!(
+            "INSERT OR REPLACE INTO authorizations ({AUTHORIZATION_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
+        params![
+            row.ins,
+            row.who,
+            row.family,
+            row.given,
+            row.specialty,
+            row.structure,
+            row.mode,
+            row.medecin_traitant,
+            row.started_at,
+            row.last_action_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Removes the authorisation of `who` on `ins`; whether there was one.
+pub(crate) fn remove_authorization(
+    conn: &Connection,
+    ins: &str,
+    who: &str,
+) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "DELETE FROM authorizations WHERE ins = ?1 AND who = ?2",
+        params![ins, who],
+    )? > 0)
 }

@@ -53,17 +53,30 @@ pub fn feed_request(seed: u64, tamper: impl FnOnce(&mut FeedRequest)) -> HttpReq
         .resolve(|p| std::fs::read(dir.join(p)).map_err(|e| e.to_string()))
         .unwrap();
     tamper(&mut request);
+    build_feed(&request, seed)
+}
+
+/// A TD2.1 request built by the core, signed with the establishment's seal.
+pub fn build_feed(request: &FeedRequest, seed: u64) -> HttpRequest {
     let signer = signer("org-sign.p12");
     let mut ctx = FeedContext {
         now: now(),
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
     };
-    dmp_core::feed::build(&request, &mut ctx).unwrap().http
+    dmp_core::feed::build(request, &mut ctx).unwrap().http
 }
 
 /// A consultation request built by the core for `actor`.
 pub fn consult(request: &dmp_core::consult::ConsultRequest, seed: u64) -> HttpRequest {
+    consult_built(request, seed).http
+}
+
+/// A consultation built by the core, with its envelope and body apart.
+pub fn consult_built(
+    request: &dmp_core::consult::ConsultRequest,
+    seed: u64,
+) -> dmp_core::consult::BuiltConsult {
     let signer = if request.actor.mode == dmp_core::actor::AuthMode::Directe {
         signer("cps-sign.p12")
     } else {
@@ -74,7 +87,7 @@ pub fn consult(request: &dmp_core::consult::ConsultRequest, seed: u64) -> HttpRe
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
     };
-    dmp_core::consult::build(request, &mut ctx).unwrap().http
+    dmp_core::consult::build(request, &mut ctx).unwrap()
 }
 
 /// An HTTP answer.
