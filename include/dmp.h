@@ -112,7 +112,7 @@
  * | 3xxx | habilitation or functional rights refusal (reserved: request builders) | `dmp_result_is_habilitation_error` |
  * | 4xxx | key or certificate, PKCS#12 (reserved: signing identities) | `dmp_result_is_key_error` |
  * | 5xxx | XML or signature | `dmp_result_is_xml_error` |
- * | 6xxx | transport, TLS (reserved) | `dmp_result_is_transport_error` |
+ * | 6xxx | transport, TLS, the local sandbox | `dmp_result_is_transport_error` |
  * | 7xxx | an error answered by the DMP itself | `dmp_result_is_dmp_error` |
  *
  * After any error, `dmp_last_error_message` and `dmp_last_error_json` describe it.
@@ -172,6 +172,30 @@ enum dmp_result
      */
     DMP_ERR_XML = 5000,
     /**
+     * The transport settings of an actor profile cannot be used: a missing or unreadable
+     * file, a wrong password, a URL that is not `https://` (last error: `field`, the JSON
+     * field as written, e.g. `transport.client_certificate.p12`).
+     */
+    DMP_ERR_TRANSPORT_SETTINGS = 6000,
+    /**
+     * Nothing reached the DMP (DNS, connection, proxy, TLS handshake refused, after every
+     * allowed attempt): nothing changed there, the request may be sent again later (last
+     * error: `outcome` = `failed_before_sending`, `attempts`).
+     */
+    DMP_ERR_NOT_SENT = 6001,
+    /**
+     * The request may have reached the DMP but its outcome could not be established (no
+     * answer, and the registry search that should tell was impossible or inconclusive). Do
+     * NOT resend a TD2.1/TD3.3 blindly: search the DMP first (last error: `outcome` =
+     * `unknown`, `attempts`).
+     */
+    DMP_ERR_OUTCOME_UNKNOWN = 6002,
+    /**
+     * The local DMP sandbox cannot start (address in use or not loopback, data directory not
+     * writable, TLS material unreadable).
+     */
+    DMP_ERR_SANDBOX = 6003,
+    /**
      * The DMP answered with a refusal where a result was needed (a SOAP fault, a Failure
      * status): its codes and texts, verbatim, are in the last error (`dmp_error`:
      * `{"source": "soap:Fault"|"RetrieveDocumentSetResponse"|…, "code": "…", "details":
@@ -198,6 +222,17 @@ typedef uint32_t dmp_result;
  * Immutable: a `const dmp_bytes *` may be read from several threads at once; free it once.
  */
 typedef struct dmp_bytes dmp_bytes;
+
+/**
+ * A client of the DMP for one actor: the actor profile (`docs/schema/actor-profile.schema.json`)
+ * with its `transport` settings (TLS client certificate, server roots, proxy, timeouts,
+ * retries) and the base URL of its environment. Created by `dmp_client_new`, released by
+ * `dmp_client_free`. It keeps its connections open between calls (a batch reuses them).
+ *
+ * Thread safety: a `const dmp_client *` may be used by several threads at once; each
+ * `dmp_send` blocks its own thread only.
+ */
+typedef struct dmp_client dmp_client;
 
 /**
  * A signing identity: the key that signs the VIHF and the XAdES manifest of a TD2.1 request
@@ -232,6 +267,12 @@ typedef struct dmp_matrix dmp_matrix;
  * `dmp_retrieval_count`, `dmp_retrieval_document`, `dmp_retrieval_free`).
  */
 typedef struct dmp_retrieval dmp_retrieval;
+
+/**
+ * A running sandbox (`dmp_sandbox_start`, `dmp_sandbox_base_url`, `dmp_sandbox_ui_url`,
+ * `dmp_sandbox_free` which stops it). Its URLs may be read from several threads at once.
+ */
+typedef struct dmp_sandbox dmp_sandbox;
 
 /**
  * A C signing function for `dmp_identity_new_from_callback`.
@@ -868,7 +909,8 @@ dmp_result dmp_consult_build(const struct dmp_identity *identity,
 /**
  * Reads the DMP's HTTP answer to any transaction of this library (TD0.2, TD0.3, TD0.4,
  * TD1.3a, TD1.6, TD2.1, TD3.1, TD3.2, TD3.3): `content_type` is its `Content-Type` header
- * (`multipart/related` for MTOM), `body` its body.
+ * (`multipart/related` for MTOM), `body` its body; or `content_type` NULL and `body` the
+ * whole HTTP response that `dmp_send` gives.
  *
  * A refusal by the DMP is a normal result (`DMP_OK`): `*out_json` receives
  * `{"transaction": "TD3.1", "kind": "search"|"status"|"retrieve"|"registry"|
@@ -883,7 +925,7 @@ dmp_result dmp_consult_build(const struct dmp_identity *identity,
  * lists its documents without their bytes: take them with `dmp_retrieval_parse`.
  *
  * # Safety
- * `content_type` is a NUL-terminated string; `body` is valid for `len` bytes;
+ * `content_type` is NULL or a NUL-terminated string; `body` is valid for `len` bytes;
  * `actor_profile_json` is NULL or a NUL-terminated string; `out_json` is writable.
  */
 DMP_API
@@ -895,7 +937,8 @@ dmp_result dmp_consult_parse_response(const char *content_type,
 
 /**
  * Reads a TD3.2 (ITI-43) answer and keeps its documents: `content_type` is the HTTP
- * `Content-Type` (`multipart/related` MTOM), `body` the body. A fault or a Failure status
+ * `Content-Type` (`multipart/related` MTOM), `body` the body; or `content_type` NULL and
+ * `body` the whole HTTP response that `dmp_send` gives. A fault or a Failure status
  * gives `DMP_ERR_DMP_REFUSED` with the DMP's codes and texts in the last error
  * (`dmp_error`: `{"source", "code", "details": [{"code", "text"}…]}`); the answer of
  * another transaction `DMP_ERR_INVALID_ARGUMENT` (argument `body`); a body that cannot be
@@ -903,8 +946,8 @@ dmp_result dmp_consult_parse_response(const char *content_type,
  * immutable, so a `const dmp_retrieval *` may be read from several threads at once.
  *
  * # Safety
- * `content_type` is a NUL-terminated string; `body` is valid for `len` bytes; `out` is
- * writable.
+ * `content_type` is NULL or a NUL-terminated string; `body` is valid for `len` bytes; `out`
+ * is writable.
  */
 DMP_API
 dmp_result dmp_retrieval_parse(const char *content_type,
@@ -957,6 +1000,122 @@ DMP_API void dmp_retrieval_free(struct dmp_retrieval *retrieval);
 DMP_API
 dmp_result dmp_actor_profile_check(const char *actor_profile_json,
                                    struct dmp_bytes **out_json);
+
+/**
+ * Makes a client for the actor of `actor_profile_json`.
+ *
+ * - `profile_dir` (may be NULL: the current directory): the directory the relative paths of
+ *   the profile's `transport` settings are relative to (usually the profile file's).
+ * - `endpoint` (may be NULL): the base URL to use instead of the profile's (`https://…`, e.g.
+ *   the address of a local sandbox).
+ *
+ * The TLS identity and the server roots are loaded now, so that a wrong file or password
+ * fails here: `DMP_ERR_TRANSPORT_SETTINGS` (last error `field`: the JSON field, e.g.
+ * `transport.client_certificate.p12`); a profile without `transport` too. A profile that does
+ * not fit the model: `DMP_ERR_JSON` / `DMP_ERR_INVALID`.
+ *
+ * # Safety
+ * `actor_profile_json` is a NUL-terminated string; `profile_dir` and `endpoint` NULL or
+ * NUL-terminated strings; `out` writable.
+ */
+DMP_API
+dmp_result dmp_client_new(const char *actor_profile_json,
+                          const char *profile_dir,
+                          const char *endpoint,
+                          struct dmp_client **out);
+
+/**
+ * Releases a client (closes its connections); NULL is a no-op.
+ *
+ * # Safety
+ * `client` is NULL or a live client, not used afterwards.
+ */
+DMP_API void dmp_client_free(struct dmp_client *client);
+
+/**
+ * Sends a request built by this library (`message`: the bytes `dmp_feed_build` /
+ * `dmp_consult_build` wrote, headers and body) to the DMP and waits for its answer.
+ *
+ * Queries (TD0.2, TD3.1, TD3.2, TD0.4…) are retried on transport errors with backoff. A
+ * TD2.1 or TD3.3 is never sent twice blindly: when its answer is lost, the registry is asked
+ * first (a TD3.1 search signed by `identity`) whether it was applied; then it is sent again
+ * or reported as done. `identity` (may be NULL: no such search, the outcome stays unknown) is
+ * the actor's signing identity, the one that signed the request; it is called on this thread.
+ * `timeout_ms` bounds the whole call, search included (0: the profile's total timeout).
+ *
+ * Results:
+ * - `DMP_OK`: the DMP accepted. `*out_response` gets its HTTP response (status line, header
+ *   lines, blank line, body: read it with `dmp_consult_parse_response` /
+ *   `dmp_retrieval_parse`, giving the `Content-Type` header and the body, or keep it as is);
+ *   when the answer was lost and the registry showed the request applied, the response is
+ *   that of the registry search. `*out_outcome_json` (may be NULL) gets `{"outcome":
+ *   "accepted", "attempts", "confirmed_by_check", "http_status", "response": {…typed…}}`.
+ * - `DMP_ERR_DMP_REFUSED`: the DMP refused (SOAP fault, Failure): its codes and texts,
+ *   verbatim, in the last error (`dmp_error`), with `attempts` and `http_status`.
+ * - `DMP_ERR_NOT_SENT`: nothing reached the DMP (may be sent again later).
+ * - `DMP_ERR_OUTCOME_UNKNOWN`: may have reached the DMP, outcome unknown: search first.
+ * - `DMP_ERR_INVALID_ARGUMENT` (argument `message`): not a request of this library.
+ *
+ * # Safety
+ * `client` is a live client; `identity` NULL or a live identity; `message` valid for `len`
+ * bytes; `out_response` writable; `out_outcome_json` NULL or writable.
+ */
+DMP_API
+dmp_result dmp_send(const struct dmp_client *client,
+                    const struct dmp_identity *identity,
+                    const uint8_t *message,
+                    size_t len,
+                    uint32_t timeout_ms,
+                    struct dmp_bytes **out_response,
+                    struct dmp_bytes **out_outcome_json);
+
+/**
+ * Starts a sandbox and returns once it listens on 127.0.0.1 (a free port).
+ *
+ * - `data_dir`: its SQLite storage (created if absent; kept across runs: a restart on the
+ *   same directory finds everything; seeded with the sample usagers and their documents at
+ *   first start).
+ * - `ui_address` (may be NULL: no page): a loopback `IP:PORT` (port 0: any) for the HTML page
+ *   listing patients, documents and the access log.
+ *
+ * Errors: `DMP_ERR_SANDBOX` (address not loopback or in use, directory not writable);
+ * `DMP_ERR_INVALID_ARGUMENT` (argument `ui_address` is not `IP:PORT`).
+ *
+ * # Safety
+ * `data_dir` is a NUL-terminated string; `ui_address` NULL or a NUL-terminated string; `out`
+ * writable.
+ */
+DMP_API
+dmp_result dmp_sandbox_start(const char *data_dir,
+                             const char *ui_address,
+                             struct dmp_sandbox **out);
+
+/**
+ * The base URL (`https://127.0.0.1:PORT`) to give `dmp_client_new` as `endpoint`; NULL for
+ * NULL. Valid until `dmp_sandbox_free`.
+ *
+ * # Safety
+ * `sandbox` is NULL or a live handle.
+ */
+DMP_API const char *dmp_sandbox_base_url(const struct dmp_sandbox *sandbox);
+
+/**
+ * The page's URL (`http://127.0.0.1:PORT/`), or NULL when started without `ui_address` (or
+ * for NULL). Valid until `dmp_sandbox_free`.
+ *
+ * # Safety
+ * `sandbox` is NULL or a live handle.
+ */
+DMP_API const char *dmp_sandbox_ui_url(const struct dmp_sandbox *sandbox);
+
+/**
+ * Stops the sandbox (open connections are closed, the data stays in its directory) and
+ * releases the handle; NULL is a no-op.
+ *
+ * # Safety
+ * `sandbox` is NULL or a live handle, not used afterwards.
+ */
+DMP_API void dmp_sandbox_free(struct dmp_sandbox *sandbox);
 
 #ifdef __cplusplus
 }  // extern "C"

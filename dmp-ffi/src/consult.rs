@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::bytes::dmp_bytes;
 use crate::error::{dmp_result, Failure};
 use crate::feed::{arg_time, put_request, random_seed};
-use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, free_box, parse_json, Out};
+use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, free_box, parse_json, FfiResult, Out};
 use crate::identity::dmp_identity;
 use crate::to_json;
 
@@ -113,7 +113,8 @@ pub unsafe extern "C" fn dmp_consult_build(
 
 /// Reads the DMP's HTTP answer to any transaction of this library (TD0.2, TD0.3, TD0.4,
 /// TD1.3a, TD1.6, TD2.1, TD3.1, TD3.2, TD3.3): `content_type` is its `Content-Type` header
-/// (`multipart/related` for MTOM), `body` its body.
+/// (`multipart/related` for MTOM), `body` its body; or `content_type` NULL and `body` the
+/// whole HTTP response that `dmp_send` gives.
 ///
 /// A refusal by the DMP is a normal result (`DMP_OK`): `*out_json` receives
 /// `{"transaction": "TD3.1", "kind": "search"|"status"|"retrieve"|"registry"|
@@ -128,7 +129,7 @@ pub unsafe extern "C" fn dmp_consult_build(
 /// lists its documents without their bytes: take them with `dmp_retrieval_parse`.
 ///
 /// # Safety
-/// `content_type` is a NUL-terminated string; `body` is valid for `len` bytes;
+/// `content_type` is NULL or a NUL-terminated string; `body` is valid for `len` bytes;
 /// `actor_profile_json` is NULL or a NUL-terminated string; `out_json` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn dmp_consult_parse_response(
@@ -140,9 +141,7 @@ pub unsafe extern "C" fn dmp_consult_parse_response(
 ) -> dmp_result {
     boundary(|| {
         // SAFETY: caller contract.
-        let content_type = unsafe { arg_str(content_type, "content_type") }?;
-        // SAFETY: caller contract.
-        let body = unsafe { arg_bytes(body, len, "body") }?;
+        let response = unsafe { answer(content_type, body, len) }?;
         let actor = if actor_profile_json.is_null() {
             None
         } else {
@@ -154,7 +153,6 @@ pub unsafe extern "C" fn dmp_consult_parse_response(
             )
         };
         let out = Out::required(out_json, "out_json")?;
-        let response = consult::parse_response(content_type, body)?;
         let value = match &actor {
             Some(a) => response.to_json_for_reader(&Matrix::embedded()?, &a.reader()),
             None => response.to_json(),
@@ -163,6 +161,23 @@ pub unsafe extern "C" fn dmp_consult_parse_response(
         // SAFETY: `out` checked non-NULL; caller contract.
         unsafe { out.put(dmp_bytes::text(json)) };
         Ok(())
+    })
+}
+
+/// An answer of the DMP: `body` with its HTTP `content_type`, or, when `content_type` is
+/// NULL, `body` is the whole HTTP response (status line, headers, blank line, body) as
+/// `dmp_send` gives it.
+///
+/// # Safety
+/// `content_type` NULL or a NUL-terminated string; `body` valid for `len` bytes.
+unsafe fn answer(content_type: *const c_char, body: *const u8, len: usize) -> FfiResult<Response> {
+    // SAFETY: caller contract.
+    let body = unsafe { arg_bytes(body, len, "body") }?;
+    Ok(if content_type.is_null() {
+        consult::parse_message(body)?
+    } else {
+        // SAFETY: caller contract.
+        consult::parse_response(unsafe { arg_str(content_type, "content_type") }?, body)?
     })
 }
 
@@ -179,7 +194,8 @@ const _: fn() = || {
 };
 
 /// Reads a TD3.2 (ITI-43) answer and keeps its documents: `content_type` is the HTTP
-/// `Content-Type` (`multipart/related` MTOM), `body` the body. A fault or a Failure status
+/// `Content-Type` (`multipart/related` MTOM), `body` the body; or `content_type` NULL and
+/// `body` the whole HTTP response that `dmp_send` gives. A fault or a Failure status
 /// gives `DMP_ERR_DMP_REFUSED` with the DMP's codes and texts in the last error
 /// (`dmp_error`: `{"source", "code", "details": [{"code", "text"}…]}`); the answer of
 /// another transaction `DMP_ERR_INVALID_ARGUMENT` (argument `body`); a body that cannot be
@@ -187,8 +203,8 @@ const _: fn() = || {
 /// immutable, so a `const dmp_retrieval *` may be read from several threads at once.
 ///
 /// # Safety
-/// `content_type` is a NUL-terminated string; `body` is valid for `len` bytes; `out` is
-/// writable.
+/// `content_type` is NULL or a NUL-terminated string; `body` is valid for `len` bytes; `out`
+/// is writable.
 #[no_mangle]
 pub unsafe extern "C" fn dmp_retrieval_parse(
     content_type: *const c_char,
@@ -197,12 +213,9 @@ pub unsafe extern "C" fn dmp_retrieval_parse(
     out: *mut *mut dmp_retrieval,
 ) -> dmp_result {
     boundary(|| {
-        // SAFETY: caller contract.
-        let content_type = unsafe { arg_str(content_type, "content_type") }?;
-        // SAFETY: caller contract.
-        let body = unsafe { arg_bytes(body, len, "body") }?;
         let out = Out::required(out, "out")?;
-        let response = consult::parse_response(content_type, body)?;
+        // SAFETY: caller contract.
+        let response = unsafe { answer(content_type, body, len) }?;
         if let Some(e) = response.error() {
             return Err(Failure::new(
                 dmp_result::DMP_ERR_DMP_REFUSED,

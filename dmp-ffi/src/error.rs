@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 /// | 3xxx | habilitation or functional rights refusal (reserved: request builders) | `dmp_result_is_habilitation_error` |
 /// | 4xxx | key or certificate, PKCS#12 (reserved: signing identities) | `dmp_result_is_key_error` |
 /// | 5xxx | XML or signature | `dmp_result_is_xml_error` |
-/// | 6xxx | transport, TLS (reserved) | `dmp_result_is_transport_error` |
+/// | 6xxx | transport, TLS, the local sandbox | `dmp_result_is_transport_error` |
 /// | 7xxx | an error answered by the DMP itself | `dmp_result_is_dmp_error` |
 ///
 /// After any error, `dmp_last_error_message` and `dmp_last_error_json` describe it.
@@ -54,6 +54,22 @@ pub enum dmp_result {
     /// An XML document is not well-formed, too large or too deep, or not what was expected
     /// (e.g. no `ClinicalDocument`, an undecodable N1 body) (last error: `source`, `line`).
     DMP_ERR_XML = 5000,
+    /// The transport settings of an actor profile cannot be used: a missing or unreadable
+    /// file, a wrong password, a URL that is not `https://` (last error: `field`, the JSON
+    /// field as written, e.g. `transport.client_certificate.p12`).
+    DMP_ERR_TRANSPORT_SETTINGS = 6000,
+    /// Nothing reached the DMP (DNS, connection, proxy, TLS handshake refused, after every
+    /// allowed attempt): nothing changed there, the request may be sent again later (last
+    /// error: `outcome` = `failed_before_sending`, `attempts`).
+    DMP_ERR_NOT_SENT = 6001,
+    /// The request may have reached the DMP but its outcome could not be established (no
+    /// answer, and the registry search that should tell was impossible or inconclusive). Do
+    /// NOT resend a TD2.1/TD3.3 blindly: search the DMP first (last error: `outcome` =
+    /// `unknown`, `attempts`).
+    DMP_ERR_OUTCOME_UNKNOWN = 6002,
+    /// The local DMP sandbox cannot start (address in use or not loopback, data directory not
+    /// writable, TLS material unreadable).
+    DMP_ERR_SANDBOX = 6003,
     /// The DMP answered with a refusal where a result was needed (a SOAP fault, a Failure
     /// status): its codes and texts, verbatim, are in the last error (`dmp_error`:
     /// `{"source": "soap:Fault"|"RetrieveDocumentSetResponse"|…, "code": "…", "details":
@@ -63,7 +79,7 @@ pub enum dmp_result {
 
 impl dmp_result {
     /// Every code, in numeric order.
-    pub(crate) const ALL: [dmp_result; 12] = [
+    pub(crate) const ALL: [dmp_result; 16] = [
         dmp_result::DMP_OK,
         dmp_result::DMP_ERR_NULL_ARGUMENT,
         dmp_result::DMP_ERR_INVALID_UTF8,
@@ -75,6 +91,10 @@ impl dmp_result {
         dmp_result::DMP_ERR_DATA,
         dmp_result::DMP_ERR_KEY,
         dmp_result::DMP_ERR_XML,
+        dmp_result::DMP_ERR_TRANSPORT_SETTINGS,
+        dmp_result::DMP_ERR_NOT_SENT,
+        dmp_result::DMP_ERR_OUTCOME_UNKNOWN,
+        dmp_result::DMP_ERR_SANDBOX,
         dmp_result::DMP_ERR_DMP_REFUSED,
     ];
 
@@ -92,6 +112,10 @@ impl dmp_result {
             dmp_result::DMP_ERR_DATA => c"DMP_ERR_DATA",
             dmp_result::DMP_ERR_KEY => c"DMP_ERR_KEY",
             dmp_result::DMP_ERR_XML => c"DMP_ERR_XML",
+            dmp_result::DMP_ERR_TRANSPORT_SETTINGS => c"DMP_ERR_TRANSPORT_SETTINGS",
+            dmp_result::DMP_ERR_NOT_SENT => c"DMP_ERR_NOT_SENT",
+            dmp_result::DMP_ERR_OUTCOME_UNKNOWN => c"DMP_ERR_OUTCOME_UNKNOWN",
+            dmp_result::DMP_ERR_SANDBOX => c"DMP_ERR_SANDBOX",
             dmp_result::DMP_ERR_DMP_REFUSED => c"DMP_ERR_DMP_REFUSED",
         }
     }

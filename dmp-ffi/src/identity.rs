@@ -53,10 +53,12 @@ pub type dmp_sign_callback = Option<
 /// the caller must not build with the same identity on two threads at once. The certificate
 /// is checked (validity, non-repudiation key usage) at the build time of each request, not at
 /// creation.
+#[derive(Clone)]
 pub struct dmp_identity {
     kind: Kind,
 }
 
+#[derive(Clone)]
 enum Kind {
     Key(SigningIdentity),
     Callback {
@@ -135,6 +137,10 @@ impl dmp_identity {
     /// A signer checked for signing at `at` with the DMP's policy (validity, not a CA,
     /// nonRepudiation). Made per request.
     pub(crate) fn signer_at(&self, at: DateTime<Utc>) -> FfiResult<Box<dyn Signer>> {
+        Ok(self.core_signer_at(at)?)
+    }
+
+    fn core_signer_at(&self, at: DateTime<Utc>) -> dmp_core::Result<Box<dyn Signer>> {
         Ok(match &self.kind {
             Kind::Key(id) => Box::new(id.signer_at(at, UsagePolicy::DmpSignature)?),
             Kind::Callback {
@@ -160,6 +166,14 @@ const _: fn() = || {
     fn shareable<T: Send + Sync>() {}
     shareable::<dmp_identity>();
 };
+
+/// A copy of an identity (cheap: the key is shared) signs the landing search of `dmp_send` (a
+/// TD2.1 or TD3.3 whose answer was lost), on the thread that called `dmp_send`.
+impl dmp_transport::SignerSource for dmp_identity {
+    fn signer_at(&self, at: DateTime<Utc>) -> dmp_core::Result<Box<dyn Signer>> {
+        self.core_signer_at(at)
+    }
+}
 
 /// A PKCS#12 identity: RSA keys sign with RSA-SHA1 (as every official DMP sample and
 /// `dmp feed build`), EC P-256 keys with ECDSA-SHA256.

@@ -46,6 +46,10 @@ pub mod feed;
 
 pub mod consult;
 
+pub mod transport;
+
+pub mod sandbox;
+
 use std::ffi::c_char;
 
 pub use bytes::dmp_bytes;
@@ -53,6 +57,8 @@ pub use consult::dmp_retrieval;
 pub use error::dmp_result;
 pub use habilitation::dmp_matrix;
 pub use identity::dmp_identity;
+pub use sandbox::dmp_sandbox;
+pub use transport::dmp_client;
 
 /// The library version (`"0.1.0"`) as a NUL-terminated UTF-8 string with static lifetime
 /// (never free it). Compare with `DMP_VERSION_STRING` from the header to detect a header and

@@ -63,6 +63,18 @@ impl Client {
     /// attempt, `landing` is asked: landed → Accepted (`confirmed_by_check`), not landed →
     /// sent again (once), cannot tell → Unknown. Without `landing` such a write is Unknown.
     pub fn send(&self, request: &HttpRequest, landing: Option<&mut dyn LandingCheck>) -> Outcome {
+        self.send_within_total(request, landing, None)
+    }
+
+    /// [`Client::send`] bounded by `total` for this call (landing check included) instead of
+    /// the settings' total timeout: a blocking caller's own deadline (the C ABI's
+    /// `timeout_ms`).
+    pub fn send_within_total(
+        &self,
+        request: &HttpRequest,
+        landing: Option<&mut dyn LandingCheck>,
+        total: Option<Duration>,
+    ) -> Outcome {
         let start = Instant::now();
         let kind = match RequestKind::of(request) {
             Ok(k) => k,
@@ -73,7 +85,8 @@ impl Client {
                 }
             }
         };
-        self.send_within(request, kind, landing, start)
+        let total = total.unwrap_or_else(|| self.settings().timeouts_ms.total());
+        self.send_within(request, kind, landing, start, total)
     }
 
     fn send_within(
@@ -82,9 +95,9 @@ impl Client {
         kind: RequestKind,
         mut landing: Option<&mut dyn LandingCheck>,
         start: Instant,
+        total: Duration,
     ) -> Outcome {
         let settings = self.settings();
-        let total = settings.timeouts_ms.total();
         let max = settings.retries.attempts;
         let mut backoff = Duration::from_millis(settings.retries.backoff_ms);
         let mut attempts = 0;
@@ -112,7 +125,7 @@ impl Client {
                         attempts,
                     };
                 };
-                match self.check_landing(check, start) {
+                match self.check_landing(check, start, total) {
                     Ok((true, response, http)) => {
                         return Outcome::Accepted {
                             response,
@@ -216,9 +229,10 @@ impl Client {
         &self,
         check: &mut dyn LandingCheck,
         start: Instant,
+        total: Duration,
     ) -> Result<(bool, Response, HttpResponse), String> {
         let query = check.request()?;
-        match self.send_within(&query, RequestKind::Query, None, start) {
+        match self.send_within(&query, RequestKind::Query, None, start, total) {
             Outcome::Accepted { response, http, .. } => {
                 let landed = check.landed(&response)?;
                 Ok((landed, response, http))

@@ -84,6 +84,7 @@ impl Session {
             &self.profile,
             Arc::new(self.identity.clone()),
             request,
+            None,
         )
     }
 }
@@ -96,6 +97,7 @@ pub fn send_checked(
     profile: &ActorProfile,
     signer: Arc<dyn SignerSource>,
     request: &HttpRequest,
+    total: Option<std::time::Duration>,
 ) -> Outcome {
     let write = RequestKind::of(request) == Ok(RequestKind::Write);
     let probe = if write {
@@ -106,8 +108,8 @@ pub fn send_checked(
     match probe {
         Some(p) => {
             let mut check = RegistryLanding::new(p, profile, signer, random_seed());
-            client.send(request, Some(&mut check as &mut dyn LandingCheck))
+            client.send_within_total(request, Some(&mut check as &mut dyn LandingCheck), total)
         }
-        None => client.send(request, None),
+        None => client.send_within_total(request, None, total),
     }
 }

@@ -357,7 +357,8 @@ fn a_lost_answer_then_landed_is_accepted_without_resending() {
     let server = landing_server(true);
     let c = client(&server, "org-auth-cli.p12");
     let probe = Probe::of_request(&request.to_message()).unwrap();
-    let mut check = RegistryLanding::new(probe, &establishment(), std::sync::Arc::new(org_sign()), 1);
+    let mut check =
+        RegistryLanding::new(probe, &establishment(), std::sync::Arc::new(org_sign()), 1);
     let out = c.send(&request, Some(&mut check as &mut dyn LandingCheck));
     let Outcome::Accepted {
         confirmed_by_check,
@@ -395,7 +396,8 @@ fn a_lost_answer_not_landed_is_resent_once() {
     let server = landing_server(false);
     let c = client(&server, "org-auth-cli.p12");
     let probe = Probe::of_request(&request.to_message()).unwrap();
-    let mut check = RegistryLanding::new(probe, &establishment(), std::sync::Arc::new(org_sign()), 1);
+    let mut check =
+        RegistryLanding::new(probe, &establishment(), std::sync::Arc::new(org_sign()), 1);
     let out = c.send(&request, Some(&mut check as &mut dyn LandingCheck));
     assert!(
         matches!(

@@ -1,7 +1,7 @@
 /*
  * essms_demo: what an ESSMS DUI does with libdmp, from C.
  *
- *   essms_demo OUT.xml [DATA_DIR [REQUEST.mime]]
+ *   essms_demo OUT.xml [DATA_DIR [REQUEST.mime [SANDBOX_DIR]]]
  *       DATA_DIR defaults to examples/data; the test PKI is DATA_DIR/../pki;
  *       REQUEST.mime defaults to OUT.xml with ".td21.mime" appended.
  *
@@ -21,7 +21,13 @@
  *    signature key PKI/cps-sign.p12, direct mode), builds a TD0.2 status request and a TD3.1
  *    document search with a care-team consent for the first usager of DATA_DIR/usagers.json,
  *    prints their size and transaction, then shows the typed refusal of the same search
- *    without the consent (DMP_ERR_INVALID, field "consent").
+ *    without the consent (DMP_ERR_INVALID, field "consent");
+ * 9. with SANDBOX_DIR: over the wire. Starts the local DMP sandbox in-process (mutual TLS on
+ *    127.0.0.1, SQLite in SANDBOX_DIR), then as the EHPAD (DATA_DIR/actors/ehpad-etablissement.json,
+ *    whose "transport" names its TLS certificate and the server root) sends a TD0.2 and the
+ *    TD2.1 of the DLU built now, shows the DMP's refusal of the same submission sent twice
+ *    (its code passed through), and as the médecin retrieves the DLU (TD3.2) and checks that
+ *    its bytes are the CDA of step 4.
  *
  * Build (see dmp-ffi/README.md):
  *   cargo build -p dmp-ffi
@@ -309,15 +315,218 @@ done:
     return status;
 }
 
+/* Sends `message` with `client`, signed checks by `identity`; prints the outcome. Returns the
+ * result; on DMP_OK `*response` holds the HTTP response (the caller frees it). */
+static dmp_result send_and_print(const dmp_client *client, const dmp_identity *identity,
+                                 const dmp_bytes *message, const char *label,
+                                 dmp_bytes **response) {
+    dmp_bytes *outcome = NULL;
+    char record[4096];
+    size_t record_len = 0;
+    dmp_result r = dmp_send(client, identity, dmp_bytes_data(message), dmp_bytes_len(message),
+                            30000, response, &outcome);
+    if (r == DMP_OK) {
+        printf("%s: ", label);
+        print_json_string((const char *)dmp_bytes_data(outcome), "outcome");
+        printf(" (HTTP %s)\n",
+               strstr((const char *)dmp_bytes_data(outcome), "\"http_status\":200") ? "200"
+                                                                                     : "other");
+        dmp_bytes_free(outcome);
+    } else if (dmp_last_error_json(record, sizeof record, &record_len) == DMP_OK) {
+        printf("%s: %s: %s\n", label, dmp_result_name(r), record);
+    }
+    return r;
+}
+
+/*
+ * Step 9: the round trip with the local sandbox. `feed_request` is the TD2.1 request JSON of
+ * step 6, `cda` the DLU of step 4. Returns 0 when everything behaved as expected.
+ */
+static int round_trip(const char *data_dir, const char *password, const dmp_identity *seal,
+                      const char *feed_request, const dmp_bytes *cda, const char *sandbox_dir) {
+    static const char status_fmt[] =
+        "{\"actor\":%s,\"transaction\":{\"kind\":\"status\",\"ins\":%s}}";
+    static const char retrieve_fmt[] =
+        "{\"actor\":%s,\"consent\":{\"care_team\":{\"initial_consent_at\":"
+        "\"2026-01-15T09:00:00+01:00\",\"informed\":true}},\"transaction\":{\"kind\":"
+        "\"retrieve\",\"ins\":%s,\"documents\":[{\"repository_unique_id\":"
+        "\"1.2.250.1.213.4.1.1.1.2\",\"document_unique_id\":\"%s\"}]}}";
+    char path[4096], record[4096], unique_id[256] = "";
+    size_t ehpad_len = 0, doctor_len = 0, kine_len = 0, usagers_len = 0, record_len = 0, n;
+    int status = 1;
+    dmp_result r;
+    dmp_sandbox *sandbox = NULL;
+    dmp_client *ehpad = NULL, *doctor = NULL, *kine_client = NULL;
+    dmp_identity *card = NULL;
+    dmp_bytes *message = NULL, *info = NULL, *response = NULL, *doc = NULL;
+    dmp_retrieval *retrieval = NULL;
+    unsigned char *ehpad_json = NULL, *doctor_json = NULL, *kine_json = NULL, *usagers = NULL;
+    char *ins = NULL, *request = NULL, actors[4096];
+    const char *at;
+
+    r = dmp_sandbox_start(sandbox_dir, NULL, &sandbox);
+    if (r != DMP_OK) {
+        return report_failure("dmp_sandbox_start", r);
+    }
+    printf("DMP sandbox at %s\n", dmp_sandbox_base_url(sandbox));
+    snprintf(actors, sizeof actors, "%s/actors", data_dir);
+    snprintf(path, sizeof path, "%s/actors/ehpad-etablissement.json", data_dir);
+    if (!(ehpad_json = read_file(path, &ehpad_len))) {
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/actors/medecin-coordonnateur-cps.json", data_dir);
+    if (!(doctor_json = read_file(path, &doctor_len))) {
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/actors/kine-liberal-cps.json", data_dir);
+    if (!(kine_json = read_file(path, &kine_len))) {
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/usagers.json", data_dir);
+    if (!(usagers = read_file(path, &usagers_len)) ||
+        !(ins = json_member_object((const char *)usagers, "ins"))) {
+        goto done;
+    }
+    /* One client per actor: its TLS identity and server roots (paths relative to the
+     * profile's folder), the sandbox instead of the profile's base URL. */
+    r = dmp_client_new((const char *)ehpad_json, actors, dmp_sandbox_base_url(sandbox), &ehpad);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_client_new (EHPAD)", r);
+        goto done;
+    }
+    r = dmp_client_new((const char *)doctor_json, actors, dmp_sandbox_base_url(sandbox), &doctor);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_client_new (médecin)", r);
+        goto done;
+    }
+    /* The kiné's profile names no TLS identity: refused with the JSON field. */
+    r = dmp_client_new((const char *)kine_json, actors, dmp_sandbox_base_url(sandbox),
+                       &kine_client);
+    if (r != DMP_ERR_TRANSPORT_SETTINGS || kine_client != NULL) {
+        fprintf(stderr, "essms_demo: a profile without transport was not refused (%s)\n",
+                dmp_result_name(r));
+        goto done;
+    }
+    printf("client for a profile without \"transport\": %s\n", dmp_result_name(r));
+
+    /* TD0.2 as the EHPAD, built now (NULL) with random ids (0). */
+    n = ehpad_len + strlen(ins) + sizeof status_fmt;
+    if (!(request = malloc(n))) {
+        goto done;
+    }
+    snprintf(request, n, status_fmt, (const char *)ehpad_json, ins);
+    r = dmp_consult_build(seal, request, NULL, 0, NULL, 0, &message, NULL);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_consult_build (TD0.2)", r);
+        goto done;
+    }
+    if (send_and_print(ehpad, seal, message, "TD0.2 sent", &response) != DMP_OK) {
+        goto done;
+    }
+    dmp_bytes_free(response);
+    response = NULL;
+    dmp_bytes_free(message);
+    message = NULL;
+
+    /* TD2.1 of the DLU, built now. */
+    r = dmp_feed_build(seal, feed_request, NULL, 0, &message, &info);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_feed_build", r);
+        goto done;
+    }
+    at = strstr((const char *)dmp_bytes_data(info), "\"unique_id\":\"");
+    if (!at || sscanf(at + 13, "%255[0-9.]", unique_id) != 1) {
+        fprintf(stderr, "essms_demo: no unique_id in %s\n", (const char *)dmp_bytes_data(info));
+        goto done;
+    }
+    if (send_and_print(ehpad, seal, message, "TD2.1 sent", &response) != DMP_OK) {
+        goto done;
+    }
+    dmp_bytes_free(response);
+    response = NULL;
+    /* The same submission again: the DMP's refusal, its code passed through unchanged. */
+    r = send_and_print(ehpad, seal, message, "TD2.1 sent twice", &response);
+    if (r != DMP_ERR_DMP_REFUSED || response != NULL ||
+        dmp_last_error_json(record, sizeof record, &record_len) != DMP_OK ||
+        !strstr(record, "XDSDuplicateUniqueIdInRegistry")) {
+        fprintf(stderr, "essms_demo: the duplicate was not refused as the DMP does (%s)\n",
+                dmp_result_name(r));
+        goto done;
+    }
+
+    /* TD3.2 as the médecin coordonnateur, with her card and a care-team consent. */
+    snprintf(path, sizeof path, "%s/../pki/cps-sign.p12", data_dir);
+    r = dmp_identity_new_from_p12_file(path, password, &card);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_identity_new_from_p12_file (CPS)", r);
+        goto done;
+    }
+    free(request);
+    n = doctor_len + strlen(ins) + strlen(unique_id) + sizeof retrieve_fmt;
+    if (!(request = malloc(n))) {
+        goto done;
+    }
+    snprintf(request, n, retrieve_fmt, (const char *)doctor_json, ins, unique_id);
+    dmp_bytes_free(message);
+    message = NULL;
+    r = dmp_consult_build(card, request, NULL, 0, NULL, 0, &message, NULL);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_consult_build (TD3.2)", r);
+        goto done;
+    }
+    if (send_and_print(doctor, card, message, "TD3.2 sent", &response) != DMP_OK) {
+        goto done;
+    }
+    /* The whole HTTP response (NULL content type) into its documents. */
+    r = dmp_retrieval_parse(NULL, dmp_bytes_data(response), dmp_bytes_len(response), &retrieval);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_retrieval_parse", r);
+        goto done;
+    }
+    r = dmp_retrieval_document(retrieval, 0, &doc, NULL, NULL);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_retrieval_document", r);
+        goto done;
+    }
+    if (dmp_bytes_len(doc) != dmp_bytes_len(cda) ||
+        memcmp(dmp_bytes_data(doc), dmp_bytes_data(cda), dmp_bytes_len(cda)) != 0) {
+        fprintf(stderr, "essms_demo: the DLU retrieved differs from the CDA of step 4\n");
+        goto done;
+    }
+    printf("TD3.2: %s retrieved, %zu bytes, identical to the CDA built in step 4\n", unique_id,
+           dmp_bytes_len(doc));
+    status = 0;
+
+done:
+    dmp_bytes_free(doc);
+    dmp_retrieval_free(retrieval);
+    dmp_bytes_free(response);
+    dmp_bytes_free(info);
+    dmp_bytes_free(message);
+    dmp_identity_free(card);
+    dmp_client_free(kine_client);
+    dmp_client_free(doctor);
+    dmp_client_free(ehpad);
+    dmp_sandbox_free(sandbox);
+    free(request);
+    free(ins);
+    free(usagers);
+    free(kine_json);
+    free(doctor_json);
+    free(ehpad_json);
+    return status;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: %s OUT.xml [DATA_DIR [REQUEST.mime]]\n", argv[0]);
+    if (argc < 2 || argc > 5) {
+        fprintf(stderr, "usage: %s OUT.xml [DATA_DIR [REQUEST.mime [SANDBOX_DIR]]]\n", argv[0]);
         return 2;
     }
     const char *out_path = argv[1];
     const char *data_dir = argc >= 3 ? argv[2] : "examples/data";
     char path[4096], path2[4096], request_path[4096];
-    if (argc == 4) {
+    const char *sandbox_dir = argc == 5 ? argv[4] : NULL;
+    if (argc >= 4) {
         snprintf(request_path, sizeof request_path, "%s", argv[3]);
     } else {
         snprintf(request_path, sizeof request_path, "%s.td21.mime", out_path);
@@ -510,6 +719,15 @@ int main(int argc, char **argv) {
         goto done;
     }
     printf("Consultation requests: OK\n");
+
+    /* 9. Over the wire, with the local DMP sandbox. */
+    if (sandbox_dir) {
+        printf("\n");
+        if (round_trip(data_dir, (const char *)password, identity, request, xml, sandbox_dir) != 0) {
+            goto done;
+        }
+        printf("Round trip with the sandbox: OK\n");
+    }
     status = 0;
 
 done:

@@ -51,6 +51,8 @@ __all__ = [
     "consult_parse_response",
     "Retrieval",
     "actor_profile_check",
+    "Client",
+    "Sandbox",
 ]
 
 _lib = _native.lib
@@ -67,6 +69,10 @@ ERR_INVALID = 2001
 ERR_DATA = 2002
 ERR_KEY = 4000
 ERR_XML = 5000
+ERR_TRANSPORT_SETTINGS = 6000
+ERR_NOT_SENT = 6001
+ERR_OUTCOME_UNKNOWN = 6002
+ERR_SANDBOX = 6003
 ERR_DMP_REFUSED = 7000
 
 
@@ -118,7 +124,10 @@ class XmlError(DmpError):
 
 
 class TransportError(DmpError):
-    """6xxx: transport, TLS (reserved)."""
+    """6xxx: transport, TLS, the local sandbox: ``ERR_TRANSPORT_SETTINGS`` (6000, the profile's
+    ``transport`` cannot be used: ``field``), ``ERR_NOT_SENT`` (6001: nothing reached the DMP,
+    may be sent again), ``ERR_OUTCOME_UNKNOWN`` (6002: may have reached it: search the DMP
+    before sending again), ``ERR_SANDBOX`` (6003)."""
 
 
 class DmpServerError(DmpError):
@@ -544,9 +553,10 @@ def consult_build(
 
 
 def consult_parse_response(
-    content_type: _Text, body: bytes, actor: Optional[Union[dict, str]] = None
+    content_type: Optional[_Text], body: bytes, actor: Optional[Union[dict, str]] = None
 ) -> dict:
-    """Reads the DMP's answer to any transaction of this library (TD0.2, TD0.3, TD0.4,
+    """Reads the DMP's answer (``content_type`` ``None``: ``body`` is the whole HTTP response
+    :meth:`Client.send` returns) to any transaction of this library (TD0.2, TD0.3, TD0.4,
     TD2.1, TD3.1, TD3.2, TD3.3): ``{"transaction": "TD3.1"…, "kind": "search"|"status"|
     "retrieve"|"registry"|"authorization"|"authorized_list"|"fault", "result": {…}, "error":
     {"source", "code", "details"}|None}``. A refusal by the DMP is a result (``"error"``), not
@@ -560,7 +570,7 @@ def consult_parse_response(
     out = c_void_p()
     _check(
         _lib.dmp_consult_parse_response(
-            _c(content_type, "content_type"),
+            None if content_type is None else _c(content_type, "content_type"),
             body,
             len(body),
             None if actor is None else _json_arg(actor, "actor"),
@@ -572,7 +582,8 @@ def consult_parse_response(
 
 class Retrieval(_Handle):
     """The documents of a TD3.2 answer: ``Retrieval(content_type, body)`` with the HTTP
-    ``Content-Type`` (``multipart/related`` MTOM) and the body.
+    ``Content-Type`` (``multipart/related`` MTOM) and the body, or ``Retrieval(None,
+    response)`` with the whole HTTP response of :meth:`Client.send`.
 
     ``len(r)`` documents; ``r.document(i)`` gives ``(bytes, info, n1_body)``: the document as
     stored (the CDA), ``{"unique_id", "repository_unique_id", "home_community_id",
@@ -585,10 +596,11 @@ class Retrieval(_Handle):
     _free = staticmethod(lambda h: _lib.dmp_retrieval_free(h))
     _what = "retrieval"
 
-    def __init__(self, content_type: _Text, body: bytes):
+    def __init__(self, content_type: Optional[_Text], body: bytes):
         body = bytes(body)
         h = c_void_p()
-        _check(_lib.dmp_retrieval_parse(_c(content_type, "content_type"), body, len(body), byref(h)))
+        ct = None if content_type is None else _c(content_type, "content_type")
+        _check(_lib.dmp_retrieval_parse(ct, body, len(body), byref(h)))
         super().__init__(h)
 
     def __len__(self) -> int:
@@ -618,3 +630,98 @@ def actor_profile_check(profile: Union[dict, str]) -> dict:
     out = c_void_p()
     _check(_lib.dmp_actor_profile_check(_json_arg(profile, "profile"), byref(out)))
     return _take_json(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Talking to a DMP
+
+
+class Client(_Handle):
+    """A client of the DMP for one actor: ``Client(profile, profile_dir=None,
+    endpoint=None)`` with the actor profile (``dict`` or JSON text) whose ``transport``
+    names the TLS client certificate, the server roots, proxy, timeouts and retries (paths
+    relative to ``profile_dir``, default the current directory); ``endpoint`` replaces the
+    profile's base URL (a :class:`Sandbox`'s ``base_url``). A profile whose ``transport``
+    cannot be used raises :class:`TransportError` (``ERR_TRANSPORT_SETTINGS``, ``field``).
+    Connections are kept between calls; one client may be used from several threads.
+    """
+
+    _free = staticmethod(lambda h: _lib.dmp_client_free(h))
+    _what = "client"
+
+    def __init__(
+        self,
+        profile: Union[dict, str],
+        profile_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+        endpoint: Optional[str] = None,
+    ):
+        h = c_void_p()
+        _check(
+            _lib.dmp_client_new(
+                _json_arg(profile, "profile"),
+                None if profile_dir is None else _c(os.fspath(profile_dir), "profile_dir"),
+                None if endpoint is None else _c(endpoint, "endpoint"),
+                byref(h),
+            )
+        )
+        super().__init__(h)
+
+    def send(
+        self, message: bytes, identity: Optional[Identity] = None, timeout_ms: int = 0
+    ) -> tuple[bytes, dict]:
+        """Sends a request built by :func:`feed_build` / :func:`consult_build` and waits
+        (``timeout_ms``: the whole call, 0 the profile's total timeout). ``identity`` signs
+        the registry search that tells whether a TD2.1/TD3.3 whose answer was lost was
+        applied (``None``: no search, such an outcome stays unknown). Returns ``(response,
+        outcome)``: the HTTP response (read it with :func:`consult_parse_response` or
+        :class:`Retrieval` with ``content_type=None``) and ``{"outcome": "accepted",
+        "attempts", "confirmed_by_check", "http_status", "response": {…}}``. A refusal by the
+        DMP raises :class:`DmpServerError` (``dmp_error``: its codes and texts); nothing sent:
+        :class:`TransportError` ``ERR_NOT_SENT``; maybe sent: ``ERR_OUTCOME_UNKNOWN``."""
+        message = bytes(message)
+        resp, outcome = c_void_p(), c_void_p()
+        _check(
+            _lib.dmp_send(
+                self._live(),
+                None if identity is None else identity._live(),
+                message,
+                len(message),
+                int(timeout_ms),
+                byref(resp),
+                byref(outcome),
+            )
+        )
+        return _take(resp), _take_json(outcome)
+
+
+class Sandbox(_Handle):
+    """The local DMP sandbox, in-process, for tests: ``Sandbox(data_dir, ui_address=None)``
+    starts an HTTPS server with mutual TLS on 127.0.0.1 (test PKI of ``examples/pki``),
+    storing in ``data_dir`` (SQLite, kept across runs, seeded with sample usagers). Its
+    ``base_url`` is the ``endpoint`` of a :class:`Client`; ``ui_url`` the HTML page (with
+    ``ui_address="127.0.0.1:0"``). :meth:`close` (or the ``with`` block) stops it."""
+
+    _free = staticmethod(lambda h: _lib.dmp_sandbox_free(h))
+    _what = "sandbox"
+
+    def __init__(self, data_dir: Union[str, "os.PathLike[str]"], ui_address: Optional[str] = None):
+        h = c_void_p()
+        _check(
+            _lib.dmp_sandbox_start(
+                _c(os.fspath(data_dir), "data_dir"),
+                None if ui_address is None else _c(ui_address, "ui_address"),
+                byref(h),
+            )
+        )
+        super().__init__(h)
+
+    @property
+    def base_url(self) -> str:
+        """``https://127.0.0.1:PORT``."""
+        return _lib.dmp_sandbox_base_url(self._live()).decode()
+
+    @property
+    def ui_url(self) -> Optional[str]:
+        """``http://127.0.0.1:PORT/``, or ``None`` without a page."""
+        u = _lib.dmp_sandbox_ui_url(self._live())
+        return None if u is None else u.decode()

@@ -114,6 +114,13 @@ _SIGNATURES = [
     ("dmp_retrieval_document", _RESULT, [c_void_p, c_size_t, _OUT, _OUT, _OUT]),
     ("dmp_retrieval_free", None, [c_void_p]),
     ("dmp_actor_profile_check", _RESULT, [c_char_p, _OUT]),
+    ("dmp_client_new", _RESULT, [c_char_p, c_char_p, c_char_p, _OUT]),
+    ("dmp_client_free", None, [c_void_p]),
+    ("dmp_send", _RESULT, [c_void_p, c_void_p, c_char_p, c_size_t, c_uint32, _OUT, _OUT]),
+    ("dmp_sandbox_start", _RESULT, [c_char_p, c_char_p, _OUT]),
+    ("dmp_sandbox_base_url", c_char_p, [c_void_p]),
+    ("dmp_sandbox_ui_url", c_char_p, [c_void_p]),
+    ("dmp_sandbox_free", None, [c_void_p]),
 ]
 
 for _name, _restype, _argtypes in _SIGNATURES:

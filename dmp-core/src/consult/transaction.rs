@@ -12,8 +12,8 @@ use crate::hl7v3::{PatientQuery, ProcessingCode, QueryReason};
 use crate::ids::Ins;
 use crate::soap::action;
 use crate::xds::{
-    AvailabilityChange, Code, DocumentRequest, DocumentStatus, QueryResponse, RegistryDocument,
-    RetrieveRequest, ReturnType, StoredQuery, SubmissionSet, UpdateRequest, Visibility, XdsAuthor,
+    AvailabilityChange, Code, DocumentRequest, DocumentStatus, RegistryDocument, RetrieveRequest,
+    ReturnType, StoredQuery, SubmissionSet, UpdateRequest, Visibility, XdsAuthor,
 };
 
 use super::RULE_OWN_DOCUMENT;
@@ -117,11 +117,20 @@ pub struct EntryArgs {
 
 impl EntryArgs {
     /// Finds the current entry of [`EntryArgs::unique_id`] in a TD3.1 response (the approved
-    /// or archived version; a deprecated one only if nothing newer is there).
+    /// or archived version; a deprecated one only if nothing newer is there). The response
+    /// may be the SOAP envelope alone or the whole HTTP response, as the transport gives it.
     pub fn resolve(&mut self, search_response: &[u8]) -> Result<()> {
-        let r = QueryResponse::parse(search_response).map_err(|e| {
-            Error::invalid("search_response", format!("not a TD3.1 response: {e}"), "")
-        })?;
+        let not_td31 = |why: String| {
+            Error::invalid(
+                "search_response",
+                format!("not a TD3.1 response: {why}"),
+                "",
+            )
+        };
+        let r = match super::parse_message(search_response).map_err(|e| not_td31(e.to_string()))? {
+            super::Response::Search(r) => r,
+            other => return Err(not_td31(format!("a {} answer", other.transaction()))),
+        };
         let mut found: Vec<&RegistryDocument> = r
             .documents
             .iter()
