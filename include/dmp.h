@@ -19,7 +19,8 @@
  *    strings must be NUL-terminated UTF-8 (else DMP_ERR_INVALID_UTF8).
  *  - A Rust panic never unwinds into the caller: it becomes DMP_ERR_PANIC.
  *  - Thread safety: no global mutable state; handles are immutable after creation, so a
- *    const handle (dmp_matrix, dmp_bytes, dmp_identity, dmp_retrieval) may be used from
+ *    const handle (dmp_matrix, dmp_bytes, dmp_identity, dmp_retrieval, dmp_client,
+ *    dmp_sandbox) may be used from
  *    several threads at once (a callback identity's callback then runs on each of them). Free
  *    each handle exactly once, when no thread uses it any more.
  *  - No ABI stability before 1.0: link against the exact version (check dmp_version()
@@ -27,10 +28,12 @@
  *
  * A refusal by the DMP is data where the answer is read as a whole (dmp_feed_parse_response,
  * dmp_consult_parse_response: DMP_OK, the DMP's codes and texts verbatim), and
- * DMP_ERR_DMP_REFUSED (7xxx) where a result is needed (dmp_retrieval_parse).
+ * DMP_ERR_DMP_REFUSED (7xxx) where a result is needed (dmp_retrieval_parse, dmp_send).
  *
- * Coming next (not in this version; names indicative; its error band is reserved above):
- *  - transport (sending the request over TLS)                                  (6xxx)
+ * Sending (dmp_client_new, dmp_send) blocks the calling thread, bounded by its timeout; its
+ * outcomes are DMP_OK, DMP_ERR_DMP_REFUSED, DMP_ERR_NOT_SENT (nothing reached the DMP) and
+ * DMP_ERR_OUTCOME_UNKNOWN (search the DMP before sending again). dmp_sandbox_start runs a
+ * local DMP for tests, in-process.
  */
 
 #ifndef DMP_H
