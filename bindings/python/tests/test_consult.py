@@ -44,19 +44,6 @@ def ins():
     return json.loads((DATA / "usagers.json").read_text(encoding="utf-8"))[0]["ins"]
 
 
-@pytest.fixture(scope="module")
-def establishment():
-    with dmp.Identity.from_p12(PKI / "org-sign.p12", password()) as me:
-        yield me
-
-
-@pytest.fixture(scope="module")
-def card():
-    """The médecin coordonnateur's CPS signature key (direct mode)."""
-    with dmp.Identity.from_p12(PKI / "cps-sign.p12", password()) as me:
-        yield me
-
-
 def td31(ins, status="urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"):
     """A TD3.1 answer written here: one entry (a DLU) of the usager `ins`."""
     cx = f"{ins['matricule']}^^^&amp;{ins['oid']}&amp;ISO^NH"

@@ -186,7 +186,6 @@ def test_threads_share_one_matrix(staff, dlu):
 # ---------------------------------------------------------------------------------------
 # Signing identity and TD2.1
 
-import base64  # noqa: E402
 
 REPO = DATA.parents[1]
 PKI = REPO / "examples" / "pki"
@@ -199,21 +198,6 @@ def _password():
 
 def _trust():
     return (PKI / "root.pem").read_text() + (PKI / "org-ca.pem").read_text()
-
-
-@pytest.fixture(scope="module")
-def dlu_request():
-    req = json.loads((DATA / "feed" / "dlu.json").read_text(encoding="utf-8"))
-    case = json.loads((DATA / "cases" / "dlu.json").read_text(encoding="utf-8"))
-    pdf = (DATA / "cases" / "sample.pdf").read_bytes()
-    req["documents"] = [
-        {
-            "header": case["header"],
-            "content": {"media_type": "application/pdf", "base64": base64.b64encode(pdf).decode()},
-            "comments": "DLU à l'entrée en EHPAD",
-        }
-    ]
-    return req
 
 
 def test_identity_from_path_and_bytes():

@@ -2,7 +2,6 @@
 library and sent over mutual TLS (127.0.0.1 only), every answer read back; the refusals of the
 DMP and of TLS as typed exceptions."""
 
-import base64
 import json
 import urllib.request
 from pathlib import Path
@@ -24,10 +23,6 @@ def actor(name):
     return json.loads((ACTORS / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def password():
-    return (PKI / "PASSWORD").read_text().strip()
-
-
 @pytest.fixture()
 def sandbox(tmp_path):
     with dmp.Sandbox(tmp_path / "dmp", ui_address="127.0.0.1:0") as s:
@@ -35,30 +30,9 @@ def sandbox(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def seal():
-    with dmp.Identity.from_p12(PKI / "org-sign.p12", password()) as me:
-        yield me
-
-
-@pytest.fixture(scope="module")
-def card():
-    with dmp.Identity.from_p12(PKI / "cps-sign.p12", password()) as me:
-        yield me
-
-
-@pytest.fixture(scope="module")
-def dlu():
-    """The TD2.1 request of the DLU (documents inline) and the INS of its usager."""
-    req = json.loads((DATA / "feed" / "dlu.json").read_text(encoding="utf-8"))
-    case = json.loads((DATA / "cases" / "dlu.json").read_text(encoding="utf-8"))
-    pdf = (DATA / "cases" / "sample.pdf").read_bytes()
-    req["documents"] = [
-        {
-            "header": case["header"],
-            "content": {"media_type": "application/pdf", "base64": base64.b64encode(pdf).decode()},
-        }
-    ]
-    return req, case["header"]["patient"]["ins"]
+def dlu(dlu_request):
+    """The TD2.1 request of the DLU and the INS of its usager."""
+    return dlu_request, dlu_request["documents"][0]["header"]["patient"]["ins"]
 
 
 def client(name, sandbox, **transport):
@@ -69,7 +43,8 @@ def client(name, sandbox, **transport):
     return dmp.Client(profile, ACTORS, endpoint=sandbox.base_url)
 
 
-def test_round_trip_feed_search_retrieve_mask(sandbox, seal, card, dlu):
+def test_round_trip_feed_search_retrieve_mask(sandbox, establishment, card, dlu):
+    seal = establishment
     request, ins = dlu
     with client("ehpad-etablissement", sandbox) as ehpad, client(
         "medecin-coordonnateur-cps", sandbox
@@ -147,7 +122,8 @@ def test_round_trip_feed_search_retrieve_mask(sandbox, seal, card, dlu):
     "p12, why",
     [("rogue-org-auth-cli.p12", "untrusted"), ("expired-org-auth-cli.p12", "expired")],
 )
-def test_refused_client_certificates_never_reach_the_dmp(sandbox, seal, dlu, p12, why):
+def test_refused_client_certificates_never_reach_the_dmp(sandbox, establishment, dlu, p12, why):
+    seal = establishment
     request, ins = dlu
     certificate = {"p12": str(PKI / p12), "password_file": str(PKI / "PASSWORD")}
     retries = {"attempts": 1, "backoff_ms": 10}
@@ -166,7 +142,8 @@ def test_profile_without_transport_is_refused(sandbox):
     assert e.value.field == "transport"
 
 
-def test_sandbox_keeps_its_data_across_restarts(tmp_path, seal, dlu):
+def test_sandbox_keeps_its_data_across_restarts(tmp_path, establishment, dlu):
+    seal = establishment
     request, _ = dlu
     for attempt in range(2):
         with dmp.Sandbox(tmp_path / "dmp") as s, client("ehpad-etablissement", s) as c:
