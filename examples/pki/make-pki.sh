@@ -19,46 +19,10 @@ trap 'rm -rf "$work"' EXIT
 export OPENSSL_CONF=/dev/null   # no system defaults leak into the result
 
 # One openssl-ca configuration for every issuance; extensions and DN handling are explicit.
-cat > "$work/ca.cnf" <<CNF
-[ ca ]
-default_ca = test_ca
-
-[ test_ca ]
-dir            = $work
-database       = $work/index.txt
-serial         = $work/serial
-new_certs_dir  = $work/newcerts
-default_md     = sha256
-policy         = policy_anything
-unique_subject = no
-copy_extensions = none
-email_in_dn    = no
-preserve       = yes
-utf8           = yes
-string_mask    = utf8only
-
-[ policy_anything ]
-commonName             = optional
-
-[ req ]
-distinguished_name = req_dn
-string_mask        = utf8only
-utf8               = yes
-prompt             = no
-[ req_dn ]
-CN = unused
-
-[ v3_root ]
-basicConstraints       = critical, CA:TRUE
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-
-[ v3_ca ]
-basicConstraints       = critical, CA:TRUE, pathlen:0
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-
+# shellcheck source=pki-lib.sh
+. "$out/pki-lib.sh"
+pki_init
+cat >> "$work/ca.cnf" <<CNF
 # ORG_SIGN: the structure's "cachet" (seal) certificate, used to sign the VIHF and the XAdES.
 # Same key usages as the IGC-Santé test ORG_SIGN that signs the official VIHF INDIRECTE sample.
 [ v3_org_sign ]
@@ -88,36 +52,7 @@ certificatePolicies    = 1.2.250.1.71.2.6.999.3
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 CNF
-mkdir -p "$work/newcerts"
-touch "$work/index.txt"
 
-# key NAME [rsa|ec]
-key() {
-  if [ "${2:-rsa}" = rsa1024 ]; then
-    openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$work/$1.key"
-  elif [ "${2:-rsa}" = ec ]; then
-    openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out "$work/$1.key"
-  else
-    openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$1.key"
-  fi
-}
-
-# issue NAME SUBJECT SERIAL_HEX START END EXTENSIONS ISSUER(NAME|self)
-issue() {
-  local name=$1 subj=$2 serial=$3 start=$4 end=$5 ext=$6 issuer=$7
-  openssl req -config "$work/ca.cnf" -new -utf8 -key "$work/$name.key" -subj "$subj" -out "$work/$name.csr"
-  printf '%s\n' "$serial" > "$work/serial"
-  if [ "$issuer" = self ]; then
-    openssl ca -config "$work/ca.cnf" -batch -notext -preserveDN -utf8 -selfsign \
-      -keyfile "$work/$name.key" -startdate "$start" -enddate "$end" -extensions "$ext" \
-      -in "$work/$name.csr" -out "$work/$name.crt" 2>/dev/null
-  else
-    openssl ca -config "$work/ca.cnf" -batch -notext -preserveDN -utf8 \
-      -cert "$out/$issuer.pem" -keyfile "$work/$issuer.key" -startdate "$start" -enddate "$end" \
-      -extensions "$ext" -in "$work/$name.csr" -out "$work/$name.crt" 2>/dev/null
-  fi
-  openssl x509 -in "$work/$name.crt" -out "$out/$name.pem"
-}
 
 CA_O="DMP-RS TEST PKI - NE PAS UTILISER EN PRODUCTION"
 ORG_DN="/C=FR/ST=Rhône (69)/L=Lyon/O=EHPAD Les Tilleuls/OU=1690800123"
@@ -148,13 +83,6 @@ key ec-org-sign ec; issue ec-org-sign "$ORG_DN/CN=EHPAD Les Tilleuls - cachet EC
 key weak-rsa1024 rsa1024; issue weak-rsa1024 "$ORG_DN/CN=TEST RSA 1024 - REFUSED" \
                    1024 20250101000000Z 20450101000000Z v3_org_sign self
 
-# PKCS#12 files. Modern: OpenSSL 3 defaults (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC, MAC SHA-256).
-p12() { # NAME CA-CHAIN-NAMES... ; extra openssl options in $P12OPTS
-  local name=$1; shift
-  cat "${@/%/.pem}" > "$work/chain.pem"
-  openssl pkcs12 -export ${P12OPTS:-} -name "$name" -inkey "$work/$name.key" -in "$name.pem" \
-    -certfile "$work/chain.pem" -passout "pass:$PASSWORD" -out "$out/${P12NAME:-$name}.p12"
-}
 p12 org-sign org-ca root
 p12 org-auth-cli org-ca root
 p12 cps-sign person-ca root

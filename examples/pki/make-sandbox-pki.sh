@@ -15,40 +15,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OPENSSL_CONF=/dev/null
 
-cat > "$work/ca.cnf" <<CNF
-[ ca ]
-default_ca = test_ca
-[ test_ca ]
-dir            = $work
-database       = $work/index.txt
-serial         = $work/serial
-new_certs_dir  = $work/newcerts
-default_md     = sha256
-policy         = policy_anything
-unique_subject = no
-copy_extensions = none
-email_in_dn    = no
-preserve       = yes
-utf8           = yes
-string_mask    = utf8only
-[ policy_anything ]
-commonName     = optional
-[ req ]
-distinguished_name = req_dn
-string_mask    = utf8only
-utf8           = yes
-prompt         = no
-[ req_dn ]
-CN = unused
-[ v3_root ]
-basicConstraints       = critical, CA:TRUE
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-[ v3_ca ]
-basicConstraints       = critical, CA:TRUE, pathlen:0
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
+# shellcheck source=pki-lib.sh
+. "$out/pki-lib.sh"
+pki_init
+cat >> "$work/ca.cnf" <<CNF
 # The sandbox's HTTPS server: RSA (the DMP's suites are ECDHE-RSA), localhost and loopback.
 [ v3_server ]
 basicConstraints       = critical, CA:FALSE
@@ -73,32 +43,6 @@ certificatePolicies    = 1.2.250.1.71.2.6.999.2
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 CNF
-mkdir -p "$work/newcerts"; touch "$work/index.txt"
-
-key() { openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$1.key"; }
-# issue NAME SUBJECT SERIAL START END EXTENSIONS ISSUER(NAME|self)
-issue() {
-  local name=$1 subj=$2 serial=$3 start=$4 end=$5 ext=$6 issuer=$7
-  openssl req -config "$work/ca.cnf" -new -utf8 -key "$work/$name.key" -subj "$subj" -out "$work/$name.csr"
-  printf '%s\n' "$serial" > "$work/serial"
-  if [ "$issuer" = self ]; then
-    openssl ca -config "$work/ca.cnf" -batch -notext -preserveDN -utf8 -selfsign \
-      -keyfile "$work/$name.key" -startdate "$start" -enddate "$end" -extensions "$ext" \
-      -in "$work/$name.csr" -out "$work/$name.crt" 2>/dev/null
-  else
-    openssl ca -config "$work/ca.cnf" -batch -notext -preserveDN -utf8 \
-      -cert "$out/$issuer.pem" -keyfile "$work/$issuer.key" -startdate "$start" -enddate "$end" \
-      -extensions "$ext" -in "$work/$name.csr" -out "$work/$name.crt" 2>/dev/null
-  fi
-  openssl x509 -in "$work/$name.crt" -out "$out/$name.pem"
-}
-p12() { # NAME CHAIN...
-  local name=$1; shift
-  local chain=()
-  if [ $# -gt 0 ]; then cat "${@/%/.pem}" > "$work/chain.pem"; chain=(-certfile "$work/chain.pem"); fi
-  openssl pkcs12 -export -name "$name" -inkey "$work/$name.key" -in "$name.pem" \
-    "${chain[@]}" -passout "pass:$PASSWORD" -out "$out/$name.p12"
-}
 
 CA_O="DMP-RS TEST PKI - NE PAS UTILISER EN PRODUCTION"
 ORG_DN="/C=FR/ST=Rhône (69)/L=Lyon/O=EHPAD Les Tilleuls/OU=1690800123"
