@@ -299,8 +299,18 @@ fn every_document_kind_has_type_and_class() {
     // The documents an ESSMS receives from hospitals, laboratories and imaging centres:
     // (serde name, type code, JDV_J07 display, ASS_X04 class).
     for (name, code, display, class) in [
-        ("cr_hospitalisation", "34112-3", "CR hospitalier (séjour)", "10"),
-        ("prescription", "57833-6", "Prescription de produits de santé", "42"),
+        (
+            "cr_hospitalisation",
+            "34112-3",
+            "CR hospitalier (séjour)",
+            "10",
+        ),
+        (
+            "prescription",
+            "57833-6",
+            "Prescription de produits de santé",
+            "42",
+        ),
         ("cr_biologie", "11502-2", "CR d'examens biologiques", "10"),
         ("cr_imagerie", "18748-4", "CR d'imagerie médicale", "31"),
     ] {

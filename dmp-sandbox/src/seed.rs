@@ -40,8 +40,14 @@ const HOSPITAL_SOURCE_ID: &str = "1.2.250.1.999.1.1.6900.9";
 
 /// The embedded seed: every file of `examples/data/sandbox/` the seed reads.
 const EMBEDDED: &[(&str, &[u8])] = &[
-    (PATIENTS_FILE, include_bytes!("../../examples/data/sandbox/patients.json")),
-    (DOCUMENTS_FILE, include_bytes!("../../examples/data/sandbox/documents.json")),
+    (
+        PATIENTS_FILE,
+        include_bytes!("../../examples/data/sandbox/patients.json"),
+    ),
+    (
+        DOCUMENTS_FILE,
+        include_bytes!("../../examples/data/sandbox/documents.json"),
+    ),
     (
         "lefebvre-cr-hospitalisation.json",
         include_bytes!("../../examples/data/sandbox/lefebvre-cr-hospitalisation.json"),
@@ -197,13 +203,7 @@ pub(crate) fn seed(store: &Store, dir: Option<&Path>, documents: bool) -> Result
                     &p.row.submitted_at,
                     &p.row.structure,
                 )?;
-                store::insert_document(
-                    tx,
-                    &p.row,
-                    &p.submission_set_uuid,
-                    &p.entry_xml,
-                    &p.cda,
-                )?;
+                store::insert_document(tx, &p.row, &p.submission_set_uuid, &p.entry_xml, &p.cda)?;
             }
             Ok(())
         })

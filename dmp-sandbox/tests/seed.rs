@@ -84,7 +84,8 @@ fn a_fresh_sandbox_serves_the_hospital_documents_and_restart_adds_nothing() {
             .collect();
         assert_eq!(institutions.len(), 1, "{institutions:?}");
         assert!(
-            institutions[0].starts_with("CH de Lyon Test^") && institutions[0].contains("1690000880"),
+            institutions[0].starts_with("CH de Lyon Test^")
+                && institutions[0].contains("1690000880"),
             "{}",
             institutions[0]
         );
@@ -150,10 +151,16 @@ fn a_fresh_sandbox_serves_the_hospital_documents_and_restart_adds_nothing() {
     let sandbox = start_seeded(&dir);
     let after = sandbox.store().unwrap().documents(LEFEBVRE).unwrap();
     assert_eq!(
-        after.iter().map(|r| r.entry_uuid.clone()).collect::<Vec<_>>(),
+        after
+            .iter()
+            .map(|r| r.entry_uuid.clone())
+            .collect::<Vec<_>>(),
         before
     );
-    assert_eq!(sandbox.store().unwrap().documents(DARTAGNAN).unwrap().len(), 1);
+    assert_eq!(
+        sandbox.store().unwrap().documents(DARTAGNAN).unwrap().len(),
+        1
+    );
     assert_eq!(
         sandbox.store().unwrap().cda(&imaging.unique_id).unwrap(),
         cda_before
@@ -162,7 +169,10 @@ fn a_fresh_sandbox_serves_the_hospital_documents_and_restart_adds_nothing() {
 
     // Another store built from the same seed holds the very same CDA bytes.
     let other = start_seeded(&temp_dir("seeded-again"));
-    assert_eq!(other.store().unwrap().cda(&imaging.unique_id).unwrap(), cda_before);
+    assert_eq!(
+        other.store().unwrap().cda(&imaging.unique_id).unwrap(),
+        cda_before
+    );
     other.stop();
 }
 
@@ -195,7 +205,12 @@ fn a_seed_directory_without_documents_seeds_usagers_only_and_a_wrong_ins_is_name
     config.seed_dir = Some(seed.clone());
     let sandbox = dmp_sandbox::Sandbox::start(config.clone()).unwrap();
     assert_eq!(sandbox.store().unwrap().patients().unwrap().len(), 3);
-    assert!(sandbox.store().unwrap().documents(LEFEBVRE).unwrap().is_empty());
+    assert!(sandbox
+        .store()
+        .unwrap()
+        .documents(LEFEBVRE)
+        .unwrap()
+        .is_empty());
     sandbox.stop();
 
     // A manifest that sends the résidente's case to the SSIAD patient.
@@ -210,10 +225,15 @@ fn a_seed_directory_without_documents_seeds_usagers_only_and_a_wrong_ins_is_name
     )
     .unwrap();
     config.data_dir = temp_dir("seed-dir-data-2");
-    let e = dmp_sandbox::Sandbox::start(config).err().unwrap().to_string();
+    let e = dmp_sandbox::Sandbox::start(config)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("documents.json"), "{e}");
     assert!(
-        e.contains(&format!("[0].ins: {DARTAGNAN} but the case lefebvre-cr-imagerie.json is for the INS {LEFEBVRE}")),
+        e.contains(&format!(
+            "[0].ins: {DARTAGNAN} but the case lefebvre-cr-imagerie.json is for the INS {LEFEBVRE}"
+        )),
         "{e}"
     );
 }
