@@ -25,7 +25,7 @@ use dmp_core::xds::{
 };
 use serde::Deserialize;
 
-use crate::config::ServerTls;
+use crate::config::{ServerTls, MAX_REQUEST_BYTES};
 use crate::error::SandboxError;
 use crate::store::{self, DocumentRow, PatientRow, Store};
 
@@ -110,7 +110,7 @@ impl Source<'_> {
     fn read(&self, file: &str) -> Result<Option<Vec<u8>>, String> {
         if file.is_empty() || file.contains(['/', '\\']) || file == ".." || file == "." {
             return Err(format!(
-                "{file:?} is not a file name of the seed directory (give a name without a \
+                "\"{file}\" is not a file name of the seed directory (give a name without a \
                  path)"
             ));
         }
@@ -119,11 +119,22 @@ impl Source<'_> {
                 .iter()
                 .find(|(name, _)| *name == file)
                 .map(|(_, bytes)| bytes.to_vec())),
-            Source::Dir(d) => match std::fs::read(d.join(file)) {
-                Ok(b) => Ok(Some(b)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(e.to_string()),
-            },
+            Source::Dir(d) => {
+                let path = d.join(file);
+                match std::fs::metadata(&path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(e.to_string()),
+                    Ok(m) if m.len() > MAX_REQUEST_BYTES as u64 => {
+                        return Err(format!(
+                            "{} bytes: larger than a submission the sandbox accepts \
+                             ({MAX_REQUEST_BYTES} bytes)",
+                            m.len()
+                        ))
+                    }
+                    Ok(_) => {}
+                }
+                std::fs::read(&path).map(Some).map_err(|e| e.to_string())
+            }
         }
     }
 
