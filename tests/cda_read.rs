@@ -230,23 +230,15 @@ fn official_n1_example_reads() {
 }
 
 #[test]
-fn official_n1_example_is_not_a_valid_essms_header() {
+fn official_n1_example_header_fails_on_its_test_rpps() {
     let doc = read(N1).unwrap();
-    // 11502-2 (biology report) is not a document kind of an ESSMS.
-    let inv = invalid(doc.to_header());
-    assert_eq!(inv.field, "kind");
-    assert_eq!(inv.value, "11502-2");
-
-    // With an ESSMS type code, the next fault is the author's RPPS 01234534765, whose Luhn
-    // key is wrong (the example's test identifiers are not valid).
-    let patched = String::from_utf8(N1.to_vec())
-        .unwrap()
-        .replacen(
-            r#"<code code="11502-2" displayName="CR d'examens biologiques" codeSystem="2.16.840.1.113883.6.1""#,
-            r#"<code code="11488-4" displayName="CR de consultation" codeSystem="2.16.840.1.113883.6.1""#,
-            1,
-        );
-    let doc = read(patched.as_bytes()).unwrap();
+    // 11502-2 (CR d'examens biologiques) is a kind an ESSMS reads from laboratories.
+    assert_eq!(
+        DocumentKind::from_type_code("11502-2"),
+        Some(DocumentKind::CrBiologie)
+    );
+    // The header's fault is the author's RPPS 01234534765, whose Luhn key is wrong (the
+    // example's test identifiers are not valid).
     let inv = invalid(doc.to_header());
     assert_eq!(inv.field, "authors[0].person.idnat");
     assert_eq!(inv.value, "801234534765");

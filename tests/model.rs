@@ -296,6 +296,32 @@ fn every_document_kind_has_type_and_class() {
     let kinds: Vec<DocumentKind> =
         json::from_str(r#"["dlu","projet_personnalise","export_dui"]"#).unwrap();
     assert_eq!(kinds[1], DocumentKind::ProjetPersonnalise);
+    // The documents an ESSMS receives from hospitals, laboratories and imaging centres:
+    // (serde name, type code, JDV_J07 display, ASS_X04 class).
+    for (name, code, display, class) in [
+        (
+            "cr_hospitalisation",
+            "34112-3",
+            "CR hospitalier (séjour)",
+            "10",
+        ),
+        (
+            "prescription",
+            "57833-6",
+            "Prescription de produits de santé",
+            "42",
+        ),
+        ("cr_biologie", "11502-2", "CR d'examens biologiques", "10"),
+        ("cr_imagerie", "18748-4", "CR d'imagerie médicale", "31"),
+    ] {
+        let kind: DocumentKind = json::from_str(&format!("\"{name}\"")).unwrap();
+        assert_eq!(kind.type_code(), code);
+        assert_eq!(kind.type_concept().unwrap().display, display);
+        assert_eq!(kind.type_concept().unwrap().system, "2.16.840.1.113883.6.1");
+        assert_eq!(kind.class_concept().unwrap().code, class);
+        assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
+    }
+    assert_eq!(DocumentKind::ALL.len(), 21);
 }
 
 #[test]

@@ -21,10 +21,16 @@ const ACTORS: [&str; 4] = [
     include_str!("../examples/data/actors/ide-ecps.json"),
     include_str!("../examples/data/actors/kine-liberal-cps.json"),
 ];
-const CASES: [&str; 3] = [
+const CASES: [&str; 8] = [
     include_str!("../examples/data/cases/dlu.json"),
     include_str!("../examples/data/cases/dlu-v2.json"),
     include_str!("../examples/data/cases/projet-personnalise.json"),
+    // The sandbox's seeded hospital documents.
+    include_str!("../examples/data/sandbox/lefebvre-cr-hospitalisation.json"),
+    include_str!("../examples/data/sandbox/lefebvre-ordonnance.json"),
+    include_str!("../examples/data/sandbox/lefebvre-cr-biologie.json"),
+    include_str!("../examples/data/sandbox/lefebvre-cr-imagerie.json"),
+    include_str!("../examples/data/sandbox/dartagnan-cr-biologie.json"),
 ];
 const USAGERS: &str = include_str!("../examples/data/usagers.json");
 const STAFF: &str = include_str!("../examples/data/ehpad-staff.json");

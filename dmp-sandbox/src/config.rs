@@ -102,6 +102,9 @@ pub struct SandboxConfig {
     pub seed_dir: Option<PathBuf>,
     /// Whether to seed an empty store at all.
     pub seed: bool,
+    /// Whether the seed's hospital documents (`documents.json`) are stored too, besides the
+    /// usagers (off for a test that counts what it feeds itself).
+    pub seed_documents: bool,
     /// TLS material.
     pub tls: ServerTls,
     /// A test fault hook.
@@ -112,7 +115,7 @@ pub struct SandboxConfig {
 
 impl SandboxConfig {
     /// The embedded default: HTTPS on `127.0.0.1:0`, no UI, the shipped test PKI, the
-    /// embedded seed data.
+    /// embedded seed data (usagers and hospital documents).
     pub fn embedded(data_dir: PathBuf) -> SandboxConfig {
         SandboxConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -120,6 +123,7 @@ impl SandboxConfig {
             data_dir,
             seed_dir: None,
             seed: true,
+            seed_documents: true,
             tls: ServerTls::test_pki(),
             fault: None,
             max_request_bytes: MAX_REQUEST_BYTES,

@@ -225,7 +225,7 @@ pub async fn serve(
     let tls = crate::tls::server_config(&config.tls)?;
     let store = Store::open(&config.data_dir)?;
     if config.seed {
-        crate::seed::seed(&store, config.seed_dir.as_deref())?;
+        crate::seed::seed(&store, config.seed_dir.as_deref(), config.seed_documents)?;
     }
     let checker = Arc::new(Checker {
         store,

@@ -412,6 +412,7 @@ fn a_tampered_xades_is_refused_and_nothing_stored() {
 #[test]
 fn drop_mid_response_cuts_the_answer_once() {
     let mut config = dmp_sandbox::SandboxConfig::embedded(temp_dir("mid"));
+    config.seed_documents = false;
     config.fault = Some(dmp_sandbox::Fault::DropMidResponse { count: 1 });
     let sandbox = dmp_sandbox::Sandbox::start(config).unwrap();
     let base = sandbox.base_url();
@@ -436,6 +437,7 @@ fn abort_after_store_commits_then_kills_the_process() {
     if let Ok(dir) = std::env::var(ABORT_CHILD) {
         // The child: a sandbox that aborts after its first stored submission.
         let mut config = dmp_sandbox::SandboxConfig::embedded(dir.into());
+        config.seed_documents = false;
         config.fault = Some(dmp_sandbox::Fault::AbortAfterStore);
         let sandbox = dmp_sandbox::Sandbox::start(config).unwrap();
         println!("LISTEN {}", sandbox.base_url());

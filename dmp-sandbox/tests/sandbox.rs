@@ -251,6 +251,7 @@ fn a_non_loopback_page_address_is_refused() {
 #[test]
 fn drop_after_store_commits_then_closes() {
     let mut config = dmp_sandbox::SandboxConfig::embedded(temp_dir("drop"));
+    config.seed_documents = false;
     config.fault = Some(dmp_sandbox::Fault::DropAfterStore { count: 1 });
     let sandbox = dmp_sandbox::Sandbox::start(config).unwrap();
     let r = feed_request(77, |_| {});

@@ -1,4 +1,5 @@
-//! The kinds of documents an ESSMS sends to the DMP, and their confidentiality.
+//! The kinds of documents an ESSMS sends to the DMP or reads from it, and their
+//! confidentiality.
 //!
 //! Each kind maps to one type code of JDV_J07 (LOINC or TRE_A05); the class code is derived
 //! from it through the ANS association table ASS_X04, never written by hand, so the two cannot
@@ -9,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{self, Concept};
 use crate::error::{Error, Result};
 
-/// A document kind of an ESSMS, with its type code.
+/// A document kind, with its type code: those an ESSMS writes, then those it receives from
+/// hospitals, laboratories and imaging centres (read on consultation, and what the
+/// sandbox's seed holds as hospital documents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
@@ -47,11 +50,21 @@ pub enum DocumentKind {
     DocumentSocialMedicoSocial,
     /// Export du Dossier Usager Informatisé: TRE_A05 `EXPORT_DUI`.
     ExportDui,
+    /// CR hospitalier (séjour), written by a hospital and read by the ESSMS that takes the
+    /// usager back: LOINC 34112-3.
+    CrHospitalisation,
+    /// Prescription de produits de santé (ordonnance), from a hospital or a doctor, read by
+    /// the ESSMS that gives the treatment: LOINC 57833-6.
+    Prescription,
+    /// CR d'examens biologiques, from a laboratory, read by the ESSMS: LOINC 11502-2.
+    CrBiologie,
+    /// CR d'imagerie médicale, from an imaging centre, read by the ESSMS: LOINC 18748-4.
+    CrImagerie,
 }
 
 impl DocumentKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DocumentKind; 17] = [
+    pub const ALL: [DocumentKind; 21] = [
         DocumentKind::Dlu,
         DocumentKind::ProjetPersonnalise,
         DocumentKind::SyntheseMedicale,
@@ -69,6 +82,10 @@ impl DocumentKind {
         DocumentKind::AttestationHebergement,
         DocumentKind::DocumentSocialMedicoSocial,
         DocumentKind::ExportDui,
+        DocumentKind::CrHospitalisation,
+        DocumentKind::Prescription,
+        DocumentKind::CrBiologie,
+        DocumentKind::CrImagerie,
     ];
 
     /// The type code (CDA `ClinicalDocument/code`, XDS typeCode).
@@ -91,6 +108,10 @@ impl DocumentKind {
             DocumentKind::AttestationHebergement => "ATTEST-HEBGT",
             DocumentKind::DocumentSocialMedicoSocial => "28653-4",
             DocumentKind::ExportDui => "EXPORT_DUI",
+            DocumentKind::CrHospitalisation => "34112-3",
+            DocumentKind::Prescription => "57833-6",
+            DocumentKind::CrBiologie => "11502-2",
+            DocumentKind::CrImagerie => "18748-4",
         }
     }
 

@@ -233,8 +233,16 @@ fn parse_http(raw: &[u8]) -> std::io::Result<Answer> {
     })
 }
 
-/// A sandbox on a fresh data directory.
+/// A sandbox on a fresh data directory: the seeded usagers, without the seeded hospital
+/// documents (the tests count what they feed).
 pub fn start(dir: &Path) -> dmp_sandbox::Sandbox {
+    let mut config = dmp_sandbox::SandboxConfig::embedded(dir.to_path_buf());
+    config.seed_documents = false;
+    dmp_sandbox::Sandbox::start(config).unwrap()
+}
+
+/// A sandbox on `dir` as a tester gets it: the embedded seed, usagers and documents.
+pub fn start_seeded(dir: &Path) -> dmp_sandbox::Sandbox {
     dmp_sandbox::Sandbox::start(dmp_sandbox::SandboxConfig::embedded(dir.to_path_buf())).unwrap()
 }
 
