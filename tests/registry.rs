@@ -1374,12 +1374,14 @@ fn answers_written_by_a_registry_read_back() {
         location: None,
         text: None,
     };
-    let r = RegistryResponse::parse(&registry_response_xml(std::slice::from_ref(&error)).unwrap()).unwrap();
+    let r = RegistryResponse::parse(&registry_response_xml(std::slice::from_ref(&error)).unwrap())
+        .unwrap();
     assert_eq!(r.status_urn, STATUS_FAILURE);
     assert_eq!(r.errors, std::slice::from_ref(&error));
     let r = RegistryResponse::parse(&registry_response_xml(&[]).unwrap()).unwrap();
     assert!(r.is_success() && r.errors.is_empty());
-    let q = QueryResponse::parse(&query_response_xml(&[], std::slice::from_ref(&error)).unwrap()).unwrap();
+    let q = QueryResponse::parse(&query_response_xml(&[], std::slice::from_ref(&error)).unwrap())
+        .unwrap();
     assert_eq!((q.status_urn.as_str(), q.errors.len()), (STATUS_FAILURE, 1));
 
     // Two objects with one id are refused.

@@ -17,11 +17,9 @@ use dmp_core::crypto::{Certificate, DigestAlgorithm};
 use dmp_core::ids::{Ins, Oid};
 use dmp_core::model::Confidentiality;
 use dmp_core::xds::answer::submit_objects_xml;
-use dmp_core::xds::vocabulary::{
-    DMP_REPOSITORY_UNIQUE_ID, SLOT_HASH, SLOT_REPOSITORY_UNIQUE_ID, SLOT_SIZE, STATUS_APPROVED,
-};
+use dmp_core::xds::vocabulary::STATUS_APPROVED;
 use dmp_core::xds::{
-    Code, DocumentEntry, ObjectKind, ProvideAndRegister, RimObject, RimSlot, SubmissionSet,
+    Code, DocumentEntry, ObjectKind, ProvideAndRegister, RimObject, SubmissionSet,
 };
 use serde::Deserialize;
 
@@ -338,7 +336,7 @@ fn prepare(source: Source<'_>, d: &SeedDocument) -> Result<Prepared, String> {
         .map(RimObject::from)
         .ok_or("the submission has no entry for the document")?;
     rim.set_attr("status", STATUS_APPROVED);
-    rim.slots.extend(repository_slots(&cda));
+    crate::transactions::add_repository_slots(&mut rim, &cda);
     let entry_xml = submit_objects_xml(std::slice::from_ref(&rim)).map_err(|e| e.to_string())?;
     Ok(Prepared {
         row: DocumentRow {
@@ -361,24 +359,6 @@ fn prepare(source: Source<'_>, d: &SeedDocument) -> Result<Prepared, String> {
         entry_xml,
         cda,
     })
-}
-
-/// What the repository adds to an entry it stores: the size and SHA-1 of the bytes, and
-/// where they are (the DMP's repository).
-fn repository_slots(document: &[u8]) -> [RimSlot; 3] {
-    let hash: String = DigestAlgorithm::Sha1
-        .digest(document)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    [
-        RimSlot::new(SLOT_SIZE, vec![document.len().to_string()]),
-        RimSlot::new(SLOT_HASH, vec![hash]),
-        RimSlot::new(
-            SLOT_REPOSITORY_UNIQUE_ID,
-            vec![DMP_REPOSITORY_UNIQUE_ID.to_owned()],
-        ),
-    ]
 }
 
 /// A `urn:uuid:` derived from `name` (name-based, SHA-1): a seeded object keeps its id

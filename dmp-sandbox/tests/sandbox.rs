@@ -102,6 +102,24 @@ fn feed_then_search_and_retrieve_the_same_bytes_and_refuse_a_duplicate_then_rest
     let found = search(&base, "medecin-coordonnateur-cps", "cps-auth.p12");
     assert_eq!(found.documents.len(), 1);
     assert_eq!(found.documents[0].unique_id, docs[0].unique_id);
+    // The repository's own facts on the entry: size and SHA-1 of the stored CDA, where it is.
+    let cda = sandbox
+        .store()
+        .unwrap()
+        .cda(&docs[0].unique_id)
+        .unwrap()
+        .unwrap();
+    let sha1: String = dmp_core::crypto::DigestAlgorithm::Sha1
+        .digest(&cda)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(found.documents[0].size, Some(cda.len() as u64));
+    assert_eq!(found.documents[0].hash.as_deref(), Some(sha1.as_str()));
+    assert_eq!(
+        found.documents[0].repository_unique_id.as_deref(),
+        Some("1.2.250.1.213.4.1.1.1.2")
+    );
     let r = consult(
         &ConsultRequest {
             actor: actor("medecin-coordonnateur-cps"),

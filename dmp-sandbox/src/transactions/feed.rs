@@ -4,13 +4,17 @@
 //! transaction stores the documents (RPLC deprecates the old version).
 
 use chrono::Utc;
+use dmp_core::crypto::DigestAlgorithm;
 use dmp_core::feed;
 use dmp_core::soap::mtom;
 use dmp_core::xds::answer::{
     registry_document, registry_response_xml, submit_objects_xml, submitted_objects,
 };
-use dmp_core::xds::vocabulary::{ASSOC_RPLC, SS_UNIQUE_ID, STATUS_APPROVED};
-use dmp_core::xds::{ObjectKind, RegistryError};
+use dmp_core::xds::vocabulary::{
+    ASSOC_RPLC, DMP_REPOSITORY_UNIQUE_ID, SLOT_HASH, SLOT_REPOSITORY_UNIQUE_ID, SLOT_SIZE,
+    SS_UNIQUE_ID, STATUS_APPROVED,
+};
+use dmp_core::xds::{ObjectKind, RegistryError, RimObject, RimSlot};
 use dmp_core::xmldsig::VerifyOptions;
 
 use super::registry_error;
@@ -127,6 +131,7 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
         };
         rim.set_attr("id", entry_uuid.as_str());
         rim.set_attr("status", STATUS_APPROVED);
+        add_repository_slots(&mut rim, &part.bytes);
         let entry_xml = match submit_objects_xml(std::slice::from_ref(&rim)) {
             Ok(x) => x,
             Err(e) => {
@@ -264,4 +269,25 @@ pub(crate) fn run(ctx: &Context<'_>) -> Outcome {
 fn answer(ctx: &Context<'_>, errors: &[RegistryError]) -> crate::soap_answer::Answer {
     let body = registry_response_xml(errors).unwrap_or_default();
     soap_answer::plain(ANSWER_ACTION, ctx.message_id, &body)
+}
+
+/// What the repository adds to an entry it stores, as the DMP's TD3.1 answers show: the size
+/// and SHA-1 of the bytes and where they are (the DMP's repository). Values the submitter
+/// wrote for these slots are replaced by the repository's own.
+pub(crate) fn add_repository_slots(rim: &mut RimObject, document: &[u8]) {
+    let hash: String = DigestAlgorithm::Sha1
+        .digest(document)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    rim.slots
+        .retain(|s| ![SLOT_SIZE, SLOT_HASH, SLOT_REPOSITORY_UNIQUE_ID].contains(&s.name.as_ref()));
+    rim.slots.extend([
+        RimSlot::new(SLOT_SIZE, vec![document.len().to_string()]),
+        RimSlot::new(SLOT_HASH, vec![hash]),
+        RimSlot::new(
+            SLOT_REPOSITORY_UNIQUE_ID,
+            vec![DMP_REPOSITORY_UNIQUE_ID.to_owned()],
+        ),
+    ]);
 }

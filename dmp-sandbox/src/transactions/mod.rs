@@ -2,6 +2,7 @@
 
 mod authorization;
 mod feed;
+pub(crate) use feed::add_repository_slots;
 mod retrieve;
 mod search;
 mod status;
