@@ -3,38 +3,25 @@
 //! test keys of `examples/pki/`, and the refusals each side must produce, typed. One fresh
 //! sandbox (and data directory) per test.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::Utc;
-use dmp_core::actor::ActorProfile;
-use dmp_core::consent::Consent;
 use dmp_core::consult::{ConsultRequest, EntryArgs, Response, Transaction};
-use dmp_core::crypto::{SignatureAlgorithm, SigningIdentity, UsagePolicy};
-use dmp_core::feed::{self, BuiltRequest, FeedContext, FeedRequest, IdGenerator};
-use dmp_core::ids::Ins;
+use dmp_core::feed::{BuiltRequest, FeedRequest};
 use dmp_core::xds::{
-    DocumentRef, DocumentRequest, DocumentStatus, FindDocuments, QueryResponse, RegistryDocument,
-    StoredQuery,
+    DocumentRef, DocumentRequest, DocumentStatus, QueryResponse, RegistryDocument, StoredQuery,
 };
 use dmp_sandbox::{Sandbox, SandboxConfig, Store};
-use dmp_transport::{HttpResponse, Outcome, Session};
+use dmp_transport::{Outcome, Session};
 
-/// The résidente of the sample DLU, seeded in the sandbox.
-const LEFEBVRE: &str = "245036912304502";
+mod e2e_support;
+
+use e2e_support::*;
+
 /// A valid INS the sandbox has no DMP for.
 const UNKNOWN_INS: &str = "279035121518989";
-const INS_OID: &str = "1.2.250.1.213.1.4.10";
-/// The uniqueId of the sample DLU (`examples/data/cases/dlu.json`) and of its version 2.
-const DLU_ID: &str = "1.2.250.1.999.1.1.7898.3.1001";
+/// The uniqueId of the DLU's version 2 (`examples/data/cases/dlu-v2.json`).
 const DLU_V2_ID: &str = "1.2.250.1.999.1.1.7898.3.1002";
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
-
-fn ins(matricule: &str) -> Ins {
-    Ins::parse(matricule, INS_OID).expect("a valid test INS")
-}
 
 /// A sandbox on a fresh data directory, stopped and removed at the end of the test.
 struct Dmp {
@@ -44,11 +31,7 @@ struct Dmp {
 
 impl Dmp {
     fn start(name: &str) -> Dmp {
-        let dir = std::env::temp_dir().join(format!(
-            "dmp-e2e-{name}-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
+        let dir = temp_dir(name);
         let sandbox = Sandbox::start(SandboxConfig::embedded(dir.clone())).expect("sandbox");
         Dmp {
             sandbox: Some(sandbox),
@@ -84,65 +67,6 @@ impl Drop for Dmp {
     }
 }
 
-/// A test signing identity (RSA-SHA1, as every DMP sample).
-fn identity(p12: &str) -> SigningIdentity {
-    let bytes = std::fs::read(repo(&format!("examples/pki/{p12}"))).expect("p12");
-    SigningIdentity::from_pkcs12(&bytes, "dmp-test")
-        .and_then(|i| i.with_algorithm(SignatureAlgorithm::RsaSha1))
-        .expect("identity")
-}
-
-/// A sample actor profile with short retries and timeouts, changed by `patch`.
-fn profile(name: &str, patch: impl FnOnce(&mut serde_json::Value)) -> ActorProfile {
-    let path = repo(&format!("examples/data/actors/{name}.json"));
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("profile")).expect("json");
-    v["transport"]["retries"] = serde_json::json!({ "attempts": 2, "backoff_ms": 20 });
-    v["transport"]["timeouts_ms"] =
-        serde_json::json!({ "connect": 3000, "read": 20000, "total": 40000 });
-    patch(&mut v);
-    ActorProfile::from_json(&v.to_string()).expect("actor profile")
-}
-
-fn session(profile: ActorProfile, sign_p12: &str, dmp: &Dmp) -> Session {
-    Session::new(
-        profile,
-        &repo("examples/data/actors"),
-        identity(sign_p12),
-        Some(&dmp.base()),
-    )
-    .expect("session")
-}
-
-/// The EHPAD (indirect mode, ORG_AUTH_CLI for TLS, ORG_SIGN for VIHF and XAdES).
-fn ehpad(dmp: &Dmp) -> Session {
-    session(profile("ehpad-etablissement", |_| {}), "org-sign.p12", dmp)
-}
-
-/// The médecin coordonnateur with her CPS (direct mode).
-fn doctor(dmp: &Dmp) -> Session {
-    session(
-        profile("medecin-coordonnateur-cps", |_| {}),
-        "cps-sign.p12",
-        dmp,
-    )
-}
-
-/// A feed file of `examples/data/feed/` (paths relative to it), as the EHPAD.
-fn feed_request(text: &str) -> FeedRequest {
-    let dir = repo("examples/data/feed");
-    let load = |p: &str| std::fs::read(dir.join(p)).map_err(|e| e.to_string());
-    let mut r = FeedRequest::from_json_with_profile(text, load).expect("feed request");
-    r.resolve(load).expect("feed documents");
-    r
-}
-
-fn dlu() -> FeedRequest {
-    feed_request(
-        &std::fs::read_to_string(repo("examples/data/feed/dlu-profile.json")).expect("dlu"),
-    )
-}
-
 /// The DLU version 2, replacing the entry `entry_uuid` (RPLC).
 fn dlu_v2(entry_uuid: &str) -> FeedRequest {
     feed_request(
@@ -157,38 +81,6 @@ fn dlu_v2(entry_uuid: &str) -> FeedRequest {
         })
         .to_string(),
     )
-}
-
-/// Builds a TD2.1 now, as `Session::feed` does, keeping the bytes.
-fn build(s: &Session, request: &FeedRequest) -> BuiltRequest {
-    let now = Utc::now();
-    let signer = s
-        .identity
-        .signer_at(now, UsagePolicy::DmpSignature)
-        .expect("signer");
-    let mut ctx = FeedContext {
-        now: now.fixed_offset(),
-        ids: IdGenerator::from_seed(now.timestamp_micros() as u64),
-        signer: &signer,
-    };
-    feed::build(request, &mut ctx).expect("TD2.1 built")
-}
-
-/// The answer of an accepted outcome, or a failure that says what happened.
-fn accepted(what: &str, outcome: Outcome) -> (Response, HttpResponse, bool) {
-    match outcome {
-        Outcome::Accepted {
-            response,
-            http,
-            confirmed_by_check,
-            ..
-        } => (response, http, confirmed_by_check),
-        Outcome::Refused { error, .. } => panic!("{what}: refused: {error}"),
-        Outcome::FailedBeforeSending { reason, .. } => {
-            panic!("{what}: failed before sending: {reason}")
-        }
-        Outcome::Unknown { reason, .. } => panic!("{what}: unknown: {reason}"),
-    }
 }
 
 /// The refusal of a refused outcome: its code and every detail text, joined.
@@ -211,32 +103,6 @@ fn refused(what: &str, outcome: Outcome) -> (String, String, Response) {
             (error.code, texts.join("; "), response)
         }
         other => panic!("{what}: expected a refusal, got {}", other.to_json()),
-    }
-}
-
-fn care() -> Option<Consent> {
-    Some(Consent::care_team(Utc::now().fixed_offset()))
-}
-
-/// TD3.1 FindDocuments by `who` with `statuses`: the answer and its bytes.
-fn find(who: &Session, statuses: &[DocumentStatus]) -> (QueryResponse, Vec<u8>) {
-    let mut q = FindDocuments::new(ins(LEFEBVRE));
-    q.statuses = statuses.to_vec();
-    let (r, http, _) = accepted(
-        "TD3.1",
-        who.consult(&ConsultRequest {
-            actor: who.profile.clone(),
-            consent: care(),
-            transaction: Transaction::Search {
-                ins: ins(LEFEBVRE),
-                query: StoredQuery::FindDocuments(q),
-            },
-        })
-        .expect("TD3.1 built"),
-    );
-    match r {
-        Response::Search(found) => (found, http.body),
-        other => panic!("TD3.1: not a search answer: {}", other.render()),
     }
 }
 
@@ -264,8 +130,8 @@ fn confidentiality(d: &RegistryDocument) -> Vec<&str> {
 
 /// Feeds the sample DLU as the EHPAD; returns the CDA bytes sent.
 fn feed_dlu(dmp: &Dmp) -> Vec<u8> {
-    let ehpad = ehpad(dmp);
-    let built = build(&ehpad, &dlu());
+    let ehpad = ehpad(&dmp.base());
+    let built = build(&ehpad, &dlu(), 1);
     let (uri, cda) = built.cdas.first().expect("one CDA").clone();
     assert_eq!(uri.trim_start_matches("urn:oid:"), DLU_ID);
     let (r, _, confirmed) = accepted("TD2.1", ehpad.send_built(&built.http));
@@ -279,7 +145,11 @@ fn feed_dlu(dmp: &Dmp) -> Vec<u8> {
 
 /// A TD3.3 on the DLU as `who`, its entry taken from a fresh TD3.1 answer.
 fn update(who: &Session, unique_id: &str, make: impl FnOnce(EntryArgs) -> Transaction) -> Outcome {
-    let (_, bytes) = find(who, &[DocumentStatus::Approved, DocumentStatus::Archived]);
+    let (_, bytes) = find(
+        who,
+        LEFEBVRE,
+        &[DocumentStatus::Approved, DocumentStatus::Archived],
+    );
     let mut args = EntryArgs {
         ins: ins(LEFEBVRE),
         unique_id: unique_id.to_owned(),
@@ -311,7 +181,7 @@ fn retrieve(who: &Session, unique_id: &str) -> Outcome {
 #[test]
 fn td02_status_of_a_known_and_of_an_unknown_ins() {
     let dmp = Dmp::start("status");
-    let ehpad = ehpad(&dmp);
+    let ehpad = ehpad(&dmp.base());
     let status = |m: &str| {
         let (r, http, _) = accepted(
             "TD0.2",
@@ -361,9 +231,9 @@ fn td21_then_td31_find_and_reference_then_td32_same_bytes() {
         dmp.stored(),
         [(DLU_ID.to_owned(), "approved".to_owned(), false)]
     );
-    let doctor = doctor(&dmp);
+    let doctor = doctor(&dmp.base());
 
-    let (found, _) = find(&doctor, &[DocumentStatus::Approved]);
+    let (found, _) = find(&doctor, LEFEBVRE, &[DocumentStatus::Approved]);
     assert_eq!(ids(&found), [DLU_ID]);
     let e = entry(&found, DLU_ID);
     assert_eq!(e.status, DocumentStatus::Approved);
@@ -408,11 +278,11 @@ fn td21_then_td31_find_and_reference_then_td32_same_bytes() {
 fn td21_replacement_deprecates_the_old_version() {
     let dmp = Dmp::start("replace");
     feed_dlu(&dmp);
-    let doctor = doctor(&dmp);
-    let (found, _) = find(&doctor, &[DocumentStatus::Approved]);
+    let doctor = doctor(&dmp.base());
+    let (found, _) = find(&doctor, LEFEBVRE, &[DocumentStatus::Approved]);
     let old = entry(&found, DLU_ID).clone();
 
-    let ehpad = ehpad(&dmp);
+    let ehpad = ehpad(&dmp.base());
     let (r, _, _) = accepted(
         "TD2.1 RPLC",
         ehpad
@@ -423,6 +293,7 @@ fn td21_replacement_deprecates_the_old_version() {
 
     let (found, _) = find(
         &doctor,
+        LEFEBVRE,
         &[DocumentStatus::Approved, DocumentStatus::Deprecated],
     );
     let mut listed: Vec<(&str, DocumentStatus)> = found
@@ -441,7 +312,7 @@ fn td21_replacement_deprecates_the_old_version() {
     let new = entry(&found, DLU_V2_ID);
     assert_eq!(new.logical_id, old.logical_id, "same lid");
     assert_eq!(new.version.as_deref(), Some("2"));
-    let (approved, _) = find(&doctor, &[DocumentStatus::Approved]);
+    let (approved, _) = find(&doctor, LEFEBVRE, &[DocumentStatus::Approved]);
     assert_eq!(ids(&approved), [DLU_V2_ID]);
 }
 
@@ -449,7 +320,7 @@ fn td21_replacement_deprecates_the_old_version() {
 fn td33_every_update_as_the_medecin_seen_by_td31() {
     let dmp = Dmp::start("update");
     feed_dlu(&dmp);
-    let doctor = doctor(&dmp);
+    let doctor = doctor(&dmp.base());
     let ok = |what: &str, o: Outcome| {
         let (r, _, _) = accepted(what, o);
         match r {
@@ -478,17 +349,17 @@ fn td33_every_update_as_the_medecin_seen_by_td31() {
         dmp.stored(),
         [(DLU_ID.to_owned(), "approved".to_owned(), true)]
     );
-    let (found, _) = find(&doctor, &all);
+    let (found, _) = find(&doctor, LEFEBVRE, &all);
     assert_eq!(ids(&found), [DLU_ID]);
 
     ok("archive", update(&doctor, DLU_ID, Transaction::Archive));
-    let (found, _) = find(&doctor, &all);
+    let (found, _) = find(&doctor, LEFEBVRE, &all);
     assert_eq!(entry(&found, DLU_ID).status, DocumentStatus::Archived);
-    let (approved, _) = find(&doctor, &[DocumentStatus::Approved]);
+    let (approved, _) = find(&doctor, LEFEBVRE, &[DocumentStatus::Approved]);
     assert!(approved.documents.is_empty());
 
     ok("unarchive", update(&doctor, DLU_ID, Transaction::Unarchive));
-    let (found, _) = find(&doctor, &all);
+    let (found, _) = find(&doctor, LEFEBVRE, &all);
     assert_eq!(entry(&found, DLU_ID).status, DocumentStatus::Approved);
 
     ok("delete", update(&doctor, DLU_ID, Transaction::Delete));
@@ -496,7 +367,7 @@ fn td33_every_update_as_the_medecin_seen_by_td31() {
         dmp.stored(),
         [(DLU_ID.to_owned(), "deleted".to_owned(), true)]
     );
-    let (found, _) = find(&doctor, &all);
+    let (found, _) = find(&doctor, LEFEBVRE, &all);
     assert!(found.documents.is_empty(), "a deleted document is hidden");
 }
 
@@ -505,7 +376,7 @@ fn td33_every_update_as_the_medecin_seen_by_td31() {
 fn td03_authorize_then_td04_lists_the_usager() {
     use dmp_core::authorization::{AuthorizationAction, DateType};
     let dmp = Dmp::start("authorize");
-    let doctor = doctor(&dmp);
+    let doctor = doctor(&dmp.base());
     accepted(
         "TD0.3",
         doctor
@@ -548,7 +419,7 @@ fn refused_handshake(p12: &str) {
             v["transport"]["client_certificate"]["p12"] = format!("../../pki/{p12}").into();
         }),
         "org-sign.p12",
-        &dmp,
+        &dmp.base(),
     );
     let outcome = ehpad.feed(&dlu()).expect("TD2.1 built");
     match &outcome {
@@ -610,9 +481,9 @@ fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[test]
 fn tampered_xades_is_refused_by_the_registry_and_nothing_stored() {
     let dmp = Dmp::start("xades");
-    let ehpad = ehpad(&dmp);
+    let ehpad = ehpad(&dmp.base());
     for element in ["SignatureValue>", "DigestValue>"] {
-        let mut built = build(&ehpad, &dlu());
+        let mut built = build(&ehpad, &dlu(), 1);
         tamper_xades(&mut built, element);
         let (code, text, response) = refused(element, ehpad.send_built(&built.http));
         assert_eq!(code, "Failure");
@@ -628,7 +499,7 @@ fn tampered_xades_is_refused_by_the_registry_and_nothing_stored() {
 #[test]
 fn td32_as_the_establishment_is_refused_by_the_core() {
     let dmp = Dmp::start("es-td32");
-    let ehpad = ehpad(&dmp);
+    let ehpad = ehpad(&dmp.base());
     let err = ehpad
         .consult(&ConsultRequest {
             actor: ehpad.profile.clone(),
@@ -651,7 +522,7 @@ fn td32_of_the_medecin_over_the_establishment_tls_identity_is_refused() {
     assert!(!sent.is_empty());
     // The médecin's VIHF (signed with her card), the EHPAD's TLS certificate.
     let mixed = Session {
-        client: ehpad(&dmp).client,
+        client: ehpad(&dmp.base()).client,
         profile: profile("medecin-coordonnateur-cps", |_| {}),
         identity: identity("cps-sign.p12"),
     };
@@ -667,7 +538,7 @@ fn td32_of_the_medecin_over_the_establishment_tls_identity_is_refused() {
 fn a_masked_document_is_hidden_from_another_structure() {
     let dmp = Dmp::start("masked");
     feed_dlu(&dmp);
-    let doctor = doctor(&dmp);
+    let doctor = doctor(&dmp.base());
     let (r, _, _) = accepted("mask", update(&doctor, DLU_ID, Transaction::Mask));
     assert!(matches!(r, Response::Registry { ref response, .. } if response.is_success()));
 
@@ -678,11 +549,11 @@ fn a_masked_document_is_hidden_from_another_structure() {
             v["structure"]["finess"] = "690000880".into();
         }),
         "cps-sign.p12",
-        &dmp,
+        &dmp.base(),
     );
-    let (found, _) = find(&elsewhere, &[DocumentStatus::Approved]);
+    let (found, _) = find(&elsewhere, LEFEBVRE, &[DocumentStatus::Approved]);
     assert!(found.documents.is_empty(), "masked: {:?}", ids(&found));
-    let (own, _) = find(&doctor, &[DocumentStatus::Approved]);
+    let (own, _) = find(&doctor, LEFEBVRE, &[DocumentStatus::Approved]);
     assert_eq!(ids(&own), [DLU_ID], "her structure still sees it");
 
     let (code, text, _) = refused("TD3.2 masked", retrieve(&elsewhere, DLU_ID));
@@ -695,13 +566,13 @@ fn a_masked_document_is_hidden_from_another_structure() {
 fn td31_shows_the_visibility_flags() {
     let dmp = Dmp::start("flags");
     feed_dlu(&dmp);
-    let doctor = doctor(&dmp);
+    let doctor = doctor(&dmp.base());
     let all = [DocumentStatus::Approved];
     accepted("mask", update(&doctor, DLU_ID, Transaction::Mask));
-    let (found, _) = find(&doctor, &all);
+    let (found, _) = find(&doctor, LEFEBVRE, &all);
     assert!(confidentiality(entry(&found, DLU_ID)).contains(&"MASQUE_PS"));
     accepted("unmask", update(&doctor, DLU_ID, Transaction::Unmask));
-    let (found, _) = find(&doctor, &all);
+    let (found, _) = find(&doctor, LEFEBVRE, &all);
     assert!(!confidentiality(entry(&found, DLU_ID)).contains(&"MASQUE_PS"));
     accepted(
         "visibility",
@@ -711,7 +582,7 @@ fn td31_shows_the_visibility_flags() {
             legal_representatives: None,
         }),
     );
-    let (found, _) = find(&doctor, &all);
+    let (found, _) = find(&doctor, LEFEBVRE, &all);
     assert!(confidentiality(entry(&found, DLU_ID)).contains(&"INVISIBLE_PATIENT"));
     accepted("mask", update(&doctor, DLU_ID, Transaction::Mask));
     let rows = dmp.store().documents(LEFEBVRE).expect("documents");
