@@ -1,7 +1,7 @@
 //! Load of the sandbox through the transport, loopback only: N concurrent clients (each its
 //! own `Session`) feed D DLUs of about 200 KB (a PDF body padded to size, each its own CDA id
 //! and uniqueId) to `dmp sandbox serve` running as a child process on a free port; then one
-//! TD3.1 proves that no document was lost or doubled. Prints documents per second, p50/p99
+//! TD3.1 GetDocuments per 100 uniqueIds proves that no document was lost or doubled. Prints documents per second, p50/p99
 //! latency of a send, the sandbox's peak RSS (VmHWM), and writes the report to
 //! `$CARGO_TARGET_DIR/sandbox-load.json` (or `target/`). Exits 1 if anything was lost,
 //! doubled or refused.
@@ -24,9 +24,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use dmp_core::cda::Content;
+use dmp_core::consult::{ConsultRequest, Response, Transaction};
 use dmp_core::feed::FeedRequest;
 use dmp_core::ids::Oid;
-use dmp_core::xds::DocumentStatus;
+use dmp_core::xds::{DocumentRef, StoredQuery};
+use dmp_sandbox::Store;
 use dmp_transport::Outcome;
 use e2e_support::*;
 
@@ -141,12 +143,40 @@ fn main() {
     let results = results.into_inner().unwrap_or_default();
     let rss = peak_rss_kib(sandbox.pid());
 
-    // What the DMP holds, by TD3.1, against what was accepted.
+    // What the DMP holds, by TD3.1 GetDocuments in slices of 100 uniqueIds (one answer
+    // listing 1 000 entries is beyond the core reader's memory budget), and every row of the
+    // store for anything unexpected.
     let doctor = doctor(&sandbox.base);
-    let (found, _) = find(&doctor, LEFEBVRE, &[DocumentStatus::Approved]);
+    let sent_ids: Vec<String> = results.iter().map(|r| r.0.clone()).collect();
+    let mut found = Vec::new();
+    for slice in sent_ids.chunks(100) {
+        let (r, _, _) = accepted(
+            "TD3.1 GetDocuments",
+            doctor
+                .consult(&ConsultRequest {
+                    actor: doctor.profile.clone(),
+                    consent: care(),
+                    transaction: Transaction::Reference {
+                        ins: ins(LEFEBVRE),
+                        query: StoredQuery::GetDocuments {
+                            by: DocumentRef::UniqueIds(slice.to_vec()),
+                            home_community_id: None,
+                        },
+                    },
+                })
+                .expect("TD3.1 built"),
+        );
+        if let Response::Search(q) = r {
+            found.extend(q.documents.into_iter().map(|d| d.unique_id));
+        }
+    }
+    let stored: Vec<String> = Store::open(&data)
+        .and_then(|s| s.documents(LEFEBVRE))
+        .map(|rows| rows.into_iter().map(|d| d.unique_id).collect())
+        .unwrap_or_default();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for d in &found.documents {
-        *seen.entry(d.unique_id.as_str()).or_default() += 1;
+    for id in &found {
+        *seen.entry(id.as_str()).or_default() += 1;
     }
     let accepted: Vec<&str> = results
         .iter()
@@ -163,9 +193,9 @@ fn main() {
         .filter(|(_, &n)| n > 1)
         .map(|(id, _)| *id)
         .collect();
-    let unexpected: Vec<&str> = seen
-        .keys()
-        .copied()
+    let unexpected: Vec<&str> = stored
+        .iter()
+        .map(String::as_str)
         .filter(|id| !accepted.contains(id))
         .collect();
     let failures: Vec<&str> = results
@@ -189,7 +219,8 @@ fn main() {
         "documents_per_second": per_second,
         "latency_ms": { "p50": percentile(&latencies, 0.50), "p99": percentile(&latencies, 0.99) },
         "sandbox_peak_rss_kib": rss,
-        "found_by_td31": found.documents.len(),
+        "found_by_td31": found.len(),
+        "stored": stored.len(),
         "lost": lost,
         "doubled": doubled,
         "unexpected": unexpected,
@@ -198,13 +229,14 @@ fn main() {
     });
     println!(
         "sent {} / {docs} in {:.1} s: {per_second:.1} documents/s; latency p50 {:.0} ms, p99 {:.0} ms; \
-         sandbox peak RSS {} MiB; TD3.1 lists {}; lost {}, doubled {}, unexpected {}, not accepted {}",
+         sandbox peak RSS {} MiB; TD3.1 lists {}, the store {}; lost {}, doubled {}, unexpected {}, not accepted {}",
         results.len(),
         elapsed.as_secs_f64(),
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.99),
         rss.map_or("?".to_owned(), |k| (k >> 10).to_string()),
-        found.documents.len(),
+        found.len(),
+        stored.len(),
         lost.len(),
         doubled.len(),
         unexpected.len(),
