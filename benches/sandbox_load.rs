@@ -61,7 +61,7 @@ fn document(template: &FeedRequest, body: &[u8], i: usize) -> (FeedRequest, Stri
     let header = doc.header.as_mut().expect("resolved header");
     header.id = Oid::new(&unique_id).expect("oid");
     header.set_id = Oid::new(&format!("1.2.250.1.999.1.1.7898.4.9.{}", i + 1)).expect("oid");
-    let media_type = doc.body.as_ref().expect("resolved body").media_type.clone();
+    let media_type = doc.body.as_ref().expect("resolved body").media_type;
     doc.body = Some(Content {
         media_type,
         data: body.to_vec(),

@@ -52,19 +52,9 @@ fn sandbox_killed_after_storing_then_restarted_one_document_confirmed_by_check()
     });
 
     // The first sandbox aborts after committing; restart it on the same port and data.
-    let mut first = first;
-    let (exited_tx, exited_rx) = mpsc::channel();
-    let mut child = std::mem::replace(
-        &mut first.child,
-        std::process::Command::new("true").spawn().expect("true"),
-    );
-    std::thread::spawn(move || {
-        let _ = exited_tx.send(child.wait());
-    });
-    let status = exited_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the sandbox aborted after storing")
-        .expect("exit status");
+    let status = first
+        .wait_exit(Duration::from_secs(30))
+        .expect("the sandbox aborted after storing");
     assert!(!status.success(), "aborted, not a clean exit: {status}");
     assert_eq!(stored(&data), [DLU_ID], "committed before the abort");
     let second = SandboxProcess::start(dmp_exe(), port, &data, &[]);

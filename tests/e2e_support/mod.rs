@@ -182,8 +182,8 @@ pub fn free_port() -> u16 {
 
 /// `dmp sandbox serve` running as a child process; killed when dropped.
 pub struct SandboxProcess {
-    /// The child.
-    pub child: Child,
+    /// The child (taken by [`SandboxProcess::wait_exit`]).
+    child: Option<Child>,
     /// `https://127.0.0.1:PORT`.
     pub base: String,
 }
@@ -220,20 +220,41 @@ impl SandboxProcess {
             }
         }
         SandboxProcess {
-            child,
+            child: Some(child),
             base: format!("https://127.0.0.1:{port}"),
         }
     }
 
     /// The child's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Waits (at most `within`) for the process to end by itself: its exit status, or
+    /// `None` after killing it.
+    pub fn wait_exit(mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let pid = child.id();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        match rx.recv_timeout(within) {
+            Ok(status) => status.ok(),
+            Err(_) => {
+                // The waiting thread owns the child: end it by its id.
+                let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                None
+            }
+        }
     }
 }
 
 impl Drop for SandboxProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
