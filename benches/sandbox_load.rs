@@ -24,10 +24,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use dmp_core::cda::Content;
-use dmp_core::consult::{ConsultRequest, Response, Transaction};
 use dmp_core::feed::FeedRequest;
 use dmp_core::ids::Oid;
-use dmp_core::xds::{DocumentRef, StoredQuery};
+
 use dmp_sandbox::Store;
 use dmp_transport::Outcome;
 use e2e_support::*;
@@ -150,25 +149,8 @@ fn main() {
     let sent_ids: Vec<String> = results.iter().map(|r| r.0.clone()).collect();
     let mut found = Vec::new();
     for slice in sent_ids.chunks(100) {
-        let (r, _, _) = accepted(
-            "TD3.1 GetDocuments",
-            doctor
-                .consult(&ConsultRequest {
-                    actor: doctor.profile.clone(),
-                    consent: care(),
-                    transaction: Transaction::Reference {
-                        ins: ins(LEFEBVRE),
-                        query: StoredQuery::GetDocuments {
-                            by: DocumentRef::UniqueIds(slice.to_vec()),
-                            home_community_id: None,
-                        },
-                    },
-                })
-                .expect("TD3.1 built"),
-        );
-        if let Response::Search(q) = r {
-            found.extend(q.documents.into_iter().map(|d| d.unique_id));
-        }
+        let q = reference(&doctor, LEFEBVRE, slice);
+        found.extend(q.documents.into_iter().map(|d| d.unique_id));
     }
     let stored: Vec<String> = Store::open(&data)
         .and_then(|s| s.documents(LEFEBVRE))

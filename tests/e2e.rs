@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use chrono::Utc;
 use dmp_core::consult::{ConsultRequest, EntryArgs, Response, Transaction};
 use dmp_core::feed::{BuiltRequest, FeedRequest};
-use dmp_core::xds::{
-    DocumentRef, DocumentRequest, DocumentStatus, QueryResponse, RegistryDocument, StoredQuery,
-};
+use dmp_core::xds::{DocumentRequest, DocumentStatus, QueryResponse, RegistryDocument};
 use dmp_sandbox::{Sandbox, SandboxConfig, Store};
 use dmp_transport::{Outcome, Session};
 
@@ -241,25 +239,7 @@ fn td21_then_td31_find_and_reference_then_td32_same_bytes() {
     assert_eq!(e.title.as_deref(), Some("Dossier de liaison d'urgence"));
 
     // The reference search (GetDocuments by uniqueId) finds the same entry.
-    let (r, _, _) = accepted(
-        "TD3.1 GetDocuments",
-        doctor
-            .consult(&ConsultRequest {
-                actor: doctor.profile.clone(),
-                consent: care(),
-                transaction: Transaction::Reference {
-                    ins: ins(LEFEBVRE),
-                    query: StoredQuery::GetDocuments {
-                        by: DocumentRef::UniqueIds(vec![DLU_ID.to_owned()]),
-                        home_community_id: None,
-                    },
-                },
-            })
-            .expect("TD3.1 built"),
-    );
-    let Response::Search(reference) = r else {
-        panic!("TD3.1 GetDocuments: not a search answer");
-    };
+    let reference = reference(&doctor, LEFEBVRE, &[DLU_ID.to_owned()]);
     assert_eq!(ids(&reference), [DLU_ID]);
     assert_eq!(entry(&reference, DLU_ID).entry_uuid, e.entry_uuid);
 

@@ -17,7 +17,7 @@ use dmp_core::consult::{ConsultRequest, Response, Transaction};
 use dmp_core::crypto::{SignatureAlgorithm, SigningIdentity, UsagePolicy};
 use dmp_core::feed::{self, BuiltRequest, FeedContext, FeedRequest, IdGenerator};
 use dmp_core::ids::Ins;
-use dmp_core::xds::{DocumentStatus, FindDocuments, QueryResponse, StoredQuery};
+use dmp_core::xds::{DocumentRef, DocumentStatus, FindDocuments, QueryResponse, StoredQuery};
 use dmp_transport::{HttpResponse, Outcome, Session};
 
 /// The résidente of the sample DLU, seeded in the sandbox.
@@ -169,6 +169,30 @@ pub fn find(
     match r {
         Response::Search(found) => (found, http.body),
         other => panic!("TD3.1: not a search answer: {}", other.render()),
+    }
+}
+
+/// The TD3.1 reference search (GetDocuments) of `who` for `unique_ids`: the entries.
+pub fn reference(who: &Session, matricule: &str, unique_ids: &[String]) -> QueryResponse {
+    let outcome = who
+        .consult(&ConsultRequest {
+            actor: who.profile.clone(),
+            consent: care(),
+            transaction: Transaction::Reference {
+                ins: ins(matricule),
+                query: StoredQuery::GetDocuments {
+                    by: DocumentRef::UniqueIds(unique_ids.to_vec()),
+                    home_community_id: None,
+                },
+            },
+        })
+        .expect("TD3.1 built");
+    match accepted("TD3.1 GetDocuments", outcome).0 {
+        Response::Search(found) => found,
+        other => panic!(
+            "TD3.1 GetDocuments: not a search answer: {}",
+            other.render()
+        ),
     }
 }
 
