@@ -30,7 +30,10 @@ struct Dmp {
 impl Dmp {
     fn start(name: &str) -> Dmp {
         let dir = temp_dir(name);
-        let sandbox = Sandbox::start(SandboxConfig::embedded(dir.clone())).expect("sandbox");
+        // The usagers without the seeded hospital documents: the tests count what they feed.
+        let mut config = SandboxConfig::embedded(dir.clone());
+        config.seed_documents = false;
+        let sandbox = Sandbox::start(config).expect("sandbox");
         Dmp {
             sandbox: Some(sandbox),
             dir,
@@ -310,8 +313,8 @@ fn td33_every_update_as_the_medecin_seen_by_td31() {
     };
     let all = [DocumentStatus::Approved, DocumentStatus::Archived];
 
-    // TD3.3b then TD3.3a. The flags are checked in the store: TD3.1 does not show them yet
-    // (`td31_shows_the_visibility_flags`, ignored), which is also why unmask is tested there.
+    // TD3.3b then TD3.3a, checked in the store here; `td31_shows_the_visibility_flags` checks
+    // that TD3.1 shows the flags, and unmasks.
     ok(
         "visibility",
         update(&doctor, DLU_ID, |entry| Transaction::Visibility {
@@ -352,7 +355,6 @@ fn td33_every_update_as_the_medecin_seen_by_td31() {
 }
 
 #[test]
-#[ignore = "the sandbox answers TD0.3/TD0.4 with a fault \"non encore pris en charge\" (dmp-sandbox/src/transactions/authorization.rs)"]
 fn td03_authorize_then_td04_lists_the_usager() {
     use dmp_core::authorization::{AuthorizationAction, DateType};
     let dmp = Dmp::start("authorize");
@@ -542,7 +544,6 @@ fn a_masked_document_is_hidden_from_another_structure() {
 }
 
 #[test]
-#[ignore = "sandbox bug: TD3.1 returns the entry as submitted (dmp-sandbox/src/transactions/search.rs, current_entry), without the MASQUE_PS/INVISIBLE_PATIENT confidentialityCode a TD3.3a/b set in the store; so the core refuses to build an unmask (\"changes nothing\") and each TD3.3a/b resets the other flags"]
 fn td31_shows_the_visibility_flags() {
     let dmp = Dmp::start("flags");
     feed_dlu(&dmp);

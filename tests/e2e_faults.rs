@@ -90,6 +90,7 @@ fn sandbox_with(name: &str, fault: Fault) -> (Sandbox, std::path::PathBuf) {
     let data = temp_dir(name);
     let mut config = SandboxConfig::embedded(data.clone());
     config.fault = Some(fault);
+    config.seed_documents = false;
     (Sandbox::start(config).expect("sandbox"), data)
 }
 
@@ -169,7 +170,9 @@ impl RefusingProxy {
 
 fn through_refusing_proxy(answer: &'static str, code: &str) {
     let data = temp_dir("proxy");
-    let sandbox = Sandbox::start(SandboxConfig::embedded(data.clone())).expect("sandbox");
+    let mut config = SandboxConfig::embedded(data.clone());
+    config.seed_documents = false;
+    let sandbox = Sandbox::start(config).expect("sandbox");
     let proxy = RefusingProxy::start(answer, 2);
     let ehpad = session(
         profile("ehpad-etablissement", |v| {

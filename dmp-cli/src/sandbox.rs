@@ -57,7 +57,7 @@ fn fault(value: &str) -> Result<Fault, Fail> {
 fn serve(args: &[String]) -> Result<String, Fail> {
     let o = Opts::parse(
         args,
-        &["--no-seed"],
+        &["--no-seed", "--no-seed-documents"],
         &[
             "--listen",
             "--ui",
@@ -78,6 +78,7 @@ fn serve(args: &[String]) -> Result<String, Fail> {
     config.ui = o.value("--ui").map(|v| address("--ui", v)).transpose()?;
     config.seed_dir = o.value("--seed-data").map(PathBuf::from);
     config.seed = !o.flag("--no-seed");
+    config.seed_documents = config.seed && !o.flag("--no-seed-documents");
     config.fault = o.value("--fault").map(fault).transpose()?;
     match (o.value("--cert"), o.value("--key")) {
         (Some(cert), Some(key)) => {

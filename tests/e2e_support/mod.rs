@@ -213,7 +213,8 @@ pub struct SandboxProcess {
 }
 
 impl SandboxProcess {
-    /// Starts `dmp` (`exe`) `sandbox serve` on `port` with `data` and the extra `args`, and
+    /// Starts `dmp` (`exe`) `sandbox serve` on `port` with `data` (the seed usagers, not
+    /// the seeded documents: the callers count what they feed) and the extra `args`, and
     /// waits (at most 30 s) for its ready line.
     pub fn start(exe: &Path, port: u16, data: &Path, args: &[&str]) -> SandboxProcess {
         let mut child = Command::new(exe)
@@ -221,6 +222,7 @@ impl SandboxProcess {
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data")
             .arg(data)
+            .arg("--no-seed-documents")
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
