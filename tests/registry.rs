@@ -1391,3 +1391,48 @@ fn answers_written_by_a_registry_read_back() {
         .to_string()
         .contains("two objects have the id urn:uuid:a"));
 }
+
+/// A TD3.1 answer of thousands of entries (a DMP opened years ago) is read whole: telling what
+/// the answer is does not build a tree of it (the envelope is scanned, not kept), so only the
+/// query parser's own memory budget applies.
+#[test]
+fn a_td31_answer_of_thousands_of_entries_is_read() {
+    let n = 3000;
+    let entries: String = (0..n)
+        .map(|k| {
+            xds_fixtures::entry(
+                &format!("urn:uuid:10000000-0000-4000-8000-{k:012}"),
+                STATUS_APPROVED,
+                &[xds_fixtures::N],
+            )
+        })
+        .collect();
+    let body = xds_fixtures::response(
+        STATUS_SUCCESS,
+        "",
+        &format!("<rim:RegistryObjectList>{entries}</rim:RegistryObjectList>"),
+    );
+    let message = xds_fixtures::envelope(&body);
+    assert!(message.len() > 5 << 20, "{} bytes", message.len());
+    let info = dmp_core::soap::parse_envelope(message.as_bytes()).unwrap();
+    assert_eq!(
+        info.body_name,
+        Some((Some(NS_QUERY.to_owned()), "AdhocQueryResponse".to_owned()))
+    );
+    assert_eq!(
+        info.action.as_deref(),
+        Some("urn:ihe:iti:2007:RegistryStoredQueryResponse")
+    );
+    let span = info.body_child.unwrap();
+    assert_eq!(&message.as_bytes()[span], body.as_bytes());
+    match dmp_core::consult::parse_message(message.as_bytes()).unwrap() {
+        dmp_core::consult::Response::Search(r) => {
+            assert_eq!(r.documents.len(), n);
+            assert_eq!(
+                r.documents[n - 1].entry_uuid,
+                format!("urn:uuid:10000000-0000-4000-8000-{:012}", n - 1)
+            );
+        }
+        other => panic!("not a search answer: {}", other.render()),
+    }
+}

@@ -60,6 +60,7 @@ pub use fault::{Fault, FaultCode, FaultReason};
 
 use crate::error::{Error, Result};
 use crate::xml::reader::Limits;
+use crate::xml::scan;
 use crate::xml::tree::{Element, Tree};
 use crate::xml::writer::XmlWriter;
 
@@ -359,28 +360,160 @@ pub struct EnvelopeInfo {
 /// Reads an envelope (SOAP 1.2 or 1.1) with the hardened parser; the root must be
 /// `Envelope` in one of the two namespaces and hold a `Body`.
 pub fn parse_envelope(envelope: &[u8]) -> Result<EnvelopeInfo> {
-    let tree = Tree::parse(envelope, &Limits::default())?;
-    let (version, body) = envelope_parts(&tree)?;
-    let root = tree.root();
-    let header = root.child(version.namespace(), "Header");
+    let mut sink = EnvelopeSink::default();
+    let uris = scan::scan(envelope, &Limits::default(), "soap", &mut sink)?;
+    let uri = |ns: Option<u32>| ns.and_then(|i| uris.get(i as usize)).map(|u| &**u);
+    let (root_ns, root_name) = sink.root.clone().unwrap_or_default();
+    let version = SoapVersion::of(uri(root_ns))
+        .filter(|_| root_name == "Envelope")
+        .ok_or_else(|| {
+            soap_error(format!(
+                "the root element is {{{}}}{}, not a SOAP 1.2 or 1.1 Envelope",
+                uri(root_ns).unwrap_or(""),
+                root_name
+            ))
+        })?;
+    if !sink.has_body {
+        return Err(soap_error("the SOAP Envelope has no Body"));
+    }
     let wsa = |local: &str| {
-        header
-            .and_then(|h| h.child(WSA_NS, local))
-            .map(|e| e.text().trim().to_owned())
+        sink.addressing
+            .iter()
+            .find(|(ns, name, _)| name == local && uri(*ns) == Some(WSA_NS))
+            .map(|(_, _, text)| text.trim().to_owned())
     };
-    let info = EnvelopeInfo {
+    Ok(EnvelopeInfo {
         version,
         action: wsa("Action"),
         message_id: wsa("MessageID"),
         relates_to: wsa("RelatesTo"),
         to: wsa("To"),
-        body_child: body.children().next().map(|c| c.span()),
-        body_name: body
-            .children()
-            .next()
-            .map(|c| (c.namespace().map(str::to_owned), c.local_name().to_owned())),
-    };
-    Ok(info)
+        body_child: sink.body_child.as_ref().map(|c| c.span.clone()),
+        body_name: sink
+            .body_child
+            .as_ref()
+            .map(|c| (uri(c.ns).map(str::to_owned), c.local.clone())),
+    })
+}
+
+/// The WS-Addressing headers [`parse_envelope`] reads.
+const ADDRESSING: [&str; 4] = ["Action", "MessageID", "RelatesTo", "To"];
+
+/// What [`parse_envelope`] keeps while the scanner reads an envelope (which checks it whole):
+/// the root, the first `Header`'s WS-Addressing children, the first `Body`'s first child.
+/// Nothing else is stored, so telling what an answer is costs no memory in proportion to its
+/// size: a TD3.1 answer of thousands of entries is then read once, by its own parser.
+#[derive(Default)]
+struct EnvelopeSink {
+    depth: usize,
+    /// Namespace index and local name of the root.
+    root: Option<(Option<u32>, String)>,
+    /// Which child of the root is open: the first Header, the first Body, or another.
+    open: Section,
+    has_header: bool,
+    has_body: bool,
+    /// Header children named as a WS-Addressing header: (namespace index, local name, text);
+    /// the first of each (namespace, name), resolved once the namespace table is known.
+    addressing: Vec<(Option<u32>, String, String)>,
+    /// The entry of `addressing` whose text is being read.
+    reading: Option<usize>,
+    body_child: Option<BodyChild>,
+    /// Bytes kept (for the memory budget).
+    kept: usize,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    #[default]
+    Other,
+    Header,
+    Body,
+}
+
+struct BodyChild {
+    ns: Option<u32>,
+    local: String,
+    span: Range<usize>,
+    /// Still open (its end not seen yet).
+    open: bool,
+}
+
+impl<'i> scan::Sink<'i> for EnvelopeSink {
+    fn start(&mut self, tag: &scan::StartTag<'i, '_>) {
+        let local = scan::split_qname(tag.qname).1;
+        let root_ns = self.root.as_ref().map(|(ns, _)| *ns);
+        match self.depth {
+            0 => self.root = Some((tag.ns, local.to_owned())),
+            1 => {
+                let same_ns = Some(tag.ns) == root_ns;
+                self.open = match local {
+                    "Header" if same_ns && !self.has_header => {
+                        self.has_header = true;
+                        Section::Header
+                    }
+                    "Body" if same_ns && !self.has_body => {
+                        self.has_body = true;
+                        Section::Body
+                    }
+                    _ => Section::Other,
+                };
+            }
+            2 if self.open == Section::Header && ADDRESSING.contains(&local) => {
+                let seen = self
+                    .addressing
+                    .iter()
+                    .any(|(ns, name, _)| *ns == tag.ns && name == local);
+                if !seen {
+                    self.kept += local.len();
+                    self.addressing
+                        .push((tag.ns, local.to_owned(), String::new()));
+                    self.reading = Some(self.addressing.len() - 1);
+                }
+            }
+            2 if self.open == Section::Body && self.body_child.is_none() => {
+                self.kept += local.len();
+                self.body_child = Some(BodyChild {
+                    ns: tag.ns,
+                    local: local.to_owned(),
+                    span: tag.start..tag.start,
+                    open: true,
+                });
+            }
+            _ => {}
+        }
+        self.depth += 1;
+    }
+
+    fn end(&mut self, end: usize) {
+        self.depth = self.depth.saturating_sub(1);
+        match self.depth {
+            2 => {
+                self.reading = None;
+                if let Some(c) = self.body_child.as_mut().filter(|c| c.open) {
+                    if self.open == Section::Body {
+                        c.span.end = end;
+                        c.open = false;
+                    }
+                }
+            }
+            1 => self.open = Section::Other,
+            _ => {}
+        }
+    }
+
+    fn text(&mut self, text: &str, eols: bool) {
+        if self.depth != 3 {
+            return;
+        }
+        if let Some(entry) = self.reading.and_then(|i| self.addressing.get_mut(i)) {
+            self.kept += text.len();
+            scan::push_text(&mut entry.2, text, eols);
+        }
+    }
+
+    fn footprint(&self) -> usize {
+        self.kept + self.addressing.len() * std::mem::size_of::<(Option<u32>, String, String)>()
+    }
 }
 
 /// Byte range, in `envelope`, of the first child element of `soap:Body` (SOAP 1.2 or 1.1).

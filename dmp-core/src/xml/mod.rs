@@ -4,6 +4,6 @@
 
 pub mod c14n;
 pub mod reader;
-mod scan;
+pub(crate) mod scan;
 pub mod tree;
 pub mod writer;
