@@ -26,7 +26,7 @@ use dmp_core::habilitation::{
 };
 use dmp_core::ids::{Adeli, Finess, IdNatPs, Ins, Oid, Rpps};
 use dmp_core::model::{FonctionEssms, Profession, ProfessionSystem};
-use dmp_core::xmldsig::{self, ChainStatus, ManifestStatus, VerifyOptions};
+use dmp_core::xmldsig::{self, ChainStatus, ManifestStatus, SignatureReport, VerifyOptions};
 use serde_json::json;
 
 /// The manual page, written by `build.rs` from the same definitions as the parser.
@@ -489,54 +489,9 @@ fn verify(a: &VerifyArgs) -> Result<String, Fail> {
             1,
         ));
     }
-    let chain_text = |c: &ChainStatus| match c {
-        ChainStatus::NotChecked => "not checked (no --trust)".to_owned(),
-        other => other.to_string(),
-    };
-    let manifest_text = |s: &ManifestStatus| match s {
-        ManifestStatus::PartMissing => "not checked (no --part)".to_owned(),
-        other => other.to_string(),
-    };
     let valid = reports.iter().filter(|r| r.is_valid()).count();
     let out = if a.json {
-        let signatures: Vec<_> = reports
-            .iter()
-            .map(|r| {
-                json!({
-                    "part": r.part,
-                    "line": r.line,
-                    "valid": r.is_valid(),
-                    "failure": r.failure.as_ref().map(|f| f.to_string()),
-                    "algorithm": r.algorithm.map(|a| a.to_string()),
-                    "signer": r.signer_subject(),
-                    "signing_time": r.signing_time,
-                    "chain": {
-                        "status": match &r.chain {
-                            ChainStatus::NotChecked => "not_checked",
-                            ChainStatus::Trusted(_) => "trusted",
-                            ChainStatus::Failed(_) => "failed",
-                            ChainStatus::Skipped(_) => "skipped",
-                        },
-                        "path": match &r.chain {
-                            ChainStatus::Trusted(p) => p.clone(),
-                            _ => vec![],
-                        },
-                        "text": chain_text(&r.chain),
-                    },
-                    "references": r.references.iter().map(|rr| json!({
-                        "uri": rr.uri,
-                        "element": rr.element.as_ref().map(|e| e.qname.to_string()),
-                        "line": rr.element.as_ref().map(|e| e.line),
-                        "digest_ok": rr.digest_ok,
-                    })).collect::<Vec<_>>(),
-                    "manifest": r.manifest.iter().map(|m| json!({
-                        "uri": m.uri,
-                        "ok": m.status == ManifestStatus::Ok,
-                        "status": manifest_text(&m.status),
-                    })).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
+        let signatures: Vec<_> = reports.iter().map(signature_json).collect();
         to_json(&json!({
             "file": path.display().to_string(),
             "valid": verified.is_valid(),
@@ -608,6 +563,59 @@ fn verify(a: &VerifyArgs) -> Result<String, Fail> {
             1,
         ))
     }
+}
+
+/// How `--trust` left the chain, in words.
+fn chain_text(c: &ChainStatus) -> String {
+    match c {
+        ChainStatus::NotChecked => "not checked (no --trust)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A manifest reference's outcome, in words.
+fn manifest_text(s: &ManifestStatus) -> String {
+    match s {
+        ManifestStatus::PartMissing => "not checked (no --part)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// One signature of `dmp verify --json` / `dmp feed check --json` (docs/cli-json.md).
+fn signature_json(r: &SignatureReport) -> serde_json::Value {
+    json!({
+        "part": r.part,
+        "line": r.line,
+        "valid": r.is_valid(),
+        "failure": r.failure.as_ref().map(|f| f.to_string()),
+        "algorithm": r.algorithm.map(|a| a.to_string()),
+        "signer": r.signer_subject(),
+        "signing_time": r.signing_time,
+        "chain": {
+            "status": match &r.chain {
+                ChainStatus::NotChecked => "not_checked",
+                ChainStatus::Trusted(_) => "trusted",
+                ChainStatus::Failed(_) => "failed",
+                ChainStatus::Skipped(_) => "skipped",
+            },
+            "path": match &r.chain {
+                ChainStatus::Trusted(p) => p.clone(),
+                _ => vec![],
+            },
+            "text": chain_text(&r.chain),
+        },
+        "references": r.references.iter().map(|rr| json!({
+            "uri": rr.uri,
+            "element": rr.element.as_ref().map(|e| e.qname.to_string()),
+            "line": rr.element.as_ref().map(|e| e.line),
+            "digest_ok": rr.digest_ok,
+        })).collect::<Vec<_>>(),
+        "manifest": r.manifest.iter().map(|m| json!({
+            "uri": m.uri,
+            "ok": m.status == ManifestStatus::Ok,
+            "status": manifest_text(&m.status),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// `--at` (default: now) and `--trust` as verification options.
@@ -823,7 +831,15 @@ fn feed_check(a: &FeedCheckArgs) -> Result<String, Fail> {
         to_json(&json!({
             "file": path.display().to_string(),
             "ok": report.is_ok(),
-            "lines": text.lines().collect::<Vec<_>>(),
+            "signatures": report.signatures.iter().map(signature_json).collect::<Vec<_>>(),
+            "documents": report.documents.iter().map(|d| json!({
+                "entry_id": d.entry_id,
+                "content_id": d.content_id,
+                "uri": d.uri,
+                "digest_ok": d.digest_ok,
+                "differences": d.differences,
+            })).collect::<Vec<_>>(),
+            "problems": report.problems,
         }))?
     } else {
         text
