@@ -22,6 +22,8 @@ pub struct Cli {
 }
 
 /// The subcommands of `dmp`.
+// Parsed once at start-up and matched once: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
     /// Who may feed and consult the DMP, and which document types each person may read.
@@ -362,6 +364,8 @@ pub struct FeedCheckArgs {
 }
 
 /// `dmp request KIND`: one subcommand per kind of request.
+// Parsed once at start-up and matched once: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum RequestCommand {
     /// TD0.2: the patient's DMP status.
