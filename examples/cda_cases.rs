@@ -20,10 +20,10 @@ const USAGERS: &str = include_str!("data/usagers.json");
 const PDF: &[u8] = include_bytes!("data/cases/sample.pdf");
 
 fn main() -> Result<(), Error> {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "target/cda-cases".into()),
+    // Under the workspace's target/, wherever the example is run from.
+    let out = std::env::args_os().nth(1).map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/cda-cases"),
+        PathBuf::from,
     );
     std::fs::create_dir_all(&out)?;
     let mut written = 0;

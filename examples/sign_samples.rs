@@ -37,10 +37,10 @@ const PDF_URN: &str = "urn:oid:1.2.250.1.999.1.1.7898.4.2002";
 type Error = Box<dyn std::error::Error>;
 
 fn main() -> Result<(), Error> {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "target/signature-samples".into()),
+    // Under the workspace's target/, wherever the example is run from.
+    let out = std::env::args_os().nth(1).map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/signature-samples"),
+        PathBuf::from,
     );
     std::fs::create_dir_all(&out)?;
     let now: DateTime<Utc> = "2026-01-15T10:00:00Z".parse()?;

@@ -15,168 +15,61 @@ use dmp_core::xds::{
     StoredQuery, SubmissionSetRef,
 };
 
+use crate::cli::{
+    AuthorizeArgs, AuthorizedListArgs, EntryOpts, EntryRequest, GetArgs, RequestCommand,
+    ResponseArgs, SearchArgs, VisibilityArgs,
+};
 use crate::{
-    clock_and_seed, dump, enum_arg, parse_time, read_file, signer_from, to_json, usage, write_file,
-    Fail, Opts,
+    clock_and_seed, dump, enum_arg, in_file, parse_time, read_bytes, read_file, signer_from,
+    to_json, usage, write_file, Fail,
 };
 
-/// The kinds of `dmp request`, as the CLI names them.
-pub(crate) const KINDS: &str = "status, search, get (or retrieve), mask, unmask, visibility, \
-                                archive, unarchive, delete, authorize, authorized-list";
-
-pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
-    let (kind, rest) = args
-        .split_first()
-        .ok_or_else(|| usage(format!("request needs a kind: {KINDS}")))?;
-    let o = Opts::parse(
-        rest,
-        &crate::send::SEND_FLAGS,
-        &[
-            "--endpoint",
-            "--extract",
-            "--actor",
-            "--ins",
-            "--consent",
-            "-o",
-            "--output",
-            "--at",
-            "--seed",
-            "--p12",
-            "--password-env",
-            "--type",
-            "--class",
-            "--format",
-            "--practice",
-            "--facility",
-            "--confidentiality",
-            "--status",
-            "--created-from",
-            "--created-to",
-            "--service-from",
-            "--service-to",
-            "--submitted-from",
-            "--submitted-to",
-            "--author",
-            "--unique-id",
-            "--entry-uuid",
-            "--repository",
-            "--search-response",
-            "--patient",
-            "--legal-representatives",
-            "--action",
-            "--since",
-            "--date-type",
-            "--dump",
-            "--submission-set",
-        ],
-    )?;
-    if !o.positional.is_empty() {
-        return Err(usage(format!(
-            "request {kind}: unexpected argument {}",
-            o.positional[0]
-        )));
-    }
-    let actor_path = o
-        .value("--actor")
-        .ok_or_else(|| usage("request needs --actor ACTOR.json"))?;
-    let actor = ActorProfile::from_json(&read_file(actor_path)?)?;
-    let out = o
-        .value("-o")
-        .or_else(|| o.value("--output"))
-        .ok_or_else(|| usage("request needs -o REQUEST.mime"))?;
-    let (now, seed, random) = clock_and_seed(&o)?;
-    let ins = || ins_arg(&o, actor.environment);
-    let mut transaction = match kind.as_str() {
-        "status" => Transaction::Status { ins: ins()? },
-        "search" => {
-            let ins = ins()?;
-            match reference_query(&o)? {
-                Some(query @ StoredQuery::GetDocuments { .. }) => {
-                    Transaction::Reference { ins, query }
-                }
-                Some(query) => Transaction::Search { ins, query },
-                None => {
-                    let query = search_query(&o, &ins)?;
-                    Transaction::Search { ins, query }
-                }
-            }
-        }
-        "get" | "retrieve" => {
-            let ids: Vec<&str> = o.all("--unique-id").collect();
-            if ids.is_empty() {
-                return Err(usage(format!(
-                    "request {kind} needs --unique-id UID (repeatable)"
-                )));
-            }
-            let repository = o.value("--repository");
-            Transaction::Retrieve {
-                ins: ins()?,
-                documents: ids
-                    .into_iter()
-                    .map(|u| {
-                        let mut d = DocumentRequest::dmp(u);
-                        if let Some(r) = repository {
-                            d.repository_unique_id = r.to_owned();
-                        }
-                        d
-                    })
-                    .collect(),
-            }
-        }
-        "mask" => Transaction::Mask(entry_args(&o, ins()?)?),
-        "unmask" => Transaction::Unmask(entry_args(&o, ins()?)?),
-        "archive" => Transaction::Archive(entry_args(&o, ins()?)?),
-        "unarchive" => Transaction::Unarchive(entry_args(&o, ins()?)?),
-        "delete" => Transaction::Delete(entry_args(&o, ins()?)?),
-        "visibility" => {
-            let patient = visible_arg(&o, "--patient")?;
-            let legal_representatives = visible_arg(&o, "--legal-representatives")?;
-            if patient.is_none() && legal_representatives.is_none() {
-                return Err(usage(
-                    "request visibility needs --patient visible|invisible and/or \
-                     --legal-representatives visible|invisible",
-                ));
-            }
-            Transaction::Visibility {
-                entry: entry_args(&o, ins()?)?,
-                patient,
-                legal_representatives,
-            }
-        }
-        "authorize" => Transaction::Authorize {
-            ins: ins()?,
-            action: match o.value("--action") {
-                Some(a) => enum_arg::<AuthorizationAction>("--action", a)?,
-                None => AuthorizationAction::Add,
-            },
-        },
-        "authorized-list" => Transaction::AuthorizedList {
-            ins: ins()?,
-            since: time_arg(&o, "--since")?
-                .ok_or_else(|| usage("request authorized-list needs --since RFC3339"))?,
-            date_type: match o.value("--date-type") {
-                Some(d) => enum_arg::<DateType>("--date-type", d)?,
-                None => DateType::LastDoc,
-            },
-        },
-        other => {
-            return Err(usage(format!(
-                "unknown request kind `{other}`: one of {KINDS}"
-            )))
-        }
+/// `dmp request KIND …`: builds (and with `--send`, sends) the request of that kind.
+pub(crate) fn request(command: &RequestCommand) -> Result<String, Fail> {
+    let (kind, common) = match command {
+        RequestCommand::Status(c) => ("status", c),
+        RequestCommand::Search(a) => ("search", &a.common),
+        RequestCommand::Get(a) => ("get", &a.common),
+        RequestCommand::Mask(a) => ("mask", &a.common),
+        RequestCommand::Unmask(a) => ("unmask", &a.common),
+        RequestCommand::Visibility(a) => ("visibility", &a.common),
+        RequestCommand::Archive(a) => ("archive", &a.common),
+        RequestCommand::Unarchive(a) => ("unarchive", &a.common),
+        RequestCommand::Delete(a) => ("delete", &a.common),
+        RequestCommand::Authorize(a) => ("authorize", &a.common),
+        RequestCommand::AuthorizedList(a) => ("authorized-list", &a.common),
     };
-    if let Some(args) = transaction.entry_args_mut() {
-        let path = o.value("--search-response").ok_or_else(|| {
-            usage(format!(
-                "request {kind} needs --search-response FILE: a TD3.1 response holding the \
-                 document's current metadata (dmp request search --unique-id UID, sent to the \
-                 DMP)"
-            ))
-        })?;
-        let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
-        args.resolve(&bytes)?;
+    let actor_path = &common.actor;
+    let actor = ActorProfile::from_json(&read_file(actor_path)?).map_err(in_file(actor_path))?;
+    let (now, seed, random) = clock_and_seed(&common.clock)?;
+    let ins = ins_arg(&common.ins, actor.environment)?;
+    let entry = |e: &EntryRequest| entry_args(&e.entry, ins.clone());
+    let mut transaction = match command {
+        RequestCommand::Status(_) => Transaction::Status { ins },
+        RequestCommand::Search(a) => search(a, ins)?,
+        RequestCommand::Get(a) => retrieve(a, ins),
+        RequestCommand::Mask(e) => Transaction::Mask(entry(e)),
+        RequestCommand::Unmask(e) => Transaction::Unmask(entry(e)),
+        RequestCommand::Archive(e) => Transaction::Archive(entry(e)),
+        RequestCommand::Unarchive(e) => Transaction::Unarchive(entry(e)),
+        RequestCommand::Delete(e) => Transaction::Delete(entry(e)),
+        RequestCommand::Visibility(a) => visibility(a, ins),
+        RequestCommand::Authorize(a) => authorize(a, ins)?,
+        RequestCommand::AuthorizedList(a) => authorized_list(a, ins)?,
+    };
+    let search_response = match command {
+        RequestCommand::Mask(e)
+        | RequestCommand::Unmask(e)
+        | RequestCommand::Archive(e)
+        | RequestCommand::Unarchive(e)
+        | RequestCommand::Delete(e) => Some(&e.entry.search_response),
+        RequestCommand::Visibility(a) => Some(&a.entry.search_response),
+        _ => None,
+    };
+    if let (Some(args), Some(path)) = (transaction.entry_args_mut(), search_response) {
+        args.resolve(&read_bytes(path)?).map_err(in_file(path))?;
     }
-    let consent = match o.value("--consent") {
+    let consent = match &common.consent {
         Some(c) => Some(consent_arg(c, now.with_timezone(&Utc))?),
         None => None,
     };
@@ -185,15 +78,15 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
         consent,
         transaction,
     };
-    let (identity, signer) = signer_from(&o, "request", now)?;
+    let (identity, signer) = signer_from(&common.signer, "request", now)?;
     let mut ctx = FeedContext {
         now,
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
     };
     let built = consult::build(&request, &mut ctx)?;
-    write_file(out, &built.http.to_message())?;
-    if let Some(dir) = o.value("--dump") {
+    write_file(&common.output, &built.http.to_message())?;
+    if let Some(dir) = &common.dump {
         dump(
             dir,
             &[
@@ -203,53 +96,129 @@ pub(crate) fn request(args: &[String]) -> Result<String, Fail> {
             ],
         )?;
     }
+    let out = common.output.display();
+    let info = serde_json::json!({
+        "output": out.to_string(),
+        "transaction": built.transaction.to_string(),
+        "kind": kind,
+        "path": built.http.path,
+        "bytes": built.http.body.len(),
+        "message_id": built.message_id,
+        "at": now.to_rfc3339(),
+        "seed": seed,
+        "random_seed": random,
+    });
     let mut s = format!(
-        "{out}: {} {} request to {} ({} bytes), MessageID {}\n",
+        "{out}: {} {kind} request to {} ({} bytes), MessageID {}\n",
         built.transaction,
-        kind,
         built.http.path,
         built.http.body.len(),
         built.message_id
     );
     s += &format!("at {}, seed {seed}", now.to_rfc3339());
     s += if random { " (random)\n" } else { "\n" };
-    if o.flag("--send") {
-        crate::out_text(&s);
-        return crate::send::deliver(&o, &built.http, request.actor, actor_path, Some(identity));
+    if common.send.send {
+        let built_info = if common.json {
+            Some(info)
+        } else {
+            crate::out_text(&s);
+            None
+        };
+        let how = crate::send::How {
+            json: common.json,
+            extract: common.send.extract.as_deref(),
+            endpoint: common.send.endpoint.as_deref(),
+            reader: Some(actor_path),
+            built: built_info,
+        };
+        return crate::send::deliver(&how, &built.http, request.actor, actor_path, Some(identity));
+    }
+    if common.json {
+        return to_json(&info);
     }
     Ok(s)
 }
 
-fn ins_arg(o: &Opts, environment: Environment) -> Result<Ins, Fail> {
-    let v = o
-        .value("--ins")
-        .ok_or_else(|| usage("this request needs --ins INS (matricule, or its CX form)"))?;
-    if v.contains('^') {
-        return Ok(Ins::from_cx(v)?);
+fn search(a: &SearchArgs, ins: Ins) -> Result<Transaction, Fail> {
+    Ok(match reference_query(a)? {
+        Some(query @ StoredQuery::GetDocuments { .. }) => Transaction::Reference { ins, query },
+        Some(query) => Transaction::Search { ins, query },
+        None => {
+            let query = search_query(a, &ins)?;
+            Transaction::Search { ins, query }
+        }
+    })
+}
+
+fn retrieve(a: &GetArgs, ins: Ins) -> Transaction {
+    Transaction::Retrieve {
+        ins,
+        documents: a
+            .unique_id
+            .iter()
+            .map(|u| {
+                let mut d = DocumentRequest::dmp(u);
+                if let Some(r) = &a.repository {
+                    d.repository_unique_id = r.clone();
+                }
+                d
+            })
+            .collect(),
     }
-    // A bare matricule: the test NIR OID on a test platform, the production NIR otherwise.
-    let system = match environment {
-        Environment::Test => InsSystem::ALL
-            .into_iter()
-            .find(|s| s.is_test())
-            .unwrap_or(InsSystem::ALL[0]),
-        Environment::Production => InsSystem::ALL[0],
+}
+
+fn visibility(a: &VisibilityArgs, ins: Ins) -> Transaction {
+    let visible = |v: &Option<String>| v.as_deref().map(|v| v == "visible");
+    Transaction::Visibility {
+        entry: entry_args(&a.entry, ins),
+        patient: visible(&a.to.patient),
+        legal_representatives: visible(&a.to.legal_representatives),
+    }
+}
+
+fn authorize(a: &AuthorizeArgs, ins: Ins) -> Result<Transaction, Fail> {
+    Ok(Transaction::Authorize {
+        ins,
+        action: enum_arg::<AuthorizationAction>("--action", &a.action)?,
+    })
+}
+
+fn authorized_list(a: &AuthorizedListArgs, ins: Ins) -> Result<Transaction, Fail> {
+    Ok(Transaction::AuthorizedList {
+        ins,
+        since: time_arg("--since", &a.since)?,
+        date_type: enum_arg::<DateType>("--date-type", &a.date_type)?,
+    })
+}
+
+fn ins_arg(v: &str, environment: Environment) -> Result<Ins, Fail> {
+    let ins = if v.contains('^') {
+        Ins::from_cx(v)
+    } else {
+        // A bare matricule: the test NIR OID on a test platform, the production NIR otherwise.
+        let system = match environment {
+            Environment::Test => InsSystem::ALL
+                .into_iter()
+                .find(|s| s.is_test())
+                .unwrap_or(InsSystem::ALL[0]),
+            Environment::Production => InsSystem::ALL[0],
+        };
+        Ins::parse(v, system.oid())
     };
-    Ok(Ins::parse(v, system.oid())?)
+    ins.map_err(|e| Fail(format!("--ins {v}: {e}"), 1))
 }
 
-fn time_arg(o: &Opts, name: &str) -> Result<Option<DateTime<Utc>>, Fail> {
-    o.value(name)
-        .map(|t| {
-            parse_time(t)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| usage(format!("{name} {t}: not an RFC 3339 time")))
-        })
-        .transpose()
+fn time_arg(name: &str, t: &str) -> Result<DateTime<Utc>, Fail> {
+    Ok(parse_time(name, t)?.with_timezone(&Utc))
 }
 
-fn codes(o: &Opts, name: &str) -> Result<Vec<CodeFilter>, Fail> {
-    o.all(name)
+fn time_opt(name: &str, t: &Option<String>) -> Result<Option<DateTime<Utc>>, Fail> {
+    t.as_deref().map(|t| time_arg(name, t)).transpose()
+}
+
+fn codes(name: &str, values: &[String]) -> Result<Vec<CodeFilter>, Fail> {
+    values
+        .iter()
         .map(|v| {
             let (code, scheme) = v.split_once('^').ok_or_else(|| {
                 usage(format!(
@@ -264,9 +233,10 @@ fn codes(o: &Opts, name: &str) -> Result<Vec<CodeFilter>, Fail> {
         .collect()
 }
 
-fn search_query(o: &Opts, ins: &Ins) -> Result<StoredQuery, Fail> {
-    let statuses = o
-        .all("--status")
+fn search_query(a: &SearchArgs, ins: &Ins) -> Result<StoredQuery, Fail> {
+    let statuses = a
+        .status
+        .iter()
         .map(|s| match DocumentStatus::from_name(s) {
             DocumentStatus::Other(_) => Err(usage(format!(
                 "--status {s}: approved, deprecated, archived or deleted"
@@ -275,8 +245,8 @@ fn search_query(o: &Opts, ins: &Ins) -> Result<StoredQuery, Fail> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let submitted = (
-        time_arg(o, "--submitted-from")?,
-        time_arg(o, "--submitted-to")?,
+        time_opt("--submitted-from", &a.submitted_from)?,
+        time_opt("--submitted-to", &a.submitted_to)?,
     );
     if submitted.0.is_some() || submitted.1.is_some() {
         return Ok(StoredQuery::FindSubmissionSets(FindSubmissionSets {
@@ -294,31 +264,28 @@ fn search_query(o: &Opts, ins: &Ins) -> Result<StoredQuery, Fail> {
     if !statuses.is_empty() {
         q.statuses = statuses;
     }
-    q.type_codes = codes(o, "--type")?;
-    q.class_codes = codes(o, "--class")?;
-    q.format_codes = codes(o, "--format")?;
-    q.practice_setting_codes = codes(o, "--practice")?;
-    q.healthcare_facility_type_codes = codes(o, "--facility")?;
-    q.confidentiality_codes = codes(o, "--confidentiality")?;
-    q.creation_time_from = time_arg(o, "--created-from")?;
-    q.creation_time_to = time_arg(o, "--created-to")?;
-    q.service_start_time_from = time_arg(o, "--service-from")?;
-    q.service_stop_time_to = time_arg(o, "--service-to")?;
-    q.author_persons = o.all("--author").map(str::to_owned).collect();
+    q.type_codes = codes("--type", &a.type_code)?;
+    q.class_codes = codes("--class", &a.class)?;
+    q.format_codes = codes("--format", &a.format)?;
+    q.practice_setting_codes = codes("--practice", &a.practice)?;
+    q.healthcare_facility_type_codes = codes("--facility", &a.facility)?;
+    q.confidentiality_codes = codes("--confidentiality", &a.confidentiality)?;
+    q.creation_time_from = time_opt("--created-from", &a.created_from)?;
+    q.creation_time_to = time_opt("--created-to", &a.created_to)?;
+    q.service_start_time_from = time_opt("--service-from", &a.service_from)?;
+    q.service_stop_time_to = time_opt("--service-to", &a.service_to)?;
+    q.author_persons = a.author.clone();
     Ok(StoredQuery::FindDocuments(q))
 }
 
 /// `search --unique-id UID… | --entry-uuid UUID…` (GetDocuments: a reference search, no
 /// consent needed) or `search --submission-set UID|urn:uuid:…` (GetSubmissionSetAndContents).
-fn reference_query(o: &Opts) -> Result<Option<StoredQuery>, Fail> {
-    let uids: Vec<String> = o.all("--unique-id").map(str::to_owned).collect();
-    let uuids: Vec<String> = o.all("--entry-uuid").map(str::to_owned).collect();
-    let set = o.value("--submission-set");
-    let by = match (uids.is_empty(), uuids.is_empty(), set) {
-        (true, true, None) => return Ok(None),
-        (false, true, None) => DocumentRef::UniqueIds(uids),
-        (true, false, None) => DocumentRef::EntryUuids(uuids),
-        (true, true, Some(s)) => {
+fn reference_query(a: &SearchArgs) -> Result<Option<StoredQuery>, Fail> {
+    let by = match (&a.unique_id[..], &a.entry_uuid[..], &a.submission_set) {
+        ([], [], None) => return Ok(None),
+        (uids, [], None) if !uids.is_empty() => DocumentRef::UniqueIds(uids.to_vec()),
+        ([], uuids, None) if !uuids.is_empty() => DocumentRef::EntryUuids(uuids.to_vec()),
+        ([], [], Some(s)) => {
             let by = if s.starts_with("urn:uuid:") {
                 SubmissionSetRef::EntryUuid(s.to_owned())
             } else {
@@ -342,26 +309,13 @@ fn reference_query(o: &Opts) -> Result<Option<StoredQuery>, Fail> {
     }))
 }
 
-fn entry_args(o: &Opts, ins: Ins) -> Result<EntryArgs, Fail> {
-    let unique_id = o
-        .value("--unique-id")
-        .ok_or_else(|| usage("this request needs --unique-id UID (the document's uniqueId)"))?;
-    Ok(EntryArgs {
+fn entry_args(e: &EntryOpts, ins: Ins) -> EntryArgs {
+    EntryArgs {
         ins,
-        unique_id: unique_id.to_owned(),
+        unique_id: e.unique_id.clone(),
         content_type_code: None,
         entry: None,
-    })
-}
-
-fn visible_arg(o: &Opts, name: &str) -> Result<Option<bool>, Fail> {
-    o.value(name)
-        .map(|v| match v {
-            "visible" => Ok(true),
-            "invisible" => Ok(false),
-            other => Err(usage(format!("{name} {other}: visible or invisible"))),
-        })
-        .transpose()
+    }
 }
 
 /// `--consent care-team|explicit|emergency|testing-override|FILE.json`: the shortcuts say the
@@ -381,7 +335,10 @@ fn consent_arg(v: &str, now: DateTime<Utc>) -> Result<Consent, Fail> {
         "testing-override" => Consent::TestingOverride {
             reason: "dmp request --consent testing-override".to_owned(),
         },
-        path if Path::new(path).is_file() => dmp_core::json::from_str(&read_file(path)?)?,
+        path if Path::new(path).is_file() => {
+            let path = Path::new(path);
+            dmp_core::json::from_str(&read_file(path)?).map_err(in_file(path))?
+        }
         other => {
             return Err(usage(format!(
                 "--consent {other}: care-team, explicit, emergency, testing-override or a JSON \
@@ -391,35 +348,43 @@ fn consent_arg(v: &str, now: DateTime<Utc>) -> Result<Consent, Fail> {
     })
 }
 
-pub(crate) fn response(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &["--json"], &["--extract", "--actor"])?;
-    let [path] = o.positional.as_slice() else {
-        return Err(usage(
-            "response takes one FILE (an HTTP response: headers, blank line, body)",
-        ));
-    };
-    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
-    let response = consult::parse_message(&bytes)?;
-    show(&response, &o, path)
+pub(crate) fn response(a: &ResponseArgs) -> Result<String, Fail> {
+    let path = &a.file;
+    let response = consult::parse_message(&read_bytes(path)?).map_err(in_file(path))?;
+    show(
+        &response,
+        a.answer.json,
+        a.answer.extract.as_deref(),
+        a.actor.as_deref(),
+        &path.display().to_string(),
+    )
 }
 
 /// Prints a DMP answer as `dmp response` does (`--json`, `--extract DIR`, `--actor ACTOR.json`
 /// for the reader's habilitation); an answer that is a DMP error or fault is exit status 1,
 /// after the answer is printed. `source` names where the answer came from.
-pub(crate) fn show(response: &Response, o: &Opts, source: &str) -> Result<String, Fail> {
-    if let Some(dir) = o.value("--extract") {
+pub(crate) fn show(
+    response: &Response,
+    json: bool,
+    extract_to: Option<&Path>,
+    reader: Option<&Path>,
+    source: &str,
+) -> Result<String, Fail> {
+    if let Some(dir) = extract_to {
         extract(response, dir)?;
     }
     // With --actor: whether that reader's profession may open each document's type (the
     // habilitation matrix explains; the DMP decides).
-    let reader = match o.value("--actor") {
+    let reader = match reader {
         Some(path) => Some((
             dmp_core::habilitation::Matrix::embedded()?,
-            ActorProfile::from_json(&read_file(path)?)?.reader(),
+            ActorProfile::from_json(&read_file(path)?)
+                .map_err(in_file(path))?
+                .reader(),
         )),
         None => None,
     };
-    let out = match (&reader, o.flag("--json")) {
+    let out = match (&reader, json) {
         (Some((m, r)), true) => to_json(&response.to_json_for_reader(m, r))?,
         (None, true) => to_json(&response.to_json())?,
         (Some((m, r)), false) => {
@@ -451,17 +416,18 @@ pub(crate) fn show(response: &Response, o: &Opts, source: &str) -> Result<String
     }
 }
 
-fn extract(response: &Response, dir: &str) -> Result<(), Fail> {
+fn extract(response: &Response, dir: &Path) -> Result<(), Fail> {
     let Response::Retrieve(r) = response else {
         return Ok(());
     };
-    std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Fail(format!("cannot create {}: {e}", dir.display()), 1))?;
     for (i, d) in r.documents.iter().enumerate() {
-        let base = Path::new(dir).join(format!("document-{}", i + 1));
-        write_file(&format!("{}.xml", base.display()), &d.bytes)?;
+        let base = dir.join(format!("document-{}", i + 1));
+        write_file(&base.with_extension("xml"), &d.bytes)?;
         if let Ok(Some(body)) = d.n1_body() {
             let ext = body.media_type.extension();
-            write_file(&format!("{}.{ext}", base.display()), &body.data)?;
+            write_file(&base.with_extension(ext), &body.data)?;
         }
     }
     Ok(())

@@ -1,14 +1,21 @@
-//! `dmp`: the command line over `dmp-core`. Argument parsing and printing only; every rule
-//! lives in the core.
+//! `dmp`: the command line over `dmp-core`. Argument parsing (clap, in `cli.rs`) and printing
+//! only; every rule lives in the core.
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use clap::{CommandFactory as _, Parser as _};
+
+mod cli;
 mod consult;
 mod sandbox;
 mod send;
 
-use std::path::Path;
-
+use cli::{
+    CdaBuildArgs, CdaCommand, CdaShowArgs, CheckArgs, Cli, ClockOpts, Command, DecideArgs,
+    FeedBuildArgs, FeedCheckArgs, FeedCommand, IdKind, MatrixCommand, MatrixOpts, RightsArgs,
+    SignerOpts, StaffReportArgs, TrustOpts, VerifyArgs,
+};
 use dmp_core::actor::ActorProfile;
 use dmp_core::cda::{self, Case};
 use dmp_core::crypto::{Certificate, SignatureAlgorithm, SigningIdentity, UsagePolicy};
@@ -19,75 +26,11 @@ use dmp_core::habilitation::{
 };
 use dmp_core::ids::{Adeli, Finess, IdNatPs, Ins, Oid, Rpps};
 use dmp_core::model::{FonctionEssms, Profession, ProfessionSystem};
-use dmp_core::xmldsig::{self, ChainStatus, ManifestStatus, VerifyOptions};
+use dmp_core::xmldsig::{self, ChainStatus, ManifestStatus, SignatureReport, VerifyOptions};
+use serde_json::json;
 
-const USAGE: &str = "\
-dmp — DMP connector for ESSMS software (version VERSION)
-
-USAGE:
-  dmp staff-report STAFF.json [--json] [--social-rows-in-force] [--matrix FILE]
-      Who may feed and consult the DMP, and which document types each person may read.
-  dmp check KIND VALUE [--oid OID]
-      Validate an identifier. KIND: ins (matricule; --oid defaults to the production NIR),
-      ins-cx, rpps, adeli, idnat, finess, oid.
-  dmp matrix decide (--profession SYSTEM:CODE | --function FUNCTION)... --type TYPE_CODE
-                    [--json] [--social-rows-in-force] [--matrix FILE]
-      Whether a reader may consult a document type, with the reason and the provenance.
-  dmp rights --auth AUTH --actor ACTOR [--mode MODE] [--transaction TD] [--json]
-      Functional rights. AUTH: indirecte_certificat_es, directe_cps, directe_cpe, air.
-      ACTOR: ps_non_medecin, medecin, medecin_traitant, medecin_du_travail, non_ps.
-      MODE: normal (default), centre_15, bris_de_glace.
-  dmp cda build CASE.json -o OUT.xml
-      Build a CDA R2 document (N1 body) from a case: header + content (docs/schema/cda-case.schema.json).
-  dmp cda show DOC.xml [--json] [--content OUT]
-      Read a CDA: its header as written, whether it passes the model's rules, and (with
-      --content) the N1 body extracted to OUT.
-  dmp verify FILE [--trust CERTS.pem]... [--part URN=FILE]... [--at RFC3339]
-      Verify every XML signature of FILE (a VIHF/SAML assertion, a XAdES signature, a SOAP
-      envelope or a whole MTOM message): VALID or INVALID with the reason, the signer, the
-      signing time, each signed element and manifest reference. --trust: PEM certificates;
-      self-signed ones are the trusted roots, the others serve as intermediates (without
-      --trust the chain is not checked, the validity dates are). --part: the bytes of a
-      manifest reference. --at: when to check the certificates (default: now). For a whole
-      message: each manifest reference must name one of its documents, each xop:Include
-      one of its parts, and a request's VIHF must be the single signed assertion of
-      wsse:Security. Exit 0 only if every signature found is valid and the message has no
-      problem.
-  dmp feed build CASE.json --p12 FILE --password-env VAR [--mode indirecte|directe|air]
-                 -o REQUEST.mime [--dump DIR] [--at RFC3339] [--seed N]
-      Build the signed TD2.1 (feeding) request of a feed case (docs/schema/feed-case.schema.json,
-      samples in examples/data/feed/): pre-send checks, CDA documents, XDS metadata, XAdES
-      signature, signed VIHF, SOAP 1.2 + MTOM. Writes the HTTP headers and the MIME body to
-      REQUEST.mime; --dump DIR also writes envelope.xml, document-N.xml, signature.xml,
-      vihf.xml and metadata.txt. --at and --seed fix the clock and the ids (same bytes);
-      without them: now and a random seed (printed).
-  dmp feed check REQUEST.mime [--trust CERTS.pem]... [--at RFC3339]
-      Re-read a built request: every signature (VIHF, XAdES with each manifest digest
-      recomputed from the MIME parts) and each document's metadata against its CDA. Exit 0
-      only if all is well.
-  dmp request KIND --actor ACTOR.json [--ins INS] [KIND's arguments] -o REQUEST.mime
-              --p12 FILE --password-env VAR [--consent C] [--dump DIR] [--at RFC3339] [--seed N]
-      Build a consultation or management request as the actor (docs/schema/actor-profile.schema.json,
-      samples in examples/data/actors/): functional rights, consent and signer checked first.
-      KIND: status (TD0.2); search (TD3.1: --type/--class/--format/--practice/--facility/
-      --confidentiality CODE^SCHEME, --status, --created-from/--created-to, --service-from/
-      --service-to, --author, --submitted-from/--submitted-to; --unique-id/--entry-uuid for the
-      reference search, --submission-set UID); get or retrieve (TD3.2: --unique-id UID…,
-      --repository OID); mask, unmask, visibility (--patient and/or --legal-representatives
-      visible|invisible), archive, unarchive, delete (TD3.3: --unique-id UID --search-response
-      FILE, a TD3.1 answer holding the document); authorize (TD0.3: --action add|remove|
-      remove_as_medecin_traitant); authorized-list (TD0.4: --since RFC3339 [--date-type
-      last_doc|last_authorization]). --consent (search, get): care-team, explicit, emergency,
-      testing-override or a JSON file.
-  dmp response FILE [--json] [--extract DIR] [--actor ACTOR.json]
-      Read any answer of the DMP (a SOAP envelope, or an HTTP message; MTOM for TD3.2): the
-      typed result, the documents of a TD3.2 answer written to DIR, with --actor whether that
-      reader may open each TD3.1 document's type. Exit 1 on a DMP error or fault.
-  dmp version
-
---matrix FILE loads a replacement habilitation matrix: JSON (dmp-habilitation-matrix/1) if the
-name ends in .json, else the long CSV form.
-Exit status: 0 success, 1 invalid input or refused check, 2 usage error.";
+/// The manual page, written by `build.rs` from the same definitions as the parser.
+const MAN_PAGE: &str = include_str!(concat!(env!("OUT_DIR"), "/dmp.1"));
 
 /// A failure: the message and the exit status.
 pub(crate) struct Fail(pub(crate) String, pub(crate) u8);
@@ -103,22 +46,18 @@ pub(crate) fn usage(msg: impl Into<String>) -> Fail {
 }
 
 fn main() -> ExitCode {
-    // A file name that is not UTF-8 (Latin-1 names on ESSMS file shares) is named, not a panic.
-    let mut args = Vec::new();
-    for a in std::env::args_os().skip(1) {
-        match a.into_string() {
-            Ok(s) => args.push(s),
-            Err(raw) => {
-                eprintln!(
-                    "dmp: the argument {} is not valid UTF-8: rename the file (or pass it through a \
-                     UTF-8 path)",
-                    raw.to_string_lossy()
-                );
-                return ExitCode::from(2);
-            }
+    // `args_os`: a file name that is not UTF-8 (Latin-1 names on ESSMS file shares) reaches a
+    // `PathBuf` as it is, never a panic.
+    let cli = match Cli::try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version (exit 0) go to stdout, usage errors (exit 2) to stderr; a
+            // closed pipe is a normal end.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
-    }
-    match run(&args) {
+    };
+    match run(cli.command) {
         Ok(out) => {
             out_text(&out);
             ExitCode::SUCCESS
@@ -137,101 +76,97 @@ pub(crate) fn out_text(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
-fn run(args: &[String]) -> Result<String, Fail> {
-    let (cmd, rest) = args
-        .split_first()
-        .ok_or_else(|| usage("no command given"))?;
-    match cmd.as_str() {
-        "staff-report" => staff_report(rest),
-        "check" => check(rest),
-        "matrix" => matrix(rest),
-        "rights" => rights(rest),
-        "cda" => cda(rest),
-        "verify" => verify(rest),
-        "feed" => feed(rest),
-        "request" => consult::request(rest),
-        "response" => consult::response(rest),
-        "send" => send::send(rest),
-        "sandbox" => sandbox::sandbox(rest),
-        "version" | "--version" => Ok(format!("dmp {}\n", dmp_core::VERSION)),
-        "help" | "--help" | "-h" => {
-            Ok(format!("{}\n", USAGE.replace("VERSION", dmp_core::VERSION)))
-        }
-        other => Err(usage(format!("unknown command `{other}`"))),
+fn run(command: Command) -> Result<String, Fail> {
+    match command {
+        Command::StaffReport(a) => staff_report(&a),
+        Command::Check(a) => check(&a),
+        Command::Matrix(MatrixCommand::Decide(a)) => matrix_decide(&a),
+        Command::Rights(a) => rights(&a),
+        Command::Cda(CdaCommand::Build(a)) => cda_build(&a),
+        Command::Cda(CdaCommand::Show(a)) => cda_show(&a),
+        Command::Verify(a) => verify(&a),
+        Command::Feed(FeedCommand::Build(a)) => feed_build(&a),
+        Command::Feed(FeedCommand::Check(a)) => feed_check(&a),
+        Command::Request(r) => consult::request(&r),
+        Command::Response(a) => consult::response(&a),
+        Command::Send(a) => send::send(&a),
+        Command::Sandbox(cli::SandboxCommand::Serve(a)) => sandbox::serve(&a),
+        Command::Completions(a) => Ok(completions(a.shell)),
+        Command::Man => Ok(MAN_PAGE.to_owned()),
+        Command::Version => Ok(format!("dmp {}\n", dmp_core::VERSION)),
     }
 }
 
-/// Parsed options: positional arguments, flags, and `--name value` pairs (repeatable).
-pub(crate) struct Opts {
-    pub(crate) positional: Vec<String>,
-    flags: Vec<String>,
-    values: Vec<(String, String)>,
+/// The completion script of `shell` for every subcommand and option.
+fn completions(shell: cli::Shell) -> String {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        cli::Shell::Bash => S::Bash,
+        cli::Shell::Zsh => S::Zsh,
+        cli::Shell::Fish => S::Fish,
+        cli::Shell::Powershell => S::PowerShell,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "dmp", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-impl Opts {
-    pub(crate) fn parse(args: &[String], flags: &[&str], valued: &[&str]) -> Result<Opts, Fail> {
-        let mut o = Opts {
-            positional: vec![],
-            flags: vec![],
-            values: vec![],
+/// Reads a text file the user named; an empty one is said so, in those words.
+pub(crate) fn read_file(path: &Path) -> Result<String, Fail> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fail(format!("cannot read {}: {e}", path.display()), 1))?;
+    if text.trim().is_empty() {
+        return Err(Fail(format!("{}: empty file", path.display()), 1));
+    }
+    Ok(text)
+}
+
+/// Reads a file the user named, as bytes; an empty one is said so.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Fail> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Fail(format!("cannot read {}: {e}", path.display()), 1))?;
+    if bytes.is_empty() {
+        return Err(Fail(format!("{}: empty file", path.display()), 1));
+    }
+    Ok(bytes)
+}
+
+/// An error of the core on the content of `path`: named by the file the user gave, not by
+/// the core's internal name for the input ("c14n line 1", "mime line 0").
+pub(crate) fn in_file(path: &Path) -> impl Fn(dmp_core::Error) -> Fail + '_ {
+    move |e| {
+        let msg = match e {
+            dmp_core::Error::Data {
+                line: 0, message, ..
+            } => message,
+            dmp_core::Error::Data { line, message, .. } => format!("line {line}: {message}"),
+            other => other.to_string(),
         };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if flags.contains(&a.as_str()) {
-                o.flags.push(a.clone());
-            } else if valued.contains(&a.as_str()) {
-                let v = it
-                    .next()
-                    .ok_or_else(|| usage(format!("{a} needs a value")))?;
-                o.values.push((a.clone(), v.clone()));
-            } else if a.starts_with("--") {
-                return Err(usage(format!("unknown option {a}")));
-            } else {
-                o.positional.push(a.clone());
-            }
-        }
-        Ok(o)
+        Fail(format!("{}: {msg}", path.display()), 1)
     }
-    pub(crate) fn flag(&self, name: &str) -> bool {
-        self.flags.iter().any(|f| f == name)
-    }
-    pub(crate) fn value(&self, name: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.values
-            .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-pub(crate) fn read_file(path: &str) -> Result<String, Fail> {
-    std::fs::read_to_string(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))
 }
 
 /// The embedded matrix or the one in `--matrix`, with the settings of the flags.
-fn load_matrix(o: &Opts) -> Result<Matrix, Fail> {
-    let matrix = match o.value("--matrix") {
+fn load_matrix(o: &MatrixOpts) -> Result<Matrix, Fail> {
+    let matrix = match &o.matrix {
         None => Matrix::embedded()?,
-        Some(path) if path.ends_with(".json") => Matrix::from_json(&read_file(path)?)?,
+        Some(path) if path.extension().is_some_and(|e| e == "json") => {
+            Matrix::from_json(&read_file(path)?).map_err(in_file(path))?
+        }
         Some(path) => {
+            let name = path.display().to_string();
             let info = MatrixInfo {
-                id: path.to_owned(),
-                title: format!("Habilitation matrix loaded from {path}"),
+                id: name.clone(),
+                title: format!("Habilitation matrix loaded from {name}"),
                 date: String::new(),
                 legal_basis: String::new(),
                 note: String::new(),
             };
-            Matrix::from_csv(info, &read_file(path)?)?
+            Matrix::from_csv(info, &read_file(path)?).map_err(in_file(path))?
         }
     };
     Ok(matrix.with_settings(Settings {
-        social_rows_in_force: o.flag("--social-rows-in-force"),
+        social_rows_in_force: o.social_rows_in_force,
     }))
 }
 
@@ -247,92 +182,89 @@ pub(crate) fn enum_arg<T: serde::de::DeserializeOwned>(name: &str, value: &str) 
         .map_err(|_| usage(format!("{name}: unknown value `{value}`")))
 }
 
-fn staff_report(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &["--json", "--social-rows-in-force"], &["--matrix"])?;
-    let [path] = o.positional.as_slice() else {
-        return Err(usage("staff-report takes one STAFF.json file"));
-    };
-    let list: StaffList = dmp_core::json::from_str(&read_file(path)?)?;
-    let report = StaffReport::build(&list, &load_matrix(&o)?, &Rights::embedded()?);
-    if o.flag("--json") {
+fn staff_report(a: &StaffReportArgs) -> Result<String, Fail> {
+    let list: StaffList =
+        dmp_core::json::from_str(&read_file(&a.staff)?).map_err(in_file(&a.staff))?;
+    let report = StaffReport::build(&list, &load_matrix(&a.matrix)?, &Rights::embedded()?);
+    if a.json {
         to_json(&report)
     } else {
         Ok(report.to_string())
     }
 }
 
-fn check(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &[], &["--oid"])?;
-    let [kind, value] = o.positional.as_slice() else {
-        return Err(usage("check takes KIND VALUE"));
-    };
-    let line = match kind.as_str() {
-        "ins" => {
-            let oid = o.value("--oid").unwrap_or(dmp_core::ids::oid::INS_NIR);
+fn check(a: &CheckArgs) -> Result<String, Fail> {
+    let value = a.value.as_str();
+    // (kind as the command line names it, what it is, its normalised form, the sentence)
+    let (kind, normalized, line) = match a.kind {
+        IdKind::Ins => {
+            let oid = a.oid.as_deref().unwrap_or(dmp_core::ids::oid::INS_NIR);
             let ins = Ins::parse(value, oid)?;
-            format!("valid INS ({}): {}", ins.system().label(), ins.to_cx())
+            let label = ins.system().label();
+            let cx = ins.to_cx();
+            ("ins", cx.clone(), format!("valid INS ({label}): {cx}"))
         }
-        "ins-cx" => {
+        IdKind::InsCx => {
             let ins = Ins::from_cx(value)?;
-            format!("valid INS ({}): {}", ins.system().label(), ins.matricule())
+            let m = ins.matricule().to_string();
+            let line = format!("valid INS ({}): {m}", ins.system().label());
+            ("ins-cx", m, line)
         }
-        "rpps" => format!(
-            "valid RPPS: IdNat_PS {}",
-            IdNatPs::Rpps(value.parse::<Rpps>()?)
-        ),
-        "adeli" => format!(
-            "valid ADELI: IdNat_PS {}",
-            IdNatPs::Adeli(value.parse::<Adeli>()?)
-        ),
-        "idnat" => format!("valid IdNat_PS: {}", value.parse::<IdNatPs>()?),
-        "finess" => {
-            let f: Finess = value.parse()?;
-            format!("valid FINESS: structure IdNat {}", f.struct_idnat())
+        IdKind::Rpps => {
+            let id = IdNatPs::Rpps(value.parse::<Rpps>()?).to_string();
+            ("rpps", id.clone(), format!("valid RPPS: IdNat_PS {id}"))
         }
-        "oid" => format!("valid OID: {}", value.parse::<Oid>()?),
-        other => return Err(usage(format!("unknown identifier kind `{other}`"))),
+        IdKind::Adeli => {
+            let id = IdNatPs::Adeli(value.parse::<Adeli>()?).to_string();
+            ("adeli", id.clone(), format!("valid ADELI: IdNat_PS {id}"))
+        }
+        IdKind::Idnat => {
+            let id = value.parse::<IdNatPs>()?.to_string();
+            ("idnat", id.clone(), format!("valid IdNat_PS: {id}"))
+        }
+        IdKind::Finess => {
+            let id = value.parse::<Finess>()?.struct_idnat().to_string();
+            let line = format!("valid FINESS: structure IdNat {id}");
+            ("finess", id, line)
+        }
+        IdKind::Oid => {
+            let id = value.parse::<Oid>()?.to_string();
+            ("oid", id.clone(), format!("valid OID: {id}"))
+        }
     };
+    if a.json {
+        return to_json(&json!({
+            "kind": kind,
+            "value": value,
+            "valid": true,
+            "normalized": normalized,
+            "message": line,
+        }));
+    }
     Ok(line + "\n")
 }
 
-fn matrix(args: &[String]) -> Result<String, Fail> {
-    let (sub, rest) = args
-        .split_first()
-        .ok_or_else(|| usage("matrix needs a subcommand: decide"))?;
-    if sub != "decide" {
-        return Err(usage(format!("unknown matrix subcommand `{sub}`")));
-    }
-    let o = Opts::parse(
-        rest,
-        &["--json", "--social-rows-in-force"],
-        &["--profession", "--function", "--type", "--matrix"],
-    )?;
-    let type_code = o
-        .value("--type")
-        .ok_or_else(|| usage("matrix decide needs --type TYPE_CODE"))?;
+fn matrix_decide(a: &DecideArgs) -> Result<String, Fail> {
     let mut reader = Reader::default();
-    for p in o.all("--profession") {
+    for p in &a.reader.profession {
         let (system, code) = p
             .split_once(':')
             .ok_or_else(|| usage("--profession takes SYSTEM:CODE, e.g. TRE_G15:60"))?;
-        let system = ProfessionSystem::from_name(system)
-            .ok_or_else(|| usage(format!("unknown profession system `{system}`")))?;
+        let system = ProfessionSystem::from_name(system).ok_or_else(|| {
+            usage(format!(
+                "--profession: unknown profession system `{system}`"
+            ))
+        })?;
         reader.profession = Some(Profession {
             system,
             code: code.to_owned(),
         });
     }
-    for f in o.all("--function") {
+    for f in &a.reader.function {
         reader.function = Some(enum_arg::<FonctionEssms>("--function", f)?);
     }
-    if reader.profession.is_none() && reader.function.is_none() {
-        return Err(usage(
-            "matrix decide needs the reader: --profession SYSTEM:CODE (e.g. TRE_G15:60) and/or \
-             --function FUNCTION",
-        ));
-    }
-    let decision = load_matrix(&o)?.decide(&reader, type_code);
-    if o.flag("--json") {
+    let decision = load_matrix(&a.matrix)?.decide(&reader, &a.type_code);
+    if a.json {
         return to_json(&decision);
     }
     let verdict = match decision.outcome {
@@ -352,25 +284,12 @@ fn matrix(args: &[String]) -> Result<String, Fail> {
     Ok(out)
 }
 
-fn rights(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(
-        args,
-        &["--json"],
-        &["--auth", "--actor", "--mode", "--transaction"],
-    )?;
-    let auth: Authentication = enum_arg(
-        "--auth",
-        o.value("--auth")
-            .ok_or_else(|| usage("rights needs --auth"))?,
-    )?;
-    let actor: Actor = enum_arg(
-        "--actor",
-        o.value("--actor")
-            .ok_or_else(|| usage("rights needs --actor"))?,
-    )?;
-    let mode: AccessMode = enum_arg("--mode", o.value("--mode").unwrap_or("normal"))?;
+fn rights(a: &RightsArgs) -> Result<String, Fail> {
+    let auth: Authentication = enum_arg("--auth", &a.auth)?;
+    let actor: Actor = enum_arg("--actor", &a.actor)?;
+    let mode: AccessMode = enum_arg("--mode", &a.mode)?;
     let table = Rights::embedded()?;
-    let decisions: Vec<_> = match o.value("--transaction") {
+    let decisions: Vec<_> = match &a.transaction {
         Some(td) => table.decide(auth, actor, mode, td),
         None => {
             // Each printed row of the login's document, in table order.
@@ -385,9 +304,15 @@ fn rights(args: &[String]) -> Result<String, Fail> {
         }
     };
     if decisions.is_empty() {
-        return Err(Fail("no such transaction in the rights tables".into(), 1));
+        return Err(Fail(
+            format!(
+                "--transaction {}: no such transaction in the rights tables (e.g. TD2.1, TD3.2)",
+                a.transaction.as_deref().unwrap_or("")
+            ),
+            1,
+        ));
     }
-    if o.flag("--json") {
+    if a.json {
         return to_json(&decisions);
     }
     let mut out = String::new();
@@ -423,54 +348,45 @@ fn rights(args: &[String]) -> Result<String, Fail> {
     Ok(out)
 }
 
-/// Writes `bytes` to `path` through a temporary file, so that a failure leaves no partial file.
 /// `--dump DIR`: writes each named piece of a built request into `DIR` (created).
-pub(crate) fn dump(dir: &str, files: &[(String, &[u8])]) -> Result<(), Fail> {
-    std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {dir}: {e}"), 1))?;
+pub(crate) fn dump(dir: &Path, files: &[(String, &[u8])]) -> Result<(), Fail> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Fail(format!("cannot create {}: {e}", dir.display()), 1))?;
     for (name, bytes) in files {
-        write_file(&Path::new(dir).join(name).to_string_lossy(), bytes)?;
+        write_file(&dir.join(name), bytes)?;
     }
     Ok(())
 }
 
-pub(crate) fn write_file(path: &str, bytes: &[u8]) -> Result<(), Fail> {
-    let tmp = format!("{path}.tmp-{}", std::process::id());
+/// Writes `bytes` to `path` through a temporary file, so that a failure leaves no partial file.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Fail> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            Fail(format!("cannot write {path}: {e}"), 1)
+            Fail(format!("cannot write {}: {e}", path.display()), 1)
         })
 }
 
-fn cda(args: &[String]) -> Result<String, Fail> {
-    let (sub, rest) = args
-        .split_first()
-        .ok_or_else(|| usage("cda needs a subcommand: build or show"))?;
-    match sub.as_str() {
-        "build" => cda_build(rest),
-        "show" => cda_show(rest),
-        other => Err(usage(format!("unknown cda subcommand `{other}`"))),
-    }
+/// The folder of a file the user gave: relative paths inside it are from there.
+pub(crate) fn base_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
 }
 
-fn cda_build(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &[], &["-o", "--output"])?;
-    let [case_path] = o.positional.as_slice() else {
-        return Err(usage("cda build takes one CASE.json file"));
-    };
-    let out = o
-        .value("-o")
-        .or_else(|| o.value("--output"))
-        .ok_or_else(|| usage("cda build needs -o OUT.xml"))?;
-    let case: Case = dmp_core::json::from_str(&read_file(case_path)?)?;
-    let base = Path::new(case_path).parent().unwrap_or(Path::new("."));
-    let (header, content) =
-        case.into_parts(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))?;
-    let bytes = cda::build(&header, &content)?;
-    write_file(out, &bytes)?;
+fn cda_build(a: &CdaBuildArgs) -> Result<String, Fail> {
+    let case: Case = dmp_core::json::from_str(&read_file(&a.case)?).map_err(in_file(&a.case))?;
+    let base = base_of(&a.case);
+    let (header, content) = case
+        .into_parts(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))
+        .map_err(in_file(&a.case))?;
+    let bytes = cda::build(&header, &content).map_err(in_file(&a.case))?;
+    write_file(&a.output, &bytes)?;
     Ok(format!(
-        "{out}: {} ({} bytes, {} body of {} bytes)\n",
+        "{}: {} ({} bytes, {} body of {} bytes)\n",
+        a.output.display(),
         header.kind.type_concept()?.display,
         bytes.len(),
         content.media_type.mime(),
@@ -478,25 +394,26 @@ fn cda_build(args: &[String]) -> Result<String, Fail> {
     ))
 }
 
-fn cda_show(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &["--json"], &["--content"])?;
-    let [path] = o.positional.as_slice() else {
-        return Err(usage("cda show takes one DOC.xml file"));
-    };
-    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
-    let doc = cda::read(&bytes)?;
-    if let Some(out) = o.value("--content") {
-        let content = doc
-            .content
-            .as_ref()
-            .ok_or_else(|| Fail(format!("{path} has no N1 (nonXMLBody) content"), 1))?;
+fn cda_show(a: &CdaShowArgs) -> Result<String, Fail> {
+    let path = &a.doc;
+    let doc = cda::read(&read_bytes(path)?).map_err(in_file(path))?;
+    if let Some(out) = &a.content {
+        let content = doc.content.as_ref().ok_or_else(|| {
+            Fail(
+                format!(
+                    "{}: no N1 (nonXMLBody) content to write: leave out --content",
+                    path.display()
+                ),
+                1,
+            )
+        })?;
         write_file(out, &content.data)?;
     }
     let check = doc.to_header();
-    if o.flag("--json") {
-        let v = serde_json::json!({
+    if a.json {
+        let v = json!({
             "header": doc.header,
-            "content": doc.content.as_ref().map(|c| serde_json::json!({
+            "content": doc.content.as_ref().map(|c| json!({
                 "media_type": c.media_type,
                 "bytes": c.data.len(),
             })),
@@ -507,7 +424,13 @@ fn cda_show(args: &[String]) -> Result<String, Fail> {
         });
         return to_json(&v);
     }
-    let mut out = to_json(&doc.header)?;
+    // Text only: the header as lines of `field: value`, not a JSON document.
+    let mut out = String::new();
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(&doc.header) {
+        for (name, value) in &fields {
+            flatten_json(name, value, &mut out);
+        }
+    }
     if let Some(c) = &doc.content {
         out += &format!(
             "content: {} ({} bytes)\n",
@@ -527,106 +450,184 @@ fn cda_show(args: &[String]) -> Result<String, Fail> {
     Ok(out)
 }
 
-fn verify(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &[], &["--trust", "--part", "--at"])?;
-    let [path] = o.positional.as_slice() else {
-        return Err(usage("verify takes one FILE"));
-    };
-    let mut options = verify_options(&o)?;
-    for p in o.all("--part") {
+/// `a.b[0].c: value` lines for a JSON value (absent values left out).
+fn flatten_json(prefix: &str, v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Null => {}
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                flatten_json(&format!("{prefix}.{k}"), v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten_json(&format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        serde_json::Value::String(s) => *out += &format!("{prefix}: {s}\n"),
+        other => *out += &format!("{prefix}: {other}\n"),
+    }
+}
+
+fn verify(a: &VerifyArgs) -> Result<String, Fail> {
+    let path = &a.file;
+    let mut options = verify_options(&a.trust)?;
+    for p in &a.part {
         let (urn, file) = p
             .split_once('=')
-            .ok_or_else(|| usage("--part takes URN=FILE"))?;
-        let bytes = std::fs::read(file).map_err(|e| Fail(format!("cannot read {file}: {e}"), 1))?;
-        options.parts.insert(urn.to_owned(), bytes);
+            .ok_or_else(|| usage(format!("--part {p}: give URN=FILE")))?;
+        options
+            .parts
+            .insert(urn.to_owned(), read_bytes(Path::new(file))?);
     }
-    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
-    let verified = xmldsig::verify_message(&bytes, &options)?;
+    let bytes = read_bytes(path)?;
+    let verified = xmldsig::verify_message(&bytes, &options).map_err(in_file(path))?;
     let reports = &verified.signatures;
     if reports.is_empty() {
-        return Err(Fail(format!("{path}: no XML signature found"), 1));
-    }
-    let mut out = String::new();
-    for (i, r) in reports.iter().enumerate() {
-        let place = match &r.part {
-            Some(part) => format!("part <{part}>, line {}", r.line),
-            None => format!("line {}", r.line),
-        };
-        out += &format!("signature {} ({place}): ", i + 1);
-        out += &match &r.failure {
-            None => "VALID\n".to_owned(),
-            Some(f) => format!("INVALID: {f}\n"),
-        };
-        if let Some(alg) = r.algorithm {
-            out += &format!("  algorithm: {alg}\n");
-        }
-        out += &format!(
-            "  signer: {}\n",
-            r.signer_subject().as_deref().unwrap_or("(unknown)")
-        );
-        out += &format!(
-            "  signing time: {}\n",
-            r.signing_time.as_deref().unwrap_or("(none)")
-        );
-        out += &match &r.chain {
-            ChainStatus::NotChecked => "  chain: not checked (no --trust)\n".to_owned(),
-            other => format!("  chain: {other}\n"),
-        };
-        for rr in &r.references {
-            let target = rr.element.as_ref().map_or("(unresolved)".to_owned(), |e| {
-                format!(
-                    "<{}> at line {}, bytes {}..{}",
-                    e.qname, e.line, e.span.start, e.span.end
-                )
-            });
-            let uri = if rr.uri.is_empty() { "\"\"" } else { &rr.uri };
-            out += &format!(
-                "  reference {uri} -> {target}: {}\n",
-                if rr.digest_ok {
-                    "digest ok"
-                } else {
-                    "not verified"
-                }
-            );
-        }
-        for m in &r.manifest {
-            let status = match &m.status {
-                ManifestStatus::PartMissing => "not checked (no --part)".to_owned(),
-                other => other.to_string(),
-            };
-            out += &format!("  manifest {}: {status}\n", m.uri);
-        }
-    }
-    for p in &verified.problems {
-        out += &format!("problem: {p}\n");
+        return Err(Fail(
+            format!("{}: no XML signature found", path.display()),
+            1,
+        ));
     }
     let valid = reports.iter().filter(|r| r.is_valid()).count();
-    out += &format!("{valid} of {} signature(s) valid\n", reports.len());
+    let out = if a.json {
+        let signatures: Vec<_> = reports.iter().map(signature_json).collect();
+        to_json(&json!({
+            "file": path.display().to_string(),
+            "valid": verified.is_valid(),
+            "signatures": signatures,
+            "valid_signatures": valid,
+            "problems": verified.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        }))?
+    } else {
+        let mut out = String::new();
+        for (i, r) in reports.iter().enumerate() {
+            let place = match &r.part {
+                Some(part) => format!("part <{part}>, line {}", r.line),
+                None => format!("line {}", r.line),
+            };
+            out += &format!("signature {} ({place}): ", i + 1);
+            out += &match &r.failure {
+                None => "VALID\n".to_owned(),
+                Some(f) => format!("INVALID: {f}\n"),
+            };
+            if let Some(alg) = r.algorithm {
+                out += &format!("  algorithm: {alg}\n");
+            }
+            out += &format!(
+                "  signer: {}\n",
+                r.signer_subject().as_deref().unwrap_or("(unknown)")
+            );
+            out += &format!(
+                "  signing time: {}\n",
+                r.signing_time.as_deref().unwrap_or("(none)")
+            );
+            out += &format!("  chain: {}\n", chain_text(&r.chain));
+            for rr in &r.references {
+                let target = rr.element.as_ref().map_or("(unresolved)".to_owned(), |e| {
+                    format!(
+                        "<{}> at line {}, bytes {}..{}",
+                        e.qname, e.line, e.span.start, e.span.end
+                    )
+                });
+                let uri = if rr.uri.is_empty() { "\"\"" } else { &rr.uri };
+                out += &format!(
+                    "  reference {uri} -> {target}: {}\n",
+                    if rr.digest_ok {
+                        "digest ok"
+                    } else {
+                        "not verified"
+                    }
+                );
+            }
+            for m in &r.manifest {
+                out += &format!("  manifest {}: {}\n", m.uri, manifest_text(&m.status));
+            }
+        }
+        for p in &verified.problems {
+            out += &format!("problem: {p}\n");
+        }
+        out += &format!("{valid} of {} signature(s) valid\n", reports.len());
+        out
+    };
     if verified.is_valid() {
         Ok(out)
     } else {
         out_text(&out);
         Err(Fail(
             if valid == reports.len() {
-                format!("{path}: the message does not verify")
+                format!("{}: the message does not verify", path.display())
             } else {
-                format!("{path}: invalid signature")
+                format!("{}: invalid signature", path.display())
             },
             1,
         ))
     }
 }
 
+/// How `--trust` left the chain, in words.
+fn chain_text(c: &ChainStatus) -> String {
+    match c {
+        ChainStatus::NotChecked => "not checked (no --trust)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A manifest reference's outcome, in words.
+fn manifest_text(s: &ManifestStatus) -> String {
+    match s {
+        ManifestStatus::PartMissing => "not checked (no --part)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// One signature of `dmp verify --json` / `dmp feed check --json` (docs/cli-json.md).
+fn signature_json(r: &SignatureReport) -> serde_json::Value {
+    json!({
+        "part": r.part,
+        "line": r.line,
+        "valid": r.is_valid(),
+        "failure": r.failure.as_ref().map(|f| f.to_string()),
+        "algorithm": r.algorithm.map(|a| a.to_string()),
+        "signer": r.signer_subject(),
+        "signing_time": r.signing_time,
+        "chain": {
+            "status": match &r.chain {
+                ChainStatus::NotChecked => "not_checked",
+                ChainStatus::Trusted(_) => "trusted",
+                ChainStatus::Failed(_) => "failed",
+                ChainStatus::Skipped(_) => "skipped",
+            },
+            "path": match &r.chain {
+                ChainStatus::Trusted(p) => p.clone(),
+                _ => vec![],
+            },
+            "text": chain_text(&r.chain),
+        },
+        "references": r.references.iter().map(|rr| json!({
+            "uri": rr.uri,
+            "element": rr.element.as_ref().map(|e| e.qname.to_string()),
+            "line": rr.element.as_ref().map(|e| e.line),
+            "digest_ok": rr.digest_ok,
+        })).collect::<Vec<_>>(),
+        "manifest": r.manifest.iter().map(|m| json!({
+            "uri": m.uri,
+            "ok": m.status == ManifestStatus::Ok,
+            "status": manifest_text(&m.status),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// `--at` (default: now) and `--trust` as verification options.
-fn verify_options(o: &Opts) -> Result<VerifyOptions, Fail> {
-    let at = match o.value("--at") {
-        Some(t) => parse_time(t)?.with_timezone(&chrono::Utc),
+fn verify_options(o: &TrustOpts) -> Result<VerifyOptions, Fail> {
+    let at = match &o.at {
+        Some(t) => parse_time("--at", t)?.with_timezone(&chrono::Utc),
         None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()),
     };
     let mut options = VerifyOptions::new(at);
     let mut roots = Vec::new();
-    for file in o.all("--trust") {
-        for cert in Certificate::chain_from_pem(&read_file(file)?)? {
+    for file in &o.trust {
+        for cert in Certificate::chain_from_pem(&read_file(file)?).map_err(in_file(file))? {
             if cert.subject().der() == cert.issuer().der() {
                 roots.push(cert);
             } else {
@@ -634,10 +635,12 @@ fn verify_options(o: &Opts) -> Result<VerifyOptions, Fail> {
             }
         }
     }
-    if o.value("--trust").is_some() {
+    if !o.trust.is_empty() {
         if roots.is_empty() {
             return Err(Fail(
-                "--trust: no self-signed (root) certificate in the given files".into(),
+                "--trust: no self-signed (root) certificate in the given files: add the root \
+                 CA's PEM file"
+                    .into(),
                 1,
             ));
         }
@@ -646,65 +649,38 @@ fn verify_options(o: &Opts) -> Result<VerifyOptions, Fail> {
     Ok(options)
 }
 
-pub(crate) fn parse_time(t: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Fail> {
-    chrono::DateTime::parse_from_rfc3339(t)
-        .map_err(|e| usage(format!("--at {t}: not an RFC 3339 time ({e})")))
+/// An RFC 3339 time given to option `name`.
+pub(crate) fn parse_time(
+    name: &str,
+    t: &str,
+) -> Result<chrono::DateTime<chrono::FixedOffset>, Fail> {
+    chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {
+        usage(format!(
+            "{name} {t}: not an RFC 3339 time ({e}); e.g. 2026-01-15T10:00:00+01:00"
+        ))
+    })
 }
 
-fn feed(args: &[String]) -> Result<String, Fail> {
-    let (sub, rest) = args
-        .split_first()
-        .ok_or_else(|| usage("feed needs a subcommand: build or check"))?;
-    match sub.as_str() {
-        "build" => feed_build(rest),
-        "check" => feed_check(rest),
-        other => Err(usage(format!("unknown feed subcommand `{other}`"))),
-    }
-}
-
-fn feed_build(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(
-        args,
-        &send::SEND_FLAGS,
-        &[
-            "--p12",
-            "--password-env",
-            "--mode",
-            "-o",
-            "--output",
-            "--dump",
-            "--at",
-            "--seed",
-            "--actor",
-            "--endpoint",
-            "--extract",
-        ],
-    )?;
-    let [case_path] = o.positional.as_slice() else {
-        return Err(usage("feed build takes one CASE.json file"));
-    };
-    let out = o
-        .value("-o")
-        .or_else(|| o.value("--output"))
-        .ok_or_else(|| usage("feed build needs -o REQUEST.mime"))?;
-    let base = Path::new(case_path).parent().unwrap_or(Path::new("."));
-    let mut request = FeedRequest::from_json_with_profile(&read_file(case_path)?, |p| {
-        std::fs::read(base.join(p)).map_err(|e| e.to_string())
-    })?;
-    if let Some(m) = o.value("--mode") {
+fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
+    let case_path = &a.case;
+    let base = base_of(case_path);
+    let read = |p: &str| std::fs::read(base.join(p)).map_err(|e| e.to_string());
+    let mut request = FeedRequest::from_json_with_profile(&read_file(case_path)?, read)
+        .map_err(in_file(case_path))?;
+    if let Some(m) = &a.mode {
         request.mode = enum_arg::<FeedMode>("--mode", m)?;
     }
-    request.resolve(|p| std::fs::read(base.join(p)).map_err(|e| e.to_string()))?;
-    let (now, seed, random) = clock_and_seed(&o)?;
-    let (identity, signer) = signer_from(&o, "feed build", now)?;
+    request.resolve(read).map_err(in_file(case_path))?;
+    let (now, seed, random) = clock_and_seed(&a.clock)?;
+    let (identity, signer) = signer_from(&a.signer, "feed build", now)?;
     let mut ctx = FeedContext {
         now,
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
     };
-    let built = feed::build(&request, &mut ctx)?;
-    write_file(out, &built.http.to_message())?;
-    if let Some(dir) = o.value("--dump") {
+    let built = feed::build(&request, &mut ctx).map_err(in_file(case_path))?;
+    write_file(&a.output, &built.http.to_message())?;
+    if let Some(dir) = &a.dump {
         let mut files = vec![("envelope.xml".to_owned(), &built.envelope[..])];
         for (i, (_, bytes)) in built.cdas.iter().enumerate() {
             files.push((format!("document-{}.xml", i + 1), &bytes[..]));
@@ -714,6 +690,21 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
         files.push(("metadata.txt".to_owned(), built.metadata.as_bytes()));
         dump(dir, &files)?;
     }
+    let out = a.output.display();
+    let info = json!({
+        "output": out.to_string(),
+        "transaction": "TD2.1",
+        "path": built.http.path,
+        "bytes": built.http.body.len(),
+        "message_id": built.message_id,
+        "documents": built.cdas.iter().map(|(uri, bytes)| json!({
+            "uri": uri,
+            "bytes": bytes.len(),
+        })).collect::<Vec<_>>(),
+        "at": now.to_rfc3339(),
+        "seed": seed,
+        "random_seed": random,
+    });
     let mut s = format!(
         "{out}: TD2.1 request to {} ({} bytes), {} document(s), MessageID {}\n",
         built.http.path,
@@ -726,49 +717,62 @@ fn feed_build(args: &[String]) -> Result<String, Fail> {
     }
     s += &format!("at {}, seed {seed}", now.to_rfc3339());
     s += if random { " (random)\n" } else { "\n" };
-    if o.flag("--send") {
-        let actor_path = match o.value("--actor") {
-            Some(p) => p.to_owned(),
-            None => feed_profile_path(case_path, base)?,
+    if a.send.send {
+        let actor_path = match &a.actor {
+            Some(p) => p.clone(),
+            None => feed_profile_path(case_path)?,
         };
-        let actor = ActorProfile::from_json(&read_file(&actor_path)?)?;
-        crate::out_text(&s);
-        return send::deliver(&o, &built.http, actor, &actor_path, Some(identity));
+        let actor =
+            ActorProfile::from_json(&read_file(&actor_path)?).map_err(in_file(&actor_path))?;
+        let built_info = if a.json {
+            Some(info)
+        } else {
+            out_text(&s);
+            None
+        };
+        let how = send::How {
+            json: a.json,
+            extract: a.send.extract.as_deref(),
+            endpoint: a.send.endpoint.as_deref(),
+            reader: Some(&actor_path),
+            built: built_info,
+        };
+        return send::deliver(&how, &built.http, actor, &actor_path, Some(identity));
+    }
+    if a.json {
+        return to_json(&info);
     }
     Ok(s)
 }
 
 /// The actor profile a feed file names (`"profile"`, relative to the file), for `--send`
 /// without `--actor`.
-fn feed_profile_path(case_path: &str, base: &Path) -> Result<String, Fail> {
-    let value: serde_json::Value = serde_json::from_str(&read_file(case_path)?)
-        .map_err(|e| Fail(format!("{case_path}: {e}"), 1))?;
+fn feed_profile_path(case_path: &Path) -> Result<std::path::PathBuf, Fail> {
+    let value: serde_json::Value =
+        dmp_core::json::from_str(&read_file(case_path)?).map_err(in_file(case_path))?;
     let name = value
         .get("profile")
         .and_then(|p| p.as_str())
         .ok_or_else(|| {
             usage(format!(
-            "feed build --send: {case_path} names no \"profile\": give --actor ACTOR.json, whose \
-             `transport` says how to reach the DMP"
-        ))
+                "feed build --send: {} names no \"profile\": give --actor ACTOR.json, whose \
+                 `transport` says how to reach the DMP",
+                case_path.display()
+            ))
         })?;
-    Ok(base.join(name).display().to_string())
+    Ok(base_of(case_path).join(name))
 }
 
 /// `--at` (default now) and `--seed` (default random, said so).
 pub(crate) fn clock_and_seed(
-    o: &Opts,
+    o: &ClockOpts,
 ) -> Result<(chrono::DateTime<chrono::FixedOffset>, u64, bool), Fail> {
-    let now = match o.value("--at") {
-        Some(t) => parse_time(t)?,
+    let now = match &o.at {
+        Some(t) => parse_time("--at", t)?,
         None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).fixed_offset(),
     };
-    let (seed, random) = match o.value("--seed") {
-        Some(s) => (
-            s.parse::<u64>()
-                .map_err(|_| usage(format!("--seed {s}: not an unsigned integer")))?,
-            false,
-        ),
+    let (seed, random) = match o.seed {
+        Some(s) => (s, false),
         None => (uuid::Uuid::new_v4().as_u64_pair().0, true),
     };
     Ok((now, seed, random))
@@ -778,48 +782,75 @@ pub(crate) fn clock_and_seed(
 /// (RSA-SHA1, as every DMP sample).
 /// Also returns the identity, which signs the landing check of `--send`.
 pub(crate) fn signer_from(
-    o: &Opts,
+    o: &SignerOpts,
     command: &str,
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Result<(SigningIdentity, dmp_core::crypto::CheckedSigner), Fail> {
-    let identity =
-        identity_from(o, command)?.ok_or_else(|| usage(format!("{command} needs --p12 FILE")))?;
-    let signer = identity.signer_at(now.with_timezone(&chrono::Utc), UsagePolicy::DmpSignature)?;
+    let identity = identity_from(o, command)?
+        .ok_or_else(|| usage(format!("{command} needs --p12 FILE --password-env VAR")))?;
+    let signer = identity
+        .signer_at(now.with_timezone(&chrono::Utc), UsagePolicy::DmpSignature)
+        .map_err(|e| {
+            let p12 = o.p12.as_deref().unwrap_or(Path::new("--p12"));
+            Fail(format!("{}: {e}", p12.display()), 1)
+        })?;
     Ok((identity, signer))
 }
 
 /// The signing identity of `--p12 FILE --password-env VAR` (RSA-SHA1, as every DMP sample),
 /// or none without `--p12`.
-pub(crate) fn identity_from(o: &Opts, command: &str) -> Result<Option<SigningIdentity>, Fail> {
-    let Some(p12_path) = o.value("--p12") else {
+pub(crate) fn identity_from(
+    o: &SignerOpts,
+    command: &str,
+) -> Result<Option<SigningIdentity>, Fail> {
+    let Some(p12_path) = &o.p12 else {
         return Ok(None);
     };
     let var = o
-        .value("--password-env")
+        .password_env
+        .as_deref()
         .ok_or_else(|| usage(format!("{command} needs --password-env VAR with --p12")))?;
-    let password = std::env::var(var)
-        .map_err(|_| usage(format!("--password-env: the variable {var} is not set")))?;
-    let p12 =
-        std::fs::read(p12_path).map_err(|e| Fail(format!("cannot read {p12_path}: {e}"), 1))?;
-    Ok(Some(
-        SigningIdentity::from_pkcs12(&p12, password.trim())?
-            .with_algorithm(SignatureAlgorithm::RsaSha1)?,
-    ))
+    let password = std::env::var(var).map_err(|_| {
+        usage(format!(
+            "--password-env: the variable {var} is not set: export it with the PKCS#12 password"
+        ))
+    })?;
+    let p12 = read_bytes(p12_path)?;
+    let identity = SigningIdentity::from_pkcs12(&p12, password.trim())
+        .and_then(|i| i.with_algorithm(SignatureAlgorithm::RsaSha1))
+        .map_err(|e| Fail(format!("{}: {e}", p12_path.display()), 1))?;
+    Ok(Some(identity))
 }
 
-fn feed_check(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(args, &[], &["--trust", "--at"])?;
-    let [path] = o.positional.as_slice() else {
-        return Err(usage("feed check takes one REQUEST.mime file"));
+fn feed_check(a: &FeedCheckArgs) -> Result<String, Fail> {
+    let path = &a.request;
+    let options = verify_options(&a.trust)?;
+    let report = feed::check(&read_bytes(path)?, &options).map_err(in_file(path))?;
+    let text = report.render();
+    let out = if a.json {
+        to_json(&json!({
+            "file": path.display().to_string(),
+            "ok": report.is_ok(),
+            "signatures": report.signatures.iter().map(signature_json).collect::<Vec<_>>(),
+            "documents": report.documents.iter().map(|d| json!({
+                "entry_id": d.entry_id,
+                "content_id": d.content_id,
+                "uri": d.uri,
+                "digest_ok": d.digest_ok,
+                "differences": d.differences,
+            })).collect::<Vec<_>>(),
+            "problems": report.problems,
+        }))?
+    } else {
+        text
     };
-    let options = verify_options(&o)?;
-    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
-    let report = feed::check(&bytes, &options)?;
-    let out = report.render();
     if report.is_ok() {
         Ok(out)
     } else {
         out_text(&out);
-        Err(Fail(format!("{path}: the request does not check"), 1))
+        Err(Fail(
+            format!("{}: the request does not check", path.display()),
+            1,
+        ))
     }
 }

@@ -2,25 +2,11 @@
 //! DUI's own QA; stops cleanly on SIGTERM / SIGINT (Ctrl-C).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use dmp_sandbox::{Fault, SandboxConfig, ServerTls};
 
-use crate::{usage, Fail, Opts};
-
-/// The sample actor profiles name `https://localhost:8443`.
-const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
-const DEFAULT_DATA: &str = "dmp-sandbox-data";
-
-pub(crate) fn sandbox(args: &[String]) -> Result<String, Fail> {
-    let (sub, rest) = args
-        .split_first()
-        .ok_or_else(|| usage("sandbox needs a subcommand: serve"))?;
-    match sub.as_str() {
-        "serve" => serve(rest),
-        other => Err(usage(format!("unknown sandbox subcommand `{other}`"))),
-    }
-}
+use crate::cli::ServeArgs;
+use crate::{usage, Fail};
 
 fn address(option: &str, value: &str) -> Result<SocketAddr, Fail> {
     value.parse().map_err(|_| {
@@ -54,52 +40,31 @@ fn fault(value: &str) -> Result<Fault, Fail> {
     })
 }
 
-fn serve(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(
-        args,
-        &["--no-seed", "--no-seed-documents"],
-        &[
-            "--listen",
-            "--ui",
-            "--data",
-            "--seed-data",
-            "--cert",
-            "--key",
-            "--client-root",
-            "--fault",
-        ],
-    )?;
-    if let Some(a) = o.positional.first() {
-        return Err(usage(format!("sandbox serve: unexpected argument {a}")));
-    }
-    let data = PathBuf::from(o.value("--data").unwrap_or(DEFAULT_DATA));
+/// `dmp sandbox serve`: runs until SIGTERM or Ctrl-C.
+pub(crate) fn serve(a: &ServeArgs) -> Result<String, Fail> {
+    let data = a.data.clone();
     let mut config = SandboxConfig::embedded(data.clone());
-    config.listen = address("--listen", o.value("--listen").unwrap_or(DEFAULT_LISTEN))?;
-    config.ui = o.value("--ui").map(|v| address("--ui", v)).transpose()?;
-    config.seed_dir = o.value("--seed-data").map(PathBuf::from);
-    config.seed = !o.flag("--no-seed");
-    config.seed_documents = config.seed && !o.flag("--no-seed-documents");
-    config.fault = o.value("--fault").map(fault).transpose()?;
-    match (o.value("--cert"), o.value("--key")) {
-        (Some(cert), Some(key)) => {
-            let roots: Vec<PathBuf> = o.all("--client-root").map(PathBuf::from).collect();
-            if roots.is_empty() {
-                return Err(usage(
-                    "sandbox serve --cert needs --client-root ROOT.pem (repeatable): the CAs of \
-                     the client certificates to accept",
-                ));
-            }
-            config.tls = ServerTls::from_files(cert.as_ref(), key.as_ref(), &roots)
-                .map_err(|e| Fail(e.to_string(), 1))?;
+    config.listen = address("--listen", &a.listen)?;
+    config.ui = a.ui.as_deref().map(|v| address("--ui", v)).transpose()?;
+    config.seed_dir = a.seed_data.clone();
+    config.seed = !a.no_seed;
+    config.seed_documents = config.seed && !a.no_seed_documents;
+    config.fault = a.fault.as_deref().map(fault).transpose()?;
+    if let (Some(cert), Some(key)) = (&a.cert, &a.key) {
+        if a.client_root.is_empty() {
+            return Err(usage(
+                "sandbox serve --cert needs --client-root ROOT.pem (repeatable): the CAs of \
+                 the client certificates to accept",
+            ));
         }
-        (None, None) => {}
-        _ => return Err(usage("sandbox serve: give --cert and --key together")),
+        config.tls =
+            ServerTls::from_files(cert, key, &a.client_root).map_err(|e| Fail(e.to_string(), 1))?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Fail(format!("cannot start the sandbox's runtime: {e}"), 1))?;
-    let tls_note = if o.value("--cert").is_some() {
+    let tls_note = if a.cert.is_some() {
         "your certificates"
     } else {
         "test PKI of examples/pki"

@@ -9,71 +9,79 @@ use dmp_core::crypto::SigningIdentity;
 use dmp_core::soap::mtom::HttpRequest;
 use dmp_transport::{Client, Outcome, Session};
 
+use crate::cli::SendArgs;
 use crate::consult::show;
-use crate::{identity_from, read_file, to_json, usage, Fail, Opts};
+use crate::{base_of, identity_from, in_file, read_bytes, read_file, to_json, Fail};
 
-/// The options every sending command takes besides its own.
-pub(crate) const SEND_FLAGS: [&str; 2] = ["--send", "--json"];
+/// How to send and what to print: `--json`, `--extract DIR`, `--endpoint URL`, the reader
+/// whose habilitation is shown, and (with `--json` on a building command) the built
+/// request's report, printed in the same JSON object as the outcome.
+pub(crate) struct How<'a> {
+    pub(crate) json: bool,
+    pub(crate) extract: Option<&'a Path>,
+    pub(crate) endpoint: Option<&'a str>,
+    pub(crate) reader: Option<&'a Path>,
+    pub(crate) built: Option<serde_json::Value>,
+}
 
 /// `dmp send REQUEST --actor ACTOR.json [--endpoint URL] [--json] [--extract DIR]
 /// [--p12 FILE --password-env VAR]`.
-pub(crate) fn send(args: &[String]) -> Result<String, Fail> {
-    let o = Opts::parse(
-        args,
-        &["--json"],
-        &[
-            "--actor",
-            "--endpoint",
-            "--extract",
-            "--p12",
-            "--password-env",
-        ],
-    )?;
-    let [path] = o.positional.as_slice() else {
-        return Err(usage(
-            "send takes one REQUEST file (as written by dmp feed build / dmp request -o)",
-        ));
+pub(crate) fn send(a: &SendArgs) -> Result<String, Fail> {
+    let actor = ActorProfile::from_json(&read_file(&a.actor)?).map_err(in_file(&a.actor))?;
+    let request = HttpRequest::from_message(&read_bytes(&a.request)?).map_err(|e| {
+        Fail(
+            format!(
+                "{}: not a request built by dmp ({e}): build it with dmp feed build or dmp \
+                 request -o",
+                a.request.display()
+            ),
+            1,
+        )
+    })?;
+    let identity = identity_from(&a.signer, "send")?;
+    let how = How {
+        json: a.answer.json,
+        extract: a.answer.extract.as_deref(),
+        endpoint: a.endpoint.as_deref(),
+        reader: Some(&a.actor),
+        built: None,
     };
-    let actor_path = o
-        .value("--actor")
-        .ok_or_else(|| usage("send needs --actor ACTOR.json (whose `transport` says how)"))?;
-    let actor = ActorProfile::from_json(&read_file(actor_path)?)?;
-    let bytes = std::fs::read(path).map_err(|e| Fail(format!("cannot read {path}: {e}"), 1))?;
-    let request = HttpRequest::from_message(&bytes)
-        .map_err(|e| Fail(format!("{path}: not a request built by dmp: {e}"), 1))?;
-    let identity = identity_from(&o, "send")?;
-    deliver(&o, &request, actor, actor_path, identity)
+    deliver(&how, &request, actor, &a.actor, identity)
 }
 
 /// Sends `request` as `actor` (profile read from `actor_path`; its relative paths are from
 /// there) and prints the outcome. `identity` signs the landing check that an unanswered
 /// TD2.1/TD3.3 needs before any resend; without it such an outcome stays unknown.
 pub(crate) fn deliver(
-    o: &Opts,
+    how: &How<'_>,
     request: &HttpRequest,
     actor: ActorProfile,
-    actor_path: &str,
+    actor_path: &Path,
     identity: Option<SigningIdentity>,
 ) -> Result<String, Fail> {
-    let dir = Path::new(actor_path).parent().unwrap_or(Path::new("."));
-    let endpoint = o.value("--endpoint");
-    let transport_fail = |e: dmp_transport::TransportError| Fail(format!("{actor_path}: {e}"), 1);
+    let dir = base_of(actor_path);
+    let transport_fail =
+        |e: dmp_transport::TransportError| Fail(format!("{}: {e}", actor_path.display()), 1);
     let outcome = match identity {
-        Some(identity) => Session::new(actor, dir, identity, endpoint)
+        Some(identity) => Session::new(actor, dir, identity, how.endpoint)
             .map_err(transport_fail)?
             .send_built(request),
-        None => Client::from_profile(&actor, dir, endpoint)
+        None => Client::from_profile(&actor, dir, how.endpoint)
             .map_err(transport_fail)?
             .send(request, None),
     };
-    print_outcome(o, &outcome)
+    print_outcome(how, &outcome)
 }
 
 /// The outcome in words (or JSON with `--json`); the exit status says which outcome.
-fn print_outcome(o: &Opts, outcome: &Outcome) -> Result<String, Fail> {
-    let code = outcome.exit_code() as u8;
-    if o.flag("--json") {
-        let text = to_json(&outcome.to_json())?;
+fn print_outcome(how: &How<'_>, outcome: &Outcome) -> Result<String, Fail> {
+    let code = u8::try_from(outcome.exit_code()).unwrap_or(1);
+    if how.json {
+        let mut value = outcome.to_json();
+        if let (Some(built), serde_json::Value::Object(map)) = (&how.built, &mut value) {
+            map.insert("request".to_owned(), built.clone());
+        }
+        let text = to_json(&value)?;
         return if code == 0 {
             Ok(text)
         } else {
@@ -84,7 +92,7 @@ fn print_outcome(o: &Opts, outcome: &Outcome) -> Result<String, Fail> {
     match outcome {
         Outcome::Accepted { response, .. } | Outcome::Refused { response, .. } => {
             crate::out_text(&format!("{}\n", outcome_summary(outcome)));
-            show(response, o, "sent")
+            show(response, false, how.extract, how.reader, "sent")
         }
         Outcome::FailedBeforeSending { .. } | Outcome::Unknown { .. } => {
             Err(Fail(outcome_summary(outcome), code))

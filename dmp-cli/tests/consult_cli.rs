@@ -132,7 +132,17 @@ fn refusals_exit_1_with_the_rule_and_usage_errors_exit_2() {
     assert!(stderr.contains("--search-response"), "{stderr}");
     let (code, _, stderr) = request("teleport", "doctor", &[], &out);
     assert_eq!(code, 2);
-    assert!(stderr.contains("unknown request kind"), "{stderr}");
+    // clap names the kinds it knows and suggests the closest.
+    assert!(
+        stderr.contains("unrecognized subcommand 'teleport'"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = request("serch", "doctor", &[], &out);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("similar subcommand") && stderr.contains("'search'"),
+        "{stderr}"
+    );
     let (code, _, stderr) = request("search", "doctor", &["--consent", "maybe"], &out);
     assert_eq!(code, 2);
     assert!(stderr.contains("care-team"), "{stderr}");
@@ -195,7 +205,7 @@ fn a_refusal_answer_exits_1_with_the_dmps_words() {
     assert!(stderr.contains("Patient inconnu"), "{stderr}");
 }
 
-/// Issue 13: a closed pipe is a normal end, and a file name that is not UTF-8 is named.
+/// Issue 13: a closed pipe is a normal end, and a file name that is not UTF-8 works.
 #[test]
 fn a_closed_pipe_and_a_latin1_argument_are_no_panic() {
     use std::os::unix::ffi::OsStrExt as _;
@@ -213,17 +223,37 @@ fn a_closed_pipe_and_a_latin1_argument_are_no_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 
-    let latin1 = std::ffi::OsStr::from_bytes(b"r\xe9sident.json");
+    // A Latin-1 file name (ESSMS file shares) is a path like any other.
+    let dir = std::path::PathBuf::from(tmp("latin1"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let latin1 = dir.join(std::ffi::OsStr::from_bytes(b"r\xe9sidents.json"));
+    std::fs::copy(
+        format!("{}/examples/data/ehpad-staff.json", support::ROOT),
+        &latin1,
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_dmp"))
-        .arg("cda")
-        .arg("show")
-        .arg(latin1)
+        .arg("staff-report")
+        .arg(&latin1)
+        .arg("--json")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["people"], 14);
+    // A missing one is named (lossily), not a panic.
+    let missing = dir.join(std::ffi::OsStr::from_bytes(b"absent-\xe9.json"));
+    let out = Command::new(env!("CARGO_BIN_EXE_dmp"))
+        .args(["cda", "show"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("not valid UTF-8") && !stderr.contains("panicked"),
+        stderr.contains("cannot read") && stderr.contains("absent-\u{fffd}.json"),
         "{stderr}"
     );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -8,8 +8,18 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
-/// Parses `text` into `T`, validating every value on the way in.
+/// Parses `text` into `T`, validating every value on the way in. A leading UTF-8 byte order
+/// mark (written by Windows editors) is skipped; an empty text is said to be empty.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Error::Json {
+            path: ".".into(),
+            line: 1,
+            column: 1,
+            message: "empty input: expected a JSON document".into(),
+        });
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -76,5 +86,18 @@ mod tests {
             from_slice::<Outer>(b"\xff"),
             Err(Error::Json { .. })
         ));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_empty_input_is_named() {
+        let v: serde_json::Value = from_str("\u{feff}{\"a\": 1}").unwrap();
+        assert_eq!(v["a"], 1);
+        let v: serde_json::Value = from_slice(b"\xef\xbb\xbf[2]").unwrap();
+        assert_eq!(v[0], 2);
+        let e = from_str::<serde_json::Value>(" \n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "JSON at . (line 1, column 1): empty input: expected a JSON document"
+        );
     }
 }
