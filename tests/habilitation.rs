@@ -245,7 +245,7 @@ fn unknown_profession_and_unknown_type_are_denied_with_reason() {
     assert_eq!(d.outcome, Outcome::Denied);
     assert_eq!(d.basis, Basis::UnknownReader);
     assert!(d.reason.contains("no row"), "{}", d.reason);
-    assert!(d.reason.contains("\"99\""), "{}", d.reason);
+    assert!(d.reason.contains("TRE_G15 99"), "{}", d.reason);
     assert_eq!(d.row_id, None);
     assert_eq!(d.provenance, None);
     assert!(m

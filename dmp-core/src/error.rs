@@ -58,7 +58,7 @@ pub enum Error {
     ///
     /// Kept apart from [`Error::Invalid`] so that a C caller can tell a key or certificate
     /// problem (the person must fix the certificate set-up) from a model validation error.
-    #[error("{what}: {message}")]
+    #[error("{}: {message}", crypto_subject(.what))]
     Crypto {
         /// What was refused, one of `p12`, `password`, `key`, `certificate`, `chain`,
         /// `usage`, `signature`, `signer`, `algorithm`, `pem`.
@@ -66,6 +66,21 @@ pub enum Error {
         /// Why, precisely (names the certificate by its subject; never key material).
         message: String,
     },
+}
+
+/// What a [`Error::Crypto`] refused, in words for the message (the `what` code stays as it is
+/// for programs: the C ABI's last error carries it).
+fn crypto_subject(what: &str) -> &str {
+    match what {
+        "p12" => "PKCS#12 file",
+        "password" => "PKCS#12 password",
+        "key" => "private key",
+        "usage" => "certificate not usable for this signature",
+        "chain" => "certificate chain",
+        "pem" => "PEM file",
+        "callback" => "signing callback",
+        other => other,
+    }
 }
 
 /// An error **the DMP answered** (not a failure of this library): an HL7 v3 acknowledgement

@@ -357,7 +357,7 @@ impl Reader {
     fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(p) = &self.profession {
-            parts.push(format!("profession {} {:?}", p.system.name(), p.code));
+            parts.push(format!("profession {} {}", p.system.name(), p.code));
         }
         if let Some(f) = self.function {
             parts.push(format!("function {}", f.row_id()));
@@ -488,11 +488,12 @@ impl<'m> Verdict<'m> {
         let row_id = &row.row_id;
         match (self.basis, self.cell) {
             (Basis::UnknownType, _) => {
-                format!("document type {type_code:?} is not in matrix {id}; not allowed")
+                format!("document type {type_code} is not in matrix {id}; not allowed")
             }
             (Basis::NotInForce, cell) => format!(
                 "row {row_id} is a social/medico-social row, not yet in force \
-                 (Settings::social_rows_in_force is off); {}",
+                 (turn on the social_rows_in_force setting, CLI --social-rows-in-force, once \
+                 the decree applies); {}",
                 match cell {
                     Some(c) if c.value => format!(
                         "would be allowed once in force (cell Y, {})",
