@@ -622,7 +622,7 @@ fn signature_json(r: &SignatureReport) -> serde_json::Value {
 fn verify_options(o: &TrustOpts) -> Result<VerifyOptions, Fail> {
     let at = match &o.at {
         Some(t) => parse_time("--at", t)?.with_timezone(&chrono::Utc),
-        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()),
+        None => now_seconds(),
     };
     let mut options = VerifyOptions::new(at);
     let mut roots = Vec::new();
@@ -763,13 +763,20 @@ fn feed_profile_path(case_path: &Path) -> Result<std::path::PathBuf, Fail> {
     Ok(base_of(case_path).join(name))
 }
 
+/// The current time, to the second.
+fn now_seconds() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound as _;
+    chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).trunc_subsecs(0)
+}
+
 /// `--at` (default now) and `--seed` (default random, said so).
 pub(crate) fn clock_and_seed(
     o: &ClockOpts,
 ) -> Result<(chrono::DateTime<chrono::FixedOffset>, u64, bool), Fail> {
     let now = match &o.at {
         Some(t) => parse_time("--at", t)?,
-        None => chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).fixed_offset(),
+        // Whole seconds: the time is printed, and the DMP's times have no fraction.
+        None => now_seconds().fixed_offset(),
     };
     let (seed, random) = match o.seed {
         Some(s) => (s, false),
