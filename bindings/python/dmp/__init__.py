@@ -9,8 +9,10 @@ become exceptions (:class:`DmpError` and one subclass per band), JSON outputs be
 '245036912304502^^^&1.2.250.1.213.1.4.10&ISO^NH'
 
 The library is looked for, in this order: the ``DMP_LIBRARY`` environment variable (a
-path), next to this package, ``ctypes.util.find_library("dmp")`` and the system search path,
-then (developers) ``$CARGO_TARGET_DIR`` and ``<repo>/target`` ``{debug,release}``.
+path), next to this package (where ``pip install bindings/python`` puts it), the ``libdir`` of
+``pkg-config dmp`` (an install by ``dmp-ffi/install.sh``), ``ctypes.util.find_library("dmp")``
+and the system search path, then (developers) ``$CARGO_TARGET_DIR`` and ``<repo>/target``
+``{debug,release}``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import ctypes
 import json
 import os
 from ctypes import byref, c_size_t, c_void_p
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, TypeVar, Union
 
 from . import _native
 
@@ -254,6 +256,9 @@ def check_idnat(idnat: _Text) -> str:
 # Habilitation
 
 
+_H = TypeVar("_H", bound="_Handle")
+
+
 class _Handle:
     """An owned libdmp handle: released by ``close()``, a ``with`` block or garbage collection."""
 
@@ -274,10 +279,10 @@ class _Handle:
         if h is not None:
             type(self)._free(h)
 
-    def __enter__(self):
+    def __enter__(self: _H) -> _H:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self) -> None:
@@ -617,7 +622,7 @@ class Retrieval(_Handle):
         _check(_lib.dmp_retrieval_document(self._live(), index, byref(doc), byref(info), byref(n1)))
         return _take(doc), _take_json(info), _take(n1)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[bytes, dict, Optional[bytes]]]:
         for i in range(len(self)):
             yield self.document(i)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import shutil
+import subprocess
 import sys
 from ctypes import POINTER, c_bool, c_char_p, c_size_t, c_uint32, c_uint64, c_void_p
 from pathlib import Path
@@ -19,6 +21,21 @@ else:
     _FILE_NAMES = ["libdmp.so"]
 
 
+def _pkg_config_libdir() -> str | None:
+    """The `libdir` of the dmp.pc installed by dmp-ffi/install.sh, if pkg-config finds one."""
+    tool = shutil.which("pkg-config")
+    if tool is None:
+        return None
+    try:
+        out = subprocess.run(
+            [tool, "--variable=libdir", "dmp"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    libdir = out.stdout.strip()
+    return libdir if out.returncode == 0 and libdir else None
+
+
 def _candidates() -> list[tuple[str, str]]:
     """Where the library is looked for, in order, as (how, path-or-name)."""
     found: list[tuple[str, str]] = []
@@ -27,6 +44,10 @@ def _candidates() -> list[tuple[str, str]]:
         found.append(("DMP_LIBRARY", env))
     for name in _FILE_NAMES:
         found.append(("next to the package", str(_HERE / name)))
+    libdir = _pkg_config_libdir()
+    if libdir:
+        for name in _FILE_NAMES:
+            found.append(("pkg-config --variable=libdir dmp", str(Path(libdir) / name)))
     system = ctypes.util.find_library("dmp")
     if system:
         found.append(("ctypes.util.find_library", system))
@@ -58,7 +79,9 @@ def _load() -> ctypes.CDLL:
             if how == "DMP_LIBRARY":
                 break  # an explicit choice that fails must not fall back silently
     raise OSError(
-        "cannot load the dmp shared library; set DMP_LIBRARY to its path. Tried:\n  "
+        "cannot load the dmp shared library: install the package from the repository "
+        "(pip install bindings/python builds it in), install libdmp (dmp-ffi/install.sh) or set "
+        "DMP_LIBRARY to its path. Tried:\n  "
         + "\n  ".join(tried)
     )
 
