@@ -33,16 +33,6 @@ certificatePolicies    = 1.2.250.1.71.2.6.999.1
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 
-# ORG_AUTH_CLI: the structure's TLS client authentication certificate (as the IGC-Santé test
-# certificate that signs the official VIHF INDIRECTE_RENFORCEE sample).
-[ v3_org_auth_cli ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = clientAuth
-certificatePolicies    = 1.2.250.1.71.2.6.999.2
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-
 # CPS-like personal signature certificate (as the card's signature key: nonRepudiation only).
 [ v3_cps_sign ]
 basicConstraints       = critical, CA:FALSE
@@ -54,8 +44,6 @@ authorityKeyIdentifier = keyid:always
 CNF
 
 
-CA_O="DMP-RS TEST PKI - NE PAS UTILISER EN PRODUCTION"
-ORG_DN="/C=FR/ST=Rhône (69)/L=Lyon/O=EHPAD Les Tilleuls/OU=1690800123"
 
 key root;        issue root   "/C=FR/O=$CA_O/OU=IGC-SANTE TEST/CN=TEST AC RACINE IGC-SANTE" \
                    5E1E0001 20190101000000Z 20491231235959Z v3_root self

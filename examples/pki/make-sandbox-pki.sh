@@ -35,17 +35,8 @@ extendedKeyUsage       = clientAuth
 certificatePolicies    = 1.2.250.1.71.2.6.999.4
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
-[ v3_org_auth_cli ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = clientAuth
-certificatePolicies    = 1.2.250.1.71.2.6.999.2
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
 CNF
 
-CA_O="DMP-RS TEST PKI - NE PAS UTILISER EN PRODUCTION"
-ORG_DN="/C=FR/ST=Rhône (69)/L=Lyon/O=EHPAD Les Tilleuls/OU=1690800123"
 
 key sandbox-root; issue sandbox-root "/C=FR/O=$CA_O/OU=DMP SANDBOX TEST/CN=TEST AC RACINE DMP SANDBOX" \
   5A0D0001 20250101000000Z 20491231235959Z v3_root self

@@ -3,6 +3,11 @@
 # The caller sets $work (a temporary folder) and $out (examples/pki), then appends its own
 # extension sections to "$work/ca.cnf" (pki_init writes the common part).
 
+# Every CA of both hierarchies says it is a test CA; the sample EHPAD's DN (OU: its StructIdNat).
+CA_O="DMP-RS TEST PKI - NE PAS UTILISER EN PRODUCTION"
+ORG_DN="/C=FR/ST=Rhône (69)/L=Lyon/O=EHPAD Les Tilleuls/OU=1690800123"
+export CA_O ORG_DN
+
 pki_init() {
   cat > "$work/ca.cnf" <<CNF
 [ ca ]
@@ -41,6 +46,16 @@ subjectKeyIdentifier   = hash
 [ v3_ca ]
 basicConstraints       = critical, CA:TRUE, pathlen:0
 keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# ORG_AUTH_CLI: the structure's TLS client authentication certificate (as the IGC-Santé test
+# certificate that signs the official VIHF INDIRECTE_RENFORCEE sample).
+[ v3_org_auth_cli ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = clientAuth
+certificatePolicies    = 1.2.250.1.71.2.6.999.2
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 
