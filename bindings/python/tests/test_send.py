@@ -153,3 +153,75 @@ def test_sandbox_keeps_its_data_across_restarts(tmp_path, establishment, dlu):
             else:
                 with pytest.raises(dmp.DmpServerError):
                     c.send(msg, seal)
+
+
+def test_every_transaction_kind_over_the_wire(sandbox, establishment, card, dlu):
+    """Each kind of dmp.consult_build, sent to the sandbox and read back: reference search,
+    unmask, visibility, archive, unarchive, delete, TD0.3 authorize, TD0.4 list."""
+    request, ins = dlu
+    me = actor("medecin-coordonnateur-cps")
+    with client("ehpad-etablissement", sandbox) as ehpad, client(
+        "medecin-coordonnateur-cps", sandbox
+    ) as doctor:
+        msg, _ = dmp.feed_build(establishment, request)
+        assert ehpad.send(msg, establishment)[1]["outcome"] == "accepted"
+
+        def send(transaction, search_response=None, consent=None):
+            body = {"actor": me, "transaction": transaction}
+            if consent:
+                body["consent"] = consent
+            msg, _ = dmp.consult_build(card, body, search_response=search_response)
+            response, outcome = doctor.send(msg, card)
+            assert outcome["outcome"] == "accepted", outcome
+            return response, outcome["response"]
+
+        def reference():
+            """TD3.1 GetDocuments by uniqueId: the DLU's current entry."""
+            query = {"query": "get_documents", "by": {"unique_ids": [DLU_ID]}}
+            response, answer = send({"kind": "reference", "ins": ins, "query": query})
+            assert answer["transaction"] == "TD3.1"
+            return response, next(d for d in answer["result"]["documents"] if d["unique_id"] == DLU_ID)
+
+        found, entry = reference()
+        assert entry["status"] == "approved"
+
+        _, answer = send({"kind": "mask", "ins": ins, "unique_id": DLU_ID}, found)
+        assert answer["error"] is None
+        found, entry = reference()
+        assert "MASQUE_PS" in json.dumps(entry["confidentiality"])
+        _, answer = send({"kind": "unmask", "ins": ins, "unique_id": DLU_ID}, found)
+        found, entry = reference()
+        assert "MASQUE_PS" not in json.dumps(entry["confidentiality"])
+
+        _, answer = send(
+            {"kind": "visibility", "ins": ins, "unique_id": DLU_ID, "patient": False}, found
+        )
+        found, entry = reference()
+        assert "INVISIBLE_PATIENT" in json.dumps(entry["confidentiality"])
+
+        send({"kind": "archive", "ins": ins, "unique_id": DLU_ID}, found)
+        found, entry = reference()
+        assert entry["status"] == "archived"
+        send({"kind": "unarchive", "ins": ins, "unique_id": DLU_ID}, found)
+        found, entry = reference()
+        assert entry["status"] == "approved"
+
+        # TD0.3: she declares herself authorised; TD0.4 then lists the usager.
+        _, answer = send({"kind": "authorize", "ins": ins, "action": "add"})
+        assert answer["transaction"] == "TD0.3" and answer["error"] is None
+        _, answer = send(
+            {
+                "kind": "authorized_list",
+                "ins": ins,
+                "since": "2020-01-01T00:00:00+01:00",
+                "date_type": "last_authorization",
+            }
+        )
+        assert answer["transaction"] == "TD0.4"
+        assert ins["matricule"] in json.dumps(answer["result"])
+
+        # TD3.3c: she deletes it; the reference search no longer finds it.
+        send({"kind": "delete", "ins": ins, "unique_id": DLU_ID}, found)
+        query = {"query": "get_documents", "by": {"unique_ids": [DLU_ID]}}
+        _, answer = send({"kind": "reference", "ins": ins, "query": query})
+        assert [d for d in answer["result"]["documents"] if d["unique_id"] == DLU_ID] == []
