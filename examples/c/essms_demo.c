@@ -27,7 +27,8 @@
  *    whose "transport" names its TLS certificate and the server root) sends a TD0.2 and the
  *    TD2.1 of the DLU built now, shows the DMP's refusal of the same submission sent twice
  *    (its code passed through), and as the médecin retrieves the DLU (TD3.2) and checks that
- *    its bytes are the CDA of step 4.
+ *    its bytes are the CDA of step 4, finds its entry (TD3.1 reference search), archives it
+ *    (TD3.3d), declares herself authorised (TD0.3) and lists her DMPs (TD0.4).
  *
  * Build (see dmp-ffi/README.md):
  *   cargo build -p dmp-ffi
@@ -338,6 +339,27 @@ static dmp_result send_and_print(const dmp_client *client, const dmp_identity *i
     return r;
 }
 
+/* Builds a consultation request (`request`, with `search` the TD3.1 answer an update needs, or
+ * NULL) now with random ids, sends it, and keeps the HTTP response in `*response` (freed
+ * first). Returns the result of dmp_send (or of the build). */
+static dmp_result consult_send(const dmp_client *client, const dmp_identity *card,
+                               const char *request, const dmp_bytes *search, const char *label,
+                               dmp_bytes **response) {
+    dmp_bytes *message = NULL;
+    dmp_result r;
+    dmp_bytes_free(*response);
+    *response = NULL;
+    r = dmp_consult_build(card, request, search ? dmp_bytes_data(search) : NULL,
+                          search ? dmp_bytes_len(search) : 0, NULL, 0, &message, NULL);
+    if (r != DMP_OK) {
+        report_failure(label, r);
+        return r;
+    }
+    r = send_and_print(client, card, message, label, response);
+    dmp_bytes_free(message);
+    return r;
+}
+
 /*
  * Step 9: the round trip with the local sandbox. `feed_request` is the TD2.1 request JSON of
  * step 6, `cda` the DLU of step 4. Returns 0 when everything behaved as expected.
@@ -495,6 +517,51 @@ static int round_trip(const char *data_dir, const char *password, const dmp_iden
     }
     printf("TD3.2: %s retrieved, %zu bytes, identical to the CDA built in step 4\n", unique_id,
            dmp_bytes_len(doc));
+
+    /* TD3.1 reference search, then TD3.3d archive with its answer (the current entry), then
+     * TD0.3 (she declares herself authorised) and TD0.4 (the DMPs she is authorised on). */
+    {
+        static const char reference_fmt[] =
+            "{\"actor\":%s,\"transaction\":{\"kind\":\"reference\",\"ins\":%s,\"query\":"
+            "{\"query\":\"get_documents\",\"by\":{\"unique_ids\":[\"%s\"]}}}}";
+        static const char archive_fmt[] =
+            "{\"actor\":%s,\"transaction\":{\"kind\":\"archive\",\"ins\":%s,"
+            "\"unique_id\":\"%s\"}}";
+        static const char authorize_fmt[] =
+            "{\"actor\":%s,\"transaction\":{\"kind\":\"authorize\",\"ins\":%s,"
+            "\"action\":\"add\"}}";
+        static const char list_fmt[] =
+            "{\"actor\":%s,\"transaction\":{\"kind\":\"authorized_list\",\"ins\":%s,"
+            "\"since\":\"2020-01-01T00:00:00+01:00\",\"date_type\":\"last_authorization\"}}";
+        dmp_bytes *found = NULL, *answer = NULL;
+        int ok = 0;
+        free(request);
+        n = doctor_len + strlen(ins) + strlen(unique_id) + sizeof reference_fmt + 64;
+        if (!(request = malloc(n))) {
+            goto done;
+        }
+        snprintf(request, n, reference_fmt, (const char *)doctor_json, ins, unique_id);
+        if (consult_send(doctor, card, request, NULL, "TD3.1 reference search", &found) ==
+            DMP_OK) {
+            snprintf(request, n, archive_fmt, (const char *)doctor_json, ins, unique_id);
+            if (consult_send(doctor, card, request, found, "TD3.3d archive", &answer) == DMP_OK) {
+                snprintf(request, n, authorize_fmt, (const char *)doctor_json, ins);
+                if (consult_send(doctor, card, request, NULL, "TD0.3 authorize", &answer) ==
+                    DMP_OK) {
+                    snprintf(request, n, list_fmt, (const char *)doctor_json, ins);
+                    ok = consult_send(doctor, card, request, NULL, "TD0.4 authorized list",
+                                      &answer) == DMP_OK &&
+                         strstr((const char *)dmp_bytes_data(answer), "245036912304502");
+                }
+            }
+        }
+        dmp_bytes_free(answer);
+        dmp_bytes_free(found);
+        if (!ok) {
+            fprintf(stderr, "essms_demo: a management transaction failed\n");
+            goto done;
+        }
+    }
     status = 0;
 
 done:
