@@ -361,9 +361,7 @@ pub struct EnvelopeInfo {
 /// `Envelope` in one of the two namespaces and hold a `Body`.
 pub fn parse_envelope(envelope: &[u8]) -> Result<EnvelopeInfo> {
     let mut sink = EnvelopeSink::default();
-    // Malformed XML is reported as such ("xml", the XML band of the C ABI); "soap" is for
-    // well-formed XML that is not a SOAP envelope.
-    let uris = scan::scan(envelope, &Limits::default(), "xml", &mut sink)?;
+    let uris = scan::scan(envelope, &Limits::default(), "soap", &mut sink)?;
     let uri = |ns: Option<u32>| ns.and_then(|i| uris.get(i as usize)).map(|u| &**u);
     let (root_ns, root_name) = sink.root.clone().unwrap_or_default();
     let version = SoapVersion::of(uri(root_ns))
