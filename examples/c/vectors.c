@@ -12,10 +12,20 @@
  * vectors and the library's answers), base64 and FNV-1a. Every allocation goes to one pool
  * freed at exit, so that the program stays clean under ASan/LeakSanitizer and valgrind.
  */
+#ifndef _WIN32
 #define _XOPEN_SOURCE 700
+#endif
 
-#include <ftw.h>
 #include <limits.h>
+#ifdef _WIN32
+#include <direct.h>
+#include <windows.h>
+#ifndef PATH_MAX
+#define PATH_MAX MAX_PATH
+#endif
+#else
+#include <ftw.h>
+#endif
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -634,6 +644,49 @@ fail:
     return 0;
 }
 
+/* A fresh temporary directory for the sandbox's data, in `buf`; NULL when none can be made. The
+ * sandbox writes its SQLite files directly in DIR/dmp (one level), which remove_tree deletes. */
+#ifdef _WIN32
+static char *make_temp_dir(char *buf, size_t cap) {
+    char base[MAX_PATH];
+    if (GetTempPathA(sizeof base, base) == 0) return NULL;
+    for (int i = 0; i < 1000; i++) {
+        snprintf(buf, cap, "%sdmp-vectors-%lu-%d", base, (unsigned long)GetCurrentProcessId(), i);
+        if (_mkdir(buf) == 0) return buf;
+    }
+    return NULL;
+}
+
+/* Deletes the files of `dir` (no sub-folder), then `dir`. */
+static void remove_flat(const char *dir) {
+    char pattern[MAX_PATH + 4], file[2 * MAX_PATH];
+    WIN32_FIND_DATAA f;
+    snprintf(pattern, sizeof pattern, "%s\\*", dir);
+    HANDLE h = FindFirstFileA(pattern, &f);
+    if (h != INVALID_HANDLE_VALUE) {
+        do {
+            if (!(f.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+                snprintf(file, sizeof file, "%s\\%s", dir, f.cFileName);
+                DeleteFileA(file);
+            }
+        } while (FindNextFileA(h, &f));
+        FindClose(h);
+    }
+    RemoveDirectoryA(dir);
+}
+
+static void remove_tree(const char *dir) {
+    char data[2 * MAX_PATH];
+    snprintf(data, sizeof data, "%s\\dmp", dir);
+    remove_flat(data);
+    remove_flat(dir);
+}
+#else
+static char *make_temp_dir(char *buf, size_t cap) {
+    snprintf(buf, cap, "%s/dmp-vectors-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(buf);
+}
+
 static int unlink_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
     (void)sb;
     (void)flag;
@@ -643,16 +696,17 @@ static int unlink_cb(const char *path, const struct stat *sb, int flag, struct F
 
 /* Removes the sandbox's temporary directory and everything in it. */
 static void remove_tree(const char *dir) { nftw(dir, unlink_cb, 16, FTW_DEPTH | FTW_PHYS); }
+#endif
 
 static jv *sandbox_round_trip(const jv *a, jv **err) {
     dmp_identity *me = identity(a, err);
     dmp_sandbox *sandbox = NULL;
     dmp_client *client = NULL;
     jv *out = NULL;
-    char tmp[] = "/tmp/dmp-vectors-XXXXXX";
+    char tmp[PATH_MAX];
     if (me == NULL) return NULL;
-    if (mkdtemp(tmp) == NULL) die("cannot create a temporary directory");
-    char data_dir[sizeof tmp + 8];
+    if (make_temp_dir(tmp, sizeof tmp) == NULL) die("cannot create a temporary directory");
+    char data_dir[PATH_MAX + 8];
     snprintf(data_dir, sizeof data_dir, "%s/dmp", tmp);
     TRY(dmp_sandbox_start(data_dir, NULL, &sandbox));
     TRY(dmp_client_new(c_arg(jget(a, "actor")), c_arg(jget(a, "profile_dir")),
@@ -856,7 +910,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s [REPOSITORY_ROOT]\n", argv[0]);
         return 2;
     }
+#ifdef _WIN32
+    if (_fullpath(root, argc == 2 ? argv[1] : ".", sizeof root) == NULL)
+#else
     if (realpath(argc == 2 ? argv[1] : ".", root) == NULL)
+#endif
         die("cannot find the repository root %s", argc == 2 ? argv[1] : ".");
     size_t len;
     char *text = repo_file("bindings/test-vectors.json", &len);
