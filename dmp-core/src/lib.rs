@@ -108,6 +108,7 @@ pub mod ids;
 pub mod json;
 pub mod landing;
 pub mod model;
+pub mod pilotage;
 pub mod soap;
 pub mod vihf;
 pub mod xades;
