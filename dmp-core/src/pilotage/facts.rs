@@ -63,8 +63,11 @@ pub enum DepositStatus {
 }
 
 /// One document queued for the DMP, in its latest state.
+///
+/// Not `deny_unknown_fields`: serde cannot combine it with the flattened `status` (every
+/// field of the status would be refused as unknown, and facts written could not be read
+/// back).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DepositFact {
     /// The usager's pseudonym ([`Usager::key`]).
     pub usager: String,

@@ -19,7 +19,11 @@
 //! the request and says which consent is missing. [`Consent::TestingOverride`] exists for test
 //! platforms only and is refused in production.
 //!
-//! Integration tests: consult.
+//! What the usager said, and when, is kept in the consent register ([`register`]): its
+//! records are the establishment's proof, and [`register::applicable`] picks from them the
+//! consent that covers a consultation (then checked here).
+//!
+//! Integration tests: consult, consent_register.
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +31,10 @@ use serde::{Deserialize, Serialize};
 use crate::actor::Environment;
 use crate::error::{Error, Result};
 use crate::habilitation::AccessMode;
+
+pub mod register;
+
+pub use register::{applicable, ConsentRecord, ConsultationAsked, Scope};
 
 /// Rule: no consent for a consultation.
 pub const RULE_MISSING: &str =
