@@ -135,12 +135,13 @@ pub fn applicable(records: &[ConsentRecord], asked: &ConsultationAsked<'_>) -> R
         if let Some(r) = find(Scope::EmergencyObjection, None) {
             return Err(Error::invalid(
                 "consent.emergency",
-                RULE_EMERGENCY,
                 format!(
-                    "the usager objected to emergency access ({}): no {} access",
+                    "the usager objected to emergency access ({}): no {} access. \
+                     {RULE_EMERGENCY}",
                     said(r),
                     asked.access_mode.code()
                 ),
+                asked.access_mode.code(),
             ));
         }
         return Ok(Consent::Emergency {
@@ -162,25 +163,34 @@ pub fn applicable(records: &[ConsentRecord], asked: &ConsultationAsked<'_>) -> R
             } else {
                 "consent.explicit"
             },
-            RULE_CARE_TEAM,
-            format!("the usager objected to access by {whom} ({})", said(r)),
+            format!(
+                "the usager objected to access by {whom} ({}). {RULE_CARE_TEAM}",
+                said(r)
+            ),
+            asked.professional,
         ));
     }
     if asked.care_team {
         let Some(initial) = find(Scope::CareTeam, None) else {
             return Err(Error::invalid(
                 "consent.care_team.initial_consent_at",
-                RULE_CARE_TEAM,
-                "no initial consent of the usager to the care team is recorded (or it was \
-                 withdrawn): record it (scope care_team) before consulting",
+                format!(
+                    "no initial consent of the usager to the care team is recorded (or it \
+                     was withdrawn): record it (scope care_team) before consulting. \
+                     {RULE_CARE_TEAM}"
+                ),
+                asked.professional,
             ));
         };
         if find(Scope::Information, None).is_none() {
             return Err(Error::invalid(
                 "consent.care_team.informed",
-                RULE_CARE_TEAM,
-                "the register does not record that the usager was informed of the care \
-                 team's access: record it (scope information) before consulting",
+                format!(
+                    "the register does not record that the usager was informed of the care \
+                     team's access: record it (scope information) before consulting. \
+                     {RULE_CARE_TEAM}"
+                ),
+                asked.professional,
             ));
         }
         return Ok(Consent::CareTeam {
@@ -202,23 +212,24 @@ pub fn applicable(records: &[ConsentRecord], asked: &ConsultationAsked<'_>) -> R
         }
         Some(r) => Err(Error::invalid(
             "consent.explicit.given_at",
-            RULE_EXPLICIT,
             format!(
                 "the explicit consent for professional {} was {}, more than \
-                 {EXPLICIT_WINDOW_HOURS} hours before this consultation: collect it again",
+                 {EXPLICIT_WINDOW_HOURS} hours before this consultation: collect it again. \
+                 {RULE_EXPLICIT}",
                 asked.professional,
                 said(r)
             ),
+            r.at.to_rfc3339(),
         )),
         None => Err(Error::invalid(
             "consent.explicit",
-            RULE_MISSING,
             format!(
                 "professional {} is outside the care team and no explicit consent of the \
                  usager for them is recorded (or it was withdrawn): collect it (scope \
-                 explicit) before consulting",
+                 explicit) before consulting. {RULE_MISSING}",
                 asked.professional
             ),
+            asked.professional,
         )),
     }
 }
