@@ -19,7 +19,7 @@ use crate::error::{JournalError, Result};
 use crate::record::{stamp, ConsultationRecord, Deposit};
 
 /// The advisory lock taken while creating the schema (several workers may start at once).
-const SCHEMA_LOCK: i64 = 0x646d_705f_6a6e_6c; // "dmp_jnl"
+const SCHEMA_LOCK: i64 = 0x0064_6d70_5f6a_6e6c; // "dmp_jnl"
 
 const SCHEMA: &str = "
 CREATE TABLE journal_schema (version BIGINT NOT NULL);
