@@ -24,7 +24,7 @@ impl EstablishmentKey {
         Ok(EstablishmentKey(hmac::Key::new(hmac::HMAC_SHA256, secret)))
     }
 
-    /// The pseudonym of `ins`: HMAC-SHA-256(key, "<OID>^<matricule>") in hexadecimal.
+    /// The pseudonym of `ins`: HMAC-SHA-256(key, `OID^matricule`) in hexadecimal.
     pub fn pseudonym(&self, ins: &Ins) -> String {
         let text = format!("{}^{}", ins.oid(), ins.matricule().as_str());
         hex(hmac::sign(&self.0, text.as_bytes()).as_ref())
