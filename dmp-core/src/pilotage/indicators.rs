@@ -252,7 +252,10 @@ impl Indicators {
                 }
                 DepositStatus::Refused { code, text } => {
                     deposits.refused += 1;
-                    refusals.entry(code.as_str()).or_insert((text.as_str(), 0)).1 += 1;
+                    refusals
+                        .entry(code.as_str())
+                        .or_insert((text.as_str(), 0))
+                        .1 += 1;
                 }
                 DepositStatus::Queued => deposits.queued += 1,
                 DepositStatus::Unknown => deposits.unknown += 1,
@@ -339,7 +342,12 @@ impl Indicators {
             t.row("deposits", k, "", &n.to_string());
         }
         for k in &self.by_kind {
-            t.row("by_kind", &kind_name(k.kind), k.type_code, &k.count.to_string());
+            t.row(
+                "by_kind",
+                &kind_name(k.kind),
+                k.type_code,
+                &k.count.to_string(),
+            );
         }
         for m in &self.by_month {
             t.row("by_month", &m.month, "", &m.count.to_string());
@@ -352,19 +360,39 @@ impl Indicators {
             t.row("refusals", &r.code, &r.text, &r.count.to_string());
         }
         let window = self.dlu.window.to_string();
-        t.row("dlu", "current_usagers", &window, &self.dlu.current_usagers.to_string());
-        t.row("dlu", "up_to_date", &window, &self.dlu.up_to_date.to_string());
+        t.row(
+            "dlu",
+            "current_usagers",
+            &window,
+            &self.dlu.current_usagers.to_string(),
+        );
+        t.row(
+            "dlu",
+            "up_to_date",
+            &window,
+            &self.dlu.up_to_date.to_string(),
+        );
         t.row("dlu", "share", &window, &opt_share(self.dlu.share));
         let c = &self.consultations;
         t.row("consultations", "total", "", &c.total.to_string());
         for m in &c.by_mode {
             t.row("consultations_by_mode", m.mode, "", &m.count.to_string());
             for o in &m.by_outcome {
-                t.row("consultations_by_mode", m.mode, &o.outcome, &o.count.to_string());
+                t.row(
+                    "consultations_by_mode",
+                    m.mode,
+                    &o.outcome,
+                    &o.count.to_string(),
+                );
             }
         }
         for o in &c.by_outcome {
-            t.row("consultations_by_outcome", &o.outcome, "", &o.count.to_string());
+            t.row(
+                "consultations_by_outcome",
+                &o.outcome,
+                "",
+                &o.count.to_string(),
+            );
         }
         if let Some(p) = &self.plan {
             let c = &p.coverage;
@@ -396,15 +424,13 @@ fn months(options: &IndicatorOptions, data: &BTreeMap<(i32, u32), u64>) -> Vec<M
     let label = |(y, m): (i32, u32)| format!("{y:04}-{m:02}");
     let count = |k| data.get(&k).copied().unwrap_or(0);
     match (first, last) {
-        (Some(f), Some(l)) if f <= l && index(l) - index(f) < 600 => {
-            (index(f)..=index(l))
-                .map(|i| (i.div_euclid(12) as i32, i.rem_euclid(12) as u32 + 1))
-                .map(|k| MonthCount {
-                    month: label(k),
-                    count: count(k),
-                })
-                .collect()
-        }
+        (Some(f), Some(l)) if f <= l && index(l) - index(f) < 600 => (index(f)..=index(l))
+            .map(|i| (i.div_euclid(12) as i32, i.rem_euclid(12) as u32 + 1))
+            .map(|k| MonthCount {
+                month: label(k),
+                count: count(k),
+            })
+            .collect(),
         _ => data
             .iter()
             .map(|(&k, &count)| MonthCount {
@@ -451,7 +477,11 @@ fn consultations(facts: &Facts, options: &IndicatorOptions) -> Consultations {
     let mut total = 0;
     let mut by_mode: BTreeMap<&'static str, BTreeMap<&str, u64>> = BTreeMap::new();
     let mut by_outcome: BTreeMap<&str, u64> = BTreeMap::new();
-    for c in facts.consultations.iter().filter(|c| options.contains(c.at)) {
+    for c in facts
+        .consultations
+        .iter()
+        .filter(|c| options.contains(c.at))
+    {
         total += 1;
         *by_mode
             .entry(c.access_mode.code())

@@ -21,12 +21,14 @@
 //! - Only the usagers of a current stay (admitted and not discharged) are due anything, but
 //!   for what the discharge itself triggers (the lettre de liaison de sortie): a discharged
 //!   usager stays listed for it until it is deposited.
+//! - With `in_force_from`, events before that day ask for nothing, and a maximum age counts
+//!   from that day at the earliest.
 //! - A deposit counts from the time the DMP accepted it (`settled_at`, else `queued_at`);
 //!   deposits after `now` are ignored, so a past `now` answers as the plan stood then.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::facts::{DepositStatus, Facts, UsagerEventKind};
@@ -47,6 +49,11 @@ pub struct Plan {
     /// The settings (`Usager::setting`: EHPAD, IME, SSIAD…) the plan applies to; empty: all.
     #[serde(default)]
     pub settings: Vec<String>,
+    /// The day the plan took effect: events before it ask for nothing, and a maximum age
+    /// counts from it at the earliest (the usagers already there when the structure began to
+    /// feed the DMP). Default: every event counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_force_from: Option<NaiveDate>,
     /// How long before a maximum-age deadline the next deposit is listed as due (default:
     /// 15 days).
     #[serde(default = "default_notice")]
@@ -120,7 +127,11 @@ impl Plan {
         }
         for (i, s) in self.settings.iter().enumerate() {
             if s.trim().is_empty() {
-                return Err(Error::invalid(format!("settings[{i}]"), "must not be empty", s));
+                return Err(Error::invalid(
+                    format!("settings[{i}]"),
+                    "must not be empty",
+                    s,
+                ));
             }
         }
         for (i, d) in self.documents.iter().enumerate() {
@@ -133,7 +144,11 @@ impl Plan {
                 ));
             }
             if d.producer.trim().is_empty() {
-                return Err(Error::invalid(at("producer"), "must not be empty", &d.producer));
+                return Err(Error::invalid(
+                    at("producer"),
+                    "must not be empty",
+                    &d.producer,
+                ));
             }
             if d.on.is_empty() && d.max_age.is_none() {
                 return Err(Error::invalid(
@@ -265,13 +280,15 @@ pub struct Due {
 /// the facts.
 pub fn due(plan: &Plan, facts: &Facts, now: DateTime<FixedOffset>) -> Due {
     // Accepted deposits up to `now`, per (usager, kind), in time order.
-    let mut accepted: BTreeMap<(&str, DocumentKind), Vec<DateTime<FixedOffset>>> =
-        BTreeMap::new();
+    let mut accepted: BTreeMap<(&str, DocumentKind), Vec<DateTime<FixedOffset>>> = BTreeMap::new();
     for d in &facts.deposits {
         if d.status == DepositStatus::Accepted {
             let at = deposited_at(d);
             if at <= now {
-                accepted.entry((d.usager.as_str(), d.kind)).or_default().push(at);
+                accepted
+                    .entry((d.usager.as_str(), d.kind))
+                    .or_default()
+                    .push(at);
             }
         }
     }
@@ -293,7 +310,14 @@ pub fn due(plan: &Plan, facts: &Facts, now: DateTime<FixedOffset>) -> Due {
             let times = accepted
                 .get(&(stay.usager.key.as_str(), doc.kind))
                 .unwrap_or(&none);
-            let ask = Ask { stay, doc, times, now, notice: plan.notice };
+            let ask = Ask {
+                stay,
+                doc,
+                times,
+                now,
+                notice: plan.notice,
+                in_force_from: plan.in_force_from,
+            };
             for t in &doc.on {
                 if stay.is_current() || t.event == UsagerEventKind::Discharge {
                     if let Some(item) = ask.event(*t, &mut tally) {
@@ -348,6 +372,7 @@ struct Ask<'a> {
     times: &'a [DateTime<FixedOffset>],
     now: DateTime<FixedOffset>,
     notice: Span,
+    in_force_from: Option<NaiveDate>,
 }
 
 impl Ask<'_> {
@@ -375,7 +400,16 @@ impl Ask<'_> {
     /// reported.
     fn event(&self, t: Trigger, tally: &mut Tally) -> Option<DueItem> {
         let mut first_unmet = None;
-        for e in self.stay.events.iter().filter(|e| e.kind == t.event) {
+        let in_force = |e: &&&super::facts::UsagerEvent| {
+            self.in_force_from.is_none_or(|d| e.at.date_naive() >= d)
+        };
+        for e in self
+            .stay
+            .events
+            .iter()
+            .filter(|e| e.kind == t.event)
+            .filter(in_force)
+        {
             // A deadline past the calendar's end is never reached.
             let deadline = t.within.after(e.at);
             if self.times.iter().any(|&d| d >= e.at) {
@@ -390,7 +424,11 @@ impl Ask<'_> {
             }
             if first_unmet.is_none() {
                 if let Some(deadline) = deadline {
-                    let status = if overdue { DueStatus::Overdue } else { DueStatus::Due };
+                    let status = if overdue {
+                        DueStatus::Overdue
+                    } else {
+                        DueStatus::Due
+                    };
                     first_unmet = Some((e.at, deadline, status));
                 }
             }
@@ -406,7 +444,14 @@ impl Ask<'_> {
     /// The maximum age: counted from the last deposit, or from the admission.
     fn max_age(&self, max_age: Span, tally: &mut Tally) -> Option<DueItem> {
         let last = self.times.last().copied();
-        let since = last.unwrap_or(self.stay.admitted);
+        let mut since = last.unwrap_or(self.stay.admitted);
+        if let Some(start) = self.in_force_from.and_then(|d| {
+            d.and_time(NaiveTime::MIN)
+                .and_local_timezone(*since.offset())
+                .single()
+        }) {
+            since = since.max(start);
+        }
         let deadline = max_age.after(since)?;
         let reason = Reason::MaxAge { max_age };
         if self.now > deadline {
@@ -424,7 +469,7 @@ impl Ask<'_> {
 }
 
 /// The snake_case name of a kind, as plans and facts write it.
-pub(crate) fn kind_name(kind: DocumentKind) -> String {
+pub fn kind_name(kind: DocumentKind) -> String {
     serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -432,7 +477,7 @@ pub(crate) fn kind_name(kind: DocumentKind) -> String {
 }
 
 /// The snake_case name of an event, as plans and facts write it.
-pub(crate) fn event_name(kind: UsagerEventKind) -> &'static str {
+pub fn event_name(kind: UsagerEventKind) -> &'static str {
     match kind {
         UsagerEventKind::Admission => "admission",
         UsagerEventKind::AnnualReview => "annual_review",

@@ -20,16 +20,39 @@ pub fn html(ind: &Indicators) -> String {
     p.push_str("<h1>Indicateurs DMP</h1>\n<p class=\"period\">Période : ");
     p.push_str(&period(ind));
     p.push_str(" — état au ");
-    escape(&mut p, &ind.at.format("%d/%m/%Y %H:%M (UTC%:z)").to_string());
+    escape(
+        &mut p,
+        &ind.at.format("%d/%m/%Y %H:%M (UTC%:z)").to_string(),
+    );
     p.push_str("</p>\n");
 
     // Key figures.
     p.push_str("<section class=\"figures\">\n");
     figure(&mut p, "dmp-fed", "DMP alimentés", &ind.dmp_fed.to_string());
-    figure(&mut p, "documents", "Documents déposés", &ind.deposits.accepted.to_string());
-    figure(&mut p, "replacements", "Remplacements", &ind.replacements.to_string());
-    figure(&mut p, "refused", "Dépôts refusés", &ind.deposits.refused.to_string());
-    figure(&mut p, "consultations", "Consultations", &ind.consultations.total.to_string());
+    figure(
+        &mut p,
+        "documents",
+        "Documents déposés",
+        &ind.deposits.accepted.to_string(),
+    );
+    figure(
+        &mut p,
+        "replacements",
+        "Remplacements",
+        &ind.replacements.to_string(),
+    );
+    figure(
+        &mut p,
+        "refused",
+        "Dépôts refusés",
+        &ind.deposits.refused.to_string(),
+    );
+    figure(
+        &mut p,
+        "consultations",
+        "Consultations",
+        &ind.consultations.total.to_string(),
+    );
     figure(
         &mut p,
         "dlu",
@@ -42,7 +65,12 @@ pub fn html(ind: &Indicators) -> String {
         ),
     );
     if let Some(plan) = &ind.plan {
-        figure(&mut p, "plan", "Couverture du plan de dépôt", &percent(plan.coverage.share));
+        figure(
+            &mut p,
+            "plan",
+            "Couverture du plan de dépôt",
+            &percent(plan.coverage.share),
+        );
     }
     p.push_str("</section>\n");
 
@@ -67,9 +95,12 @@ pub fn html(ind: &Indicators) -> String {
         .iter()
         .map(|r| (r.role.clone(), r.count))
         .collect();
-    section(&mut p, "by-role", "Documents déposés par rôle de l'auteur", |p| {
-        hbars(p, "Documents déposés par rôle de l'auteur", &by_role)
-    });
+    section(
+        &mut p,
+        "by-role",
+        "Documents déposés par rôle de l'auteur",
+        |p| hbars(p, "Documents déposés par rôle de l'auteur", &by_role),
+    );
 
     section(&mut p, "deposits", "Dépôts par issue", |p| {
         let d = &ind.deposits;
@@ -104,22 +135,27 @@ pub fn html(ind: &Indicators) -> String {
         .iter()
         .map(|m| (mode_label(m.mode).to_owned(), m.count))
         .collect();
-    section(&mut p, "consultations", "Consultations par mode d'accès", |p| {
-        hbars(p, "Consultations par mode d'accès", &modes);
-        let rows: Vec<Vec<String>> = ind
-            .consultations
-            .by_mode
-            .iter()
-            .map(|m| {
-                vec![
-                    mode_label(m.mode).to_owned(),
-                    outcomes(&m.by_outcome),
-                    m.count.to_string(),
-                ]
-            })
-            .collect();
-        table(p, &["Mode d'accès", "Issues", "Nombre"], &rows);
-    });
+    section(
+        &mut p,
+        "consultations",
+        "Consultations par mode d'accès",
+        |p| {
+            hbars(p, "Consultations par mode d'accès", &modes);
+            let rows: Vec<Vec<String>> = ind
+                .consultations
+                .by_mode
+                .iter()
+                .map(|m| {
+                    vec![
+                        mode_label(m.mode).to_owned(),
+                        outcomes(&m.by_outcome),
+                        m.count.to_string(),
+                    ]
+                })
+                .collect();
+            table(p, &["Mode d'accès", "Issues", "Nombre"], &rows);
+        },
+    );
 
     if let Some(plan) = &ind.plan {
         section(&mut p, "plan", "Plan de dépôt", |p| {
@@ -129,7 +165,13 @@ pub fn html(ind: &Indicators) -> String {
             p.push_str("</strong></p>\n");
             table(
                 p,
-                &["Obligations", "Remplies", "Dans le délai", "En retard", "Couverture"],
+                &[
+                    "Obligations",
+                    "Remplies",
+                    "Dans le délai",
+                    "En retard",
+                    "Couverture",
+                ],
                 &[vec![
                     c.obligations.to_string(),
                     c.met.to_string(),
@@ -176,7 +218,10 @@ fn period(ind: &Indicators) -> String {
 }
 
 fn figure(p: &mut String, id: &str, name: &str, value: &str) {
-    let _ = write!(p, "<div class=\"figure\" id=\"fig-{id}\"><div class=\"value\">");
+    let _ = write!(
+        p,
+        "<div class=\"figure\" id=\"fig-{id}\"><div class=\"value\">"
+    );
     escape(p, value);
     p.push_str("</div><div class=\"name\">");
     escape(p, name);
@@ -208,7 +253,12 @@ fn hbars(p: &mut String, title: &str, rows: &[(String, u64)]) {
         let w = scale(*n, max, bar_w);
         p.push_str("<g><title>");
         escape(p, label);
-        let _ = write!(p, " : {n}</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\">", label_w - 8, y + 16);
+        let _ = write!(
+            p,
+            " : {n}</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\">",
+            label_w - 8,
+            y + 16
+        );
         escape(p, &shorten(label, 44));
         let _ = write!(
             p,
@@ -402,7 +452,10 @@ mod tests {
     fn escapes_markup_and_quotes() {
         let mut s = String::new();
         escape(&mut s, "<script>\"a\" & 'b'</script>");
-        assert_eq!(s, "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
+        assert_eq!(
+            s,
+            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
+        );
     }
 
     #[test]

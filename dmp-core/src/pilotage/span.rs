@@ -141,8 +141,14 @@ mod tests {
 
     #[test]
     fn reads_english_and_french_and_prints_the_canonical_form() {
-        assert_eq!(Span::parse("15 days").unwrap(), Span::new(15, SpanUnit::Days));
-        assert_eq!(Span::parse(" 3  mois ").unwrap(), Span::new(3, SpanUnit::Months));
+        assert_eq!(
+            Span::parse("15 days").unwrap(),
+            Span::new(15, SpanUnit::Days)
+        );
+        assert_eq!(
+            Span::parse(" 3  mois ").unwrap(),
+            Span::new(3, SpanUnit::Months)
+        );
         assert_eq!(Span::parse("1 an").unwrap().to_string(), "1 year");
         assert_eq!(Span::parse("48 Heures").unwrap().to_string(), "48 hours");
         assert_eq!(Span::parse("1 day").unwrap().to_string(), "1 day");
@@ -157,7 +163,9 @@ mod tests {
         assert!(Span::parse("15").is_err());
         assert!(Span::parse("1 day extra").is_err());
         assert!(Span::parse("-1 day").is_err());
-        assert!(Span::parse("1001 years").unwrap_err().contains("at most 1000"));
+        assert!(Span::parse("1001 years")
+            .unwrap_err()
+            .contains("at most 1000"));
     }
 
     #[test]
