@@ -9,8 +9,8 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use dmp_core::model::DocumentKind;
 use dmp_core::pilotage::{
-    due, report, DepositFact, DepositStatus, DueStatus, Facts, IndicatorOptions, Indicators,
-    Plan, Reason, Span, SpanUnit, Usager, UsagerEvent, UsagerEventKind,
+    due, report, DepositFact, DepositStatus, DueStatus, Facts, IndicatorOptions, Indicators, Plan,
+    Reason, Span, SpanUnit, Usager, UsagerEvent, UsagerEventKind,
 };
 use dmp_core::Error;
 
@@ -78,6 +78,19 @@ const PLAN: &str = r#"{
   ]
 }"#;
 
+/// Usager `a` (EHPAD), admitted 1 March 2026 at 10:00.
+fn admitted_1_march() -> Facts {
+    Facts {
+        usagers: vec![usager("a", "EHPAD")],
+        events: vec![event(
+            "a",
+            UsagerEventKind::Admission,
+            "2026-03-01T10:00:00+01:00",
+        )],
+        ..Facts::default()
+    }
+}
+
 fn plan() -> Plan {
     Plan::from_json(PLAN).unwrap()
 }
@@ -89,11 +102,7 @@ fn plan() -> Plan {
 /// Admitted 1 March at 10:00: the DLU is due 16 March at 10:00, overdue one second later.
 #[test]
 fn an_admission_deadline_is_due_up_to_the_second_then_overdue() {
-    let facts = Facts {
-        usagers: vec![usager("a", "EHPAD")],
-        events: vec![event("a", UsagerEventKind::Admission, "2026-03-01T10:00:00+01:00")],
-        ..Facts::default()
-    };
+    let facts = admitted_1_march();
     let at_deadline = due(&plan(), &facts, t("2026-03-16T10:00:00+01:00"));
     assert_eq!(at_deadline.current_usagers, 1);
     assert_eq!(at_deadline.items.len(), 1, "{:?}", at_deadline.items);
@@ -127,10 +136,12 @@ fn an_admission_deadline_is_due_up_to_the_second_then_overdue() {
 #[test]
 fn a_maximum_age_is_listed_within_the_notice_and_overdue_after_it() {
     let facts = Facts {
-        usagers: vec![usager("a", "EHPAD")],
-        events: vec![event("a", UsagerEventKind::Admission, "2026-03-01T10:00:00+01:00")],
-        deposits: vec![accepted("a", DocumentKind::Dlu, "2026-03-10T09:00:00+01:00")],
-        ..Facts::default()
+        deposits: vec![accepted(
+            "a",
+            DocumentKind::Dlu,
+            "2026-03-10T09:00:00+01:00",
+        )],
+        ..admitted_1_march()
     };
     let quiet = due(&plan(), &facts, t("2026-05-26T08:59:59+02:00"));
     assert!(quiet.items.is_empty(), "{:?}", quiet.items);
@@ -212,10 +223,22 @@ fn the_earliest_unmet_event_is_reported_and_the_order_of_facts_does_not_matter()
         usagers: vec![usager("b", ""), usager("a", "")],
         events: vec![
             event("a", UsagerEventKind::Admission, "2026-01-05T10:00:00+01:00"),
-            event("a", UsagerEventKind::ChangeOfCondition, "2026-02-10T10:00:00+01:00"),
-            event("a", UsagerEventKind::ChangeOfCondition, "2026-03-20T10:00:00+01:00"),
+            event(
+                "a",
+                UsagerEventKind::ChangeOfCondition,
+                "2026-02-10T10:00:00+01:00",
+            ),
+            event(
+                "a",
+                UsagerEventKind::ChangeOfCondition,
+                "2026-03-20T10:00:00+01:00",
+            ),
             event("b", UsagerEventKind::Admission, "2026-01-05T10:00:00+01:00"),
-            event("b", UsagerEventKind::HospitalReturn, "2026-03-25T10:00:00+01:00"),
+            event(
+                "b",
+                UsagerEventKind::HospitalReturn,
+                "2026-03-25T10:00:00+01:00",
+            ),
         ],
         ..Facts::default()
     };
@@ -235,7 +258,12 @@ fn the_earliest_unmet_event_is_reported_and_the_order_of_facts_does_not_matter()
                 t("2026-03-10T10:00:00+01:00"),
                 DueStatus::Overdue
             ),
-            ("b", DocumentKind::Dlu, t("2026-04-01T10:00:00+01:00"), DueStatus::Overdue),
+            (
+                "b",
+                DocumentKind::Dlu,
+                t("2026-04-01T10:00:00+01:00"),
+                DueStatus::Overdue
+            ),
         ]
     );
     assert_eq!(d.coverage.overdue, 2);
@@ -261,14 +289,17 @@ fn the_earliest_unmet_event_is_reported_and_the_order_of_facts_does_not_matter()
 #[test]
 fn only_accepted_deposits_up_to_now_meet_an_obligation() {
     let facts = Facts {
-        usagers: vec![usager("a", "EHPAD")],
-        events: vec![event("a", UsagerEventKind::Admission, "2026-03-01T10:00:00+01:00")],
         deposits: vec![
             refused("a", "2026-03-05T10:00:00+01:00", "XDSUnknownPatientId"),
-            deposit("a", DocumentKind::Dlu, "2026-03-06T10:00:00+01:00", DepositStatus::Queued),
+            deposit(
+                "a",
+                DocumentKind::Dlu,
+                "2026-03-06T10:00:00+01:00",
+                DepositStatus::Queued,
+            ),
             accepted("a", DocumentKind::Dlu, "2026-03-30T10:00:00+02:00"),
         ],
-        ..Facts::default()
+        ..admitted_1_march()
     };
     let d = due(&plan(), &facts, t("2026-03-20T10:00:00+01:00"));
     assert_eq!(d.items.len(), 1);
@@ -278,11 +309,18 @@ fn only_accepted_deposits_up_to_now_meet_an_obligation() {
 
 #[test]
 fn in_force_from_ignores_earlier_events_and_starts_the_maximum_age() {
-    let text = PLAN.replace("\"notice\"", "\"in_force_from\": \"2026-01-01\", \"notice\"");
+    let text = PLAN.replace(
+        "\"notice\"",
+        "\"in_force_from\": \"2026-01-01\", \"notice\"",
+    );
     let plan = Plan::from_json(&text).unwrap();
     let facts = Facts {
         usagers: vec![usager("a", "EHPAD")],
-        events: vec![event("a", UsagerEventKind::Admission, "2024-06-01T10:00:00+02:00")],
+        events: vec![event(
+            "a",
+            UsagerEventKind::Admission,
+            "2024-06-01T10:00:00+02:00",
+        )],
         ..Facts::default()
     };
     let d = due(&plan, &facts, t("2026-03-20T10:00:00+01:00"));
@@ -305,7 +343,10 @@ fn invalid(text: &str) -> (String, String) {
 fn plan_errors_name_the_field_as_written() {
     let (path, msg) = invalid(&PLAN.replace("\"within\": \"7 days\"", "\"withn\": \"7 days\""));
     assert_eq!(path, "documents[1].on[0].withn");
-    assert!(msg.starts_with("unknown field `withn`, expected `event` or `within`"), "{msg}");
+    assert!(
+        msg.starts_with("unknown field `withn`, expected `event` or `within`"),
+        "{msg}"
+    );
 
     let (path, msg) = invalid(&PLAN.replace("\"15 days\"}", "\"15 dys\"}"));
     assert_eq!(path, "documents[0].on[0].within");
@@ -325,7 +366,10 @@ fn plan_errors_name_the_field_as_written() {
 
     let (field, rule) = invalid(&PLAN.replace("\"lettre_liaison_sortie\"", "\"dlu\""));
     assert_eq!(field, "documents[1].kind");
-    assert_eq!(rule, "is already planned by documents[0]: one entry per kind");
+    assert_eq!(
+        rule,
+        "is already planned by documents[0]: one entry per kind"
+    );
 
     let (field, _) = invalid(&PLAN.replace(
         "\"on\": [{\"event\": \"discharge\", \"within\": \"7 days\"}]",
@@ -343,8 +387,8 @@ fn facts_refuse_unknown_members_and_a_refusal_without_code() {
     let base = r#"{"usagers": [], "deposits": [{"usager": "a", "unique_id": "1.2", "kind": "dlu",
         "author_role": "IDE", "size": 1, "queued_at": "2026-01-01T10:00:00+01:00", STATUS}]}"#;
     let read = |status: &str| dmp_core::json::from_str::<Facts>(&base.replace("STATUS", status));
-    let ok = read(r#""status": "refused", "code": "XDSUnknownPatientId", "text": "fermé""#)
-        .unwrap();
+    let ok =
+        read(r#""status": "refused", "code": "XDSUnknownPatientId", "text": "fermé""#).unwrap();
     assert_eq!(
         ok.deposits[0].status,
         DepositStatus::Refused {
@@ -353,14 +397,22 @@ fn facts_refuse_unknown_members_and_a_refusal_without_code() {
         }
     );
     // The JSON written is the JSON read.
-    let again: Facts =
-        dmp_core::json::from_str(&serde_json::to_string(&ok).unwrap()).unwrap();
+    let again: Facts = dmp_core::json::from_str(&serde_json::to_string(&ok).unwrap()).unwrap();
     assert_eq!(again, ok);
 
     for (status, wanted) in [
-        (r#""status": "accepted", "colour": 1"#, "unknown field `colour`"),
-        (r#""status": "refused""#, "a refused deposit needs the DMP's `code`"),
-        (r#""status": "accepted", "code": "X""#, "`code` and `text` belong to"),
+        (
+            r#""status": "accepted", "colour": 1"#,
+            "unknown field `colour`",
+        ),
+        (
+            r#""status": "refused""#,
+            "a refused deposit needs the DMP's `code`",
+        ),
+        (
+            r#""status": "accepted", "code": "X""#,
+            "`code` and `text` belong to",
+        ),
         (r#""status": "sent""#, "unknown variant `sent`"),
     ] {
         match read(status).unwrap_err() {
@@ -447,8 +499,11 @@ fn indicators_count_by_type_month_role_and_code() {
     assert_eq!(ind.deposits.refused, 3);
     assert_eq!(ind.deposits.unknown, 1);
     assert_eq!(ind.deposits.queued, 0);
-    let kinds: Vec<(DocumentKind, &str, u64)> =
-        ind.by_kind.iter().map(|k| (k.kind, k.type_code, k.count)).collect();
+    let kinds: Vec<(DocumentKind, &str, u64)> = ind
+        .by_kind
+        .iter()
+        .map(|k| (k.kind, k.type_code, k.count))
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -458,8 +513,11 @@ fn indicators_count_by_type_month_role_and_code() {
     );
     assert_eq!(ind.by_kind[0].label, "Document de liaison d'urgence");
     // 31 January 23:30 is January; the one journaled 28 February and accepted 1 March is March.
-    let months: Vec<(&str, u64)> =
-        ind.by_month.iter().map(|m| (m.month.as_str(), m.count)).collect();
+    let months: Vec<(&str, u64)> = ind
+        .by_month
+        .iter()
+        .map(|m| (m.month.as_str(), m.count))
+        .collect();
     assert_eq!(months, [("2026-01", 3), ("2026-02", 1), ("2026-03", 1)]);
     let roles: Vec<(&str, u64)> = ind
         .by_author_role
@@ -476,7 +534,11 @@ fn indicators_count_by_type_month_role_and_code() {
     assert_eq!(
         refusals,
         [
-            ("XDSRegistryMetadataError", "texte XDSRegistryMetadataError", 1),
+            (
+                "XDSRegistryMetadataError",
+                "texte XDSRegistryMetadataError",
+                1
+            ),
             ("XDSUnknownPatientId", "texte XDSUnknownPatientId", 2)
         ]
     );
@@ -560,7 +622,9 @@ fn html_escapes_what_comes_from_the_facts() {
 // ---------------------------------------------------------------------------------------------
 
 fn repo(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel)
 }
 
 fn sample() -> (Facts, Plan) {
@@ -659,8 +723,8 @@ fn the_same_facts_in_another_order_give_the_same_bytes() {
 #[test]
 fn the_sample_plans_read() {
     for name in ["ehpad", "ime", "ssiad"] {
-        let text = std::fs::read_to_string(repo(&format!("examples/data/plans/{name}.json")))
-            .unwrap();
+        let text =
+            std::fs::read_to_string(repo(&format!("examples/data/plans/{name}.json"))).unwrap();
         let plan = Plan::from_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(plan.applies_to(&name.to_uppercase()), "{name}");
         assert!(plan.documents.len() >= 4, "{name}");

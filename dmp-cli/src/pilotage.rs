@@ -7,8 +7,8 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use dmp_core::pilotage::plan::{event_name, kind_name};
 use dmp_core::pilotage::{
-    due as plan_due, report, Due, DueStatus, Facts, IndicatorOptions, Indicators, Plan, Reason,
-    Span,
+    due as plan_due, report, Coverage, Due, DueStatus, Facts, IndicatorOptions, Indicators, Plan,
+    Reason, Span,
 };
 
 use crate::cli::{DueArgs, FactsOpts, IndicatorsArgs};
@@ -88,17 +88,7 @@ fn due_text(d: &Due) -> String {
             i.producer
         );
     }
-    let c = &d.coverage;
-    s += &format!(
-        "coverage: {} of {} obligation(s) met, {} pending, {} overdue{}\n",
-        c.met,
-        c.obligations,
-        c.pending,
-        c.overdue,
-        c.share
-            .map(|x| format!(" ({:.1} % of those that fell due)", x * 100.0))
-            .unwrap_or_default()
-    );
+    s += &format!("coverage: {}\n", coverage_text(&d.coverage));
     s
 }
 
@@ -186,16 +176,19 @@ fn indicators_text(ind: &Indicators) -> String {
         s += &format!("  {:>5}  {} ({})\n", m.count, m.mode, outcomes.join(", "));
     }
     if let Some(p) = &ind.plan {
-        let c = &p.coverage;
-        s += &format!(
-            "plan {}: {} of {} obligations met, {} pending, {} overdue ({})\n",
-            p.name,
-            c.met,
-            c.obligations,
-            c.pending,
-            c.overdue,
-            pct(c.share)
-        );
+        s += &format!("plan {}: {}\n", p.name, coverage_text(&p.coverage));
     }
     s
+}
+
+/// "129 of 189 obligations met, 9 pending, 51 overdue (71.7 % of those that fell due)".
+fn coverage_text(c: &Coverage) -> String {
+    let share = c
+        .share
+        .map(|x| format!(" ({:.1} % of those that fell due)", x * 100.0))
+        .unwrap_or_default();
+    format!(
+        "{} of {} obligation(s) met, {} pending, {} overdue{share}",
+        c.met, c.obligations, c.pending, c.overdue
+    )
 }

@@ -20,7 +20,7 @@ fn read(rel: &str) -> String {
 fn due(plan: &str, facts: &str, now: Option<&str>) -> Result<serde_json::Value, dmp_result> {
     let (plan, facts) = (cstring(plan), cstring(facts));
     let now = now.map(cstring);
-    let sentinel = 0x1usize as *mut dmp_bytes;
+    let sentinel = ptr::dangling_mut::<dmp_bytes>();
     let mut out = sentinel;
     // SAFETY: valid NUL-terminated strings, a writable slot.
     let r = unsafe {
@@ -41,7 +41,7 @@ fn due(plan: &str, facts: &str, now: Option<&str>) -> Result<serde_json::Value, 
 fn indicators(facts: &str, options: Option<&str>, format: &str) -> Result<String, dmp_result> {
     let (facts, format) = (cstring(facts), cstring(format));
     let options = options.map(cstring);
-    let sentinel = 0x1usize as *mut dmp_bytes;
+    let sentinel = ptr::dangling_mut::<dmp_bytes>();
     let mut out = sentinel;
     // SAFETY: as above.
     let r = unsafe {
@@ -109,18 +109,30 @@ fn errors_name_the_argument_and_the_field() {
     let plan = read("examples/data/plans/ehpad.json");
 
     let bad_plan = plan.replace("\"within\": \"15 days\"", "\"within\": \"15 dys\"");
-    assert_eq!(due(&bad_plan, &facts, Some(NOW)), Err(dmp_result::DMP_ERR_JSON));
+    assert_eq!(
+        due(&bad_plan, &facts, Some(NOW)),
+        Err(dmp_result::DMP_ERR_JSON)
+    );
     let e = last_error_json();
     assert_eq!(e["argument"], "plan_json");
     assert_eq!(e["path"], "documents[0].on[0].within");
 
     let twice = plan.replace("\"projet_personnalise\"", "\"dlu\"");
-    assert_eq!(due(&twice, &facts, Some(NOW)), Err(dmp_result::DMP_ERR_INVALID));
+    assert_eq!(
+        due(&twice, &facts, Some(NOW)),
+        Err(dmp_result::DMP_ERR_INVALID)
+    );
     assert_eq!(last_error_json()["field"], "documents[1].kind");
 
-    assert_eq!(due(&plan, "{\"usagers\": 3}", Some(NOW)), Err(dmp_result::DMP_ERR_JSON));
+    assert_eq!(
+        due(&plan, "{\"usagers\": 3}", Some(NOW)),
+        Err(dmp_result::DMP_ERR_JSON)
+    );
     let e = last_error_json();
-    assert_eq!((e["argument"].as_str(), e["path"].as_str()), (Some("facts_json"), Some("usagers")));
+    assert_eq!(
+        (e["argument"].as_str(), e["path"].as_str()),
+        (Some("facts_json"), Some("usagers"))
+    );
 
     assert_eq!(
         due(&plan, &facts, Some("1 December")),
@@ -140,14 +152,27 @@ fn errors_name_the_argument_and_the_field() {
     );
     let e = last_error_json();
     assert_eq!(e["argument"], "options_json");
-    assert!(e["message"].as_str().unwrap().contains("unknown field `form`"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `form`"),
+        "{e}"
+    );
 
     let o = sample_options().replace("\"max_age\":\"3 months\"", "\"max_age\":\"0 months\"");
-    assert_eq!(indicators(&facts, Some(&o), "json"), Err(dmp_result::DMP_ERR_INVALID));
+    assert_eq!(
+        indicators(&facts, Some(&o), "json"),
+        Err(dmp_result::DMP_ERR_INVALID)
+    );
     assert_eq!(last_error_json()["field"], "plan.documents[0].max_age");
 
     assert_eq!(
-        indicators(&facts, Some(r#"{"from": "2026-02-01", "to": "2026-01-01"}"#), "csv"),
+        indicators(
+            &facts,
+            Some(r#"{"from": "2026-02-01", "to": "2026-01-01"}"#),
+            "csv"
+        ),
         Err(dmp_result::DMP_ERR_INVALID)
     );
     assert_eq!(last_error_json()["field"], "from");

@@ -260,10 +260,10 @@ fn hbars(p: &mut String, title: &str, rows: &[(String, u64)]) {
             y + 16
         );
         escape(p, &shorten(label, 44));
-        let _ = write!(
+        let _ = writeln!(
             p,
             "</text><rect class=\"bar\" x=\"{label_w}\" y=\"{}\" width=\"{w}\" height=\"{}\"/>\
-             <text x=\"{}\" y=\"{}\">{n}</text></g>\n",
+             <text x=\"{}\" y=\"{}\">{n}</text></g>",
             y + 3,
             row_h - 6,
             label_w + w + 6,
