@@ -459,6 +459,14 @@ fn small_facts() -> Facts {
             refused("a", "2026-02-01T10:00:00+01:00", "XDSUnknownPatientId"),
             refused("b", "2026-02-02T10:00:00+01:00", "XDSRegistryMetadataError"),
             refused("c", "2026-02-03T10:00:00+01:00", "XDSUnknownPatientId"),
+            // The same code again, earlier and with another text: the latest text is kept.
+            DepositFact {
+                status: DepositStatus::Refused {
+                    code: "XDSUnknownPatientId".into(),
+                    text: "DMP fermé".into(),
+                },
+                ..refused("c", "2026-01-03T10:00:00+01:00", "XDSUnknownPatientId")
+            },
             deposit("c", DocumentKind::Dlu, "2026-03-02T10:00:00+01:00", DepositStatus::Unknown),
         ],
         consultations: serde_json::from_str(
@@ -494,9 +502,9 @@ fn indicators_count_by_type_month_role_and_code() {
         None,
     );
     assert_eq!(ind.dmp_fed, 3);
-    assert_eq!(ind.deposits.total, 9);
+    assert_eq!(ind.deposits.total, 10);
     assert_eq!(ind.deposits.accepted, 5);
-    assert_eq!(ind.deposits.refused, 3);
+    assert_eq!(ind.deposits.refused, 4);
     assert_eq!(ind.deposits.unknown, 1);
     assert_eq!(ind.deposits.queued, 0);
     let kinds: Vec<(DocumentKind, &str, u64)> = ind
@@ -539,9 +547,19 @@ fn indicators_count_by_type_month_role_and_code() {
                 "texte XDSRegistryMetadataError",
                 1
             ),
-            ("XDSUnknownPatientId", "texte XDSUnknownPatientId", 2)
+            ("XDSUnknownPatientId", "texte XDSUnknownPatientId", 3)
         ]
     );
+    let mut reversed = small_facts();
+    reversed.deposits.reverse();
+    let again = Indicators::compute(
+        &reversed,
+        Some(d("2026-01-01")),
+        Some(d("2026-03-31")),
+        now,
+        None,
+    );
+    assert_eq!(again, ind);
     // At 10 April: a and b are current (c left 15 March); a's last DLU is 15 January (older
     // than 3 months? no: 10 January is the limit), b's 20 February.
     assert_eq!(ind.dlu.current_usagers, 2);
@@ -595,7 +613,7 @@ fn csv_cells_are_quoted_and_formulas_neutralised() {
         csv.contains("by_author_role,\"'=HYPERLINK(\"\"x\"\"), évidemment\",,1\r\n"),
         "{csv}"
     );
-    assert!(csv.contains("refusals,XDSUnknownPatientId,texte XDSUnknownPatientId,2\r\n"));
+    assert!(csv.contains("refusals,XDSUnknownPatientId,texte XDSUnknownPatientId,3\r\n"));
     assert!(csv.contains("dlu,share,3 months,1\r\n"));
     // The core's own CSV reader reads it back: every row has the 4 columns.
     let table = dmp_core::csv::parse("indicators", &csv).unwrap();

@@ -140,7 +140,7 @@ pub struct RoleCount {
 pub struct RefusalCount {
     /// The DMP's code, verbatim.
     pub code: String,
-    /// The DMP's text of the first such refusal (in the order of the facts).
+    /// The DMP's text of the latest such refusal (the same whatever the order of the facts).
     pub text: String,
     /// How many.
     pub count: u64,
@@ -231,7 +231,9 @@ impl Indicators {
         let mut by_kind: BTreeMap<DocumentKind, u64> = BTreeMap::new();
         let mut by_month: BTreeMap<(i32, u32), u64> = BTreeMap::new();
         let mut by_role: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut refusals: BTreeMap<&str, (&str, u64)> = BTreeMap::new();
+        // Per code: the latest refusal's (time, text), and the count.
+        type Latest<'a> = (DateTime<FixedOffset>, &'a str);
+        let mut refusals: BTreeMap<&str, (Latest<'_>, u64)> = BTreeMap::new();
         let mut replacements = 0;
         for d in &facts.deposits {
             let at = deposited_at(d);
@@ -252,10 +254,11 @@ impl Indicators {
                 }
                 DepositStatus::Refused { code, text } => {
                     deposits.refused += 1;
-                    refusals
+                    let entry = refusals
                         .entry(code.as_str())
-                        .or_insert((text.as_str(), 0))
-                        .1 += 1;
+                        .or_insert(((at, text.as_str()), 0));
+                    entry.0 = entry.0.max((at, text.as_str()));
+                    entry.1 += 1;
                 }
                 DepositStatus::Queued => deposits.queued += 1,
                 DepositStatus::Unknown => deposits.unknown += 1,
@@ -288,7 +291,7 @@ impl Indicators {
             replacements,
             refusals: refusals
                 .into_iter()
-                .map(|(code, (text, count))| RefusalCount {
+                .map(|(code, ((_, text), count))| RefusalCount {
                     code: code.to_owned(),
                     text: text.to_owned(),
                     count,
