@@ -5,7 +5,8 @@
 //! étapes de l'accompagnement" (admission, révision annuelle du projet personnalisé,
 //! changement d'état, transfert à l'hôpital, sortie). That decision differs between an EHPAD,
 //! an IME and a SSIAD, and changes with the structure's own organisation: it is data, a JSON
-//! document (`"format": "dmp-deposit-plan/1"`, samples in `examples/data/plans/`), read by
+//! document (`"format": "dmp-deposit-plan/1"`, samples in `examples/data/plans/`, schema in
+//! `docs/schema/deposit-plan.schema.json`), read by
 //! [`Plan::from_json`] and applied by [`due`].
 //!
 //! # Rules

@@ -242,14 +242,17 @@ fn hbars(p: &mut String, title: &str, rows: &[(String, u64)]) {
         p.push_str("<p>Aucune donnée sur la période.</p>\n");
         return;
     }
-    let label_w = 300;
-    let row_h = 24;
+    let label_w: u32 = 300;
+    let row_h: u32 = 24;
     let bar_w = WIDTH - label_w - 50;
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
-    let height = row_h * rows.len() as u32 + 8;
+    let n_rows = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    let height = row_h.saturating_mul(n_rows).saturating_add(8);
     svg_open(p, title, height);
     for (i, (label, n)) in rows.iter().enumerate() {
-        let y = 4 + row_h * i as u32;
+        let y = row_h
+            .saturating_mul(u32::try_from(i).unwrap_or(u32::MAX))
+            .saturating_add(4);
         let w = scale(*n, max, bar_w);
         p.push_str("<g><title>");
         escape(p, label);
@@ -282,11 +285,15 @@ fn vbars(p: &mut String, title: &str, cols: &[(String, u64)]) {
     let chart_h = 200;
     let top = 20;
     let bottom = 50;
-    let left = 10;
-    let step = ((WIDTH - 2 * left) / cols.len() as u32).max(1);
+    let left: u32 = 10;
+    let n_cols = u32::try_from(cols.len()).unwrap_or(u32::MAX);
+    let step = ((WIDTH - 2 * left) / n_cols).max(1);
     let bar = (step * 7 / 10).max(1);
     let max = cols.iter().map(|c| c.1).max().unwrap_or(0).max(1);
-    let width = (left * 2 + step * cols.len() as u32).max(WIDTH);
+    let width = step
+        .saturating_mul(n_cols)
+        .saturating_add(left * 2)
+        .max(WIDTH);
     let base = top + chart_h;
     let _ = write!(
         p,
@@ -303,7 +310,9 @@ fn vbars(p: &mut String, title: &str, cols: &[(String, u64)]) {
         width - left
     );
     for (i, (label, n)) in cols.iter().enumerate() {
-        let x = left + step * i as u32 + (step - bar) / 2;
+        let x = step
+            .saturating_mul(u32::try_from(i).unwrap_or(u32::MAX))
+            .saturating_add(left + (step - bar) / 2);
         let h = scale(*n, max, chart_h);
         let cx = x + bar / 2;
         p.push_str("<g><title>");
