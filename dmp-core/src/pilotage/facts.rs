@@ -65,8 +65,8 @@ pub enum DepositStatus {
 /// One document queued for the DMP, in its latest state.
 ///
 /// JSON: the fields below with the status flattened in (`"status": "refused", "code": …,
-/// "text": …`). Read through a private record with every member named: serde cannot refuse unknown fields of a
-/// struct with a flattened member, and a typo must not pass silently.
+/// "text": …`). Read through a private record with every member named: serde cannot refuse
+/// unknown fields of a struct with a flattened member, and a typo must not pass silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "DepositRecord")]
 pub struct DepositFact {
