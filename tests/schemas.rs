@@ -33,6 +33,14 @@ const CASES: [&str; 8] = [
     include_str!("../examples/data/sandbox/dartagnan-cr-biologie.json"),
 ];
 const USAGERS: &str = include_str!("../examples/data/usagers.json");
+const PLAN_SCHEMA: &str = include_str!("../docs/schema/deposit-plan.schema.json");
+const FACTS_SCHEMA: &str = include_str!("../docs/schema/pilotage-facts.schema.json");
+const PLANS: [&str; 3] = [
+    include_str!("../examples/data/plans/ehpad.json"),
+    include_str!("../examples/data/plans/ime.json"),
+    include_str!("../examples/data/plans/ssiad.json"),
+];
+const FACTS: &str = include_str!("../examples/data/facts/ehpad.json");
 const STAFF: &str = include_str!("../examples/data/ehpad-staff.json");
 
 fn validate(root: &Value, schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
@@ -210,4 +218,46 @@ fn the_validator_rejects_what_the_schema_forbids() {
     u["traits"]["birth_given_names"] = serde_json::json!([]);
     u["minor"] = "yes".into();
     assert_eq!(errors(USAGER_SCHEMA, &u).len(), 2);
+}
+
+#[test]
+fn deposit_plans_and_facts_validate_and_round_trip() {
+    use dmp_core::pilotage::{Facts, Plan};
+    for text in PLANS {
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(errors(PLAN_SCHEMA, &v), Vec::<String>::new());
+        let plan = Plan::from_json(text).unwrap();
+        let written = serde_json::to_value(&plan).unwrap();
+        assert_eq!(errors(PLAN_SCHEMA, &written), Vec::<String>::new());
+    }
+    let v: Value = serde_json::from_str(FACTS).unwrap();
+    assert_eq!(errors(FACTS_SCHEMA, &v), Vec::<String>::new());
+    let facts: Facts = json::from_str(FACTS).unwrap();
+    assert_eq!(
+        errors(FACTS_SCHEMA, &serde_json::to_value(&facts).unwrap()),
+        Vec::<String>::new()
+    );
+    // The kinds the schemas list are the model's.
+    let schema: Value = serde_json::from_str(PLAN_SCHEMA).unwrap();
+    let kinds: Vec<Value> = dmp_core::model::DocumentKind::ALL
+        .iter()
+        .map(|k| serde_json::to_value(k).unwrap())
+        .collect();
+    assert_eq!(
+        schema["$defs"]["document"]["properties"]["kind"]["enum"],
+        Value::Array(kinds)
+    );
+
+    let mut plan: Value = serde_json::from_str(PLANS[0]).unwrap();
+    plan["documents"][0]["on"][0]["delay"] = "15 days".into();
+    assert_eq!(
+        errors(PLAN_SCHEMA, &plan),
+        ["$.documents[0].on[0]: unexpected property delay"]
+    );
+    let mut facts: Value = serde_json::from_str(FACTS).unwrap();
+    facts["deposits"][0]["status"] = "sent".into();
+    assert_eq!(
+        errors(FACTS_SCHEMA, &facts),
+        ["$.deposits[0].status: \"sent\" not in enum"]
+    );
 }

@@ -68,6 +68,25 @@ pub enum Command {
     /// The local DMP (sandbox) for testers and QA.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Which deposits of a deposit plan are due or overdue, for which usagers.
+    #[command(
+        long_about = "Which deposits of a deposit plan (JSON dmp-deposit-plan/1, samples in \
+        examples/data/plans/) are due or overdue at --at, for which usagers, from the facts a \
+        journal exported (usagers under pseudonyms, deposits, events of the accompaniment): per \
+        usager of a current stay, the document kind, why (the event and its delay, or the \
+        maximum age), since when, the deadline; then the plan's coverage. Sorted by deadline."
+    )]
+    Due(DueArgs),
+    /// The pilotage indicators: DMPs fed, documents by type and month, refusals, DLU, consultations.
+    #[command(
+        long_about = "The pilotage indicators of a period, from the facts a journal exported: \
+        DMPs fed (distinct usagers with an accepted document), documents deposited by type, by \
+        month and by author role, replacements, refusals by DMP error code, the share of \
+        current usagers with an up-to-date DLU, consultations by access mode and outcome, and \
+        with --plan the deposit plan's coverage. Text by default; --json, --csv (one table), or \
+        --html OUT.html (one self-contained page with SVG charts, readable offline)."
+    )]
+    Indicators(IndicatorsArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) on stdout.
     #[command(
         long_about = "Print a shell completion script on stdout. For example:\n  \
@@ -319,6 +338,62 @@ pub struct SendOpts {
     /// With --send: write the documents of a TD3.2 answer to DIR.
     #[arg(long, value_name = "DIR", requires = "send")]
     pub extract: Option<PathBuf>,
+}
+
+/// Where the facts of `dmp due` and `dmp indicators` come from.
+#[derive(Args)]
+pub struct FactsOpts {
+    /// The facts a journal exported (JSON: usagers, deposits, consultations, events; sample in
+    /// examples/data/facts/).
+    #[arg(long, value_name = "FILE.json")]
+    pub facts: PathBuf,
+}
+
+/// Arguments of `dmp due`.
+#[derive(Args)]
+pub struct DueArgs {
+    /// The deposit plan (JSON dmp-deposit-plan/1).
+    #[arg(long, value_name = "PLAN.json")]
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub facts: FactsOpts,
+    /// The time to answer for (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `dmp indicators`.
+#[derive(Args)]
+pub struct IndicatorsArgs {
+    #[command(flatten)]
+    pub facts: FactsOpts,
+    /// First day of the period (YYYY-MM-DD, inclusive; default: the first fact).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last day of the period (YYYY-MM-DD, inclusive; default: the last fact).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// A deposit plan: also report its coverage.
+    #[arg(long, value_name = "PLAN.json")]
+    pub plan: Option<PathBuf>,
+    /// The time the DLU and plan figures hold at (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// How recent a DLU must be to be up to date ("3 months", "90 days"…).
+    #[arg(long, value_name = "SPAN", default_value = "3 months")]
+    pub dlu_window: String,
+    /// Print JSON (dmp-indicators/1) instead of text.
+    #[arg(long, group = "indicators_output")]
+    pub json: bool,
+    /// Print one CSV table (columns indicator,key,detail,value).
+    #[arg(long, group = "indicators_output")]
+    pub csv: bool,
+    /// Write one self-contained HTML page with SVG charts to OUT.html.
+    #[arg(long, value_name = "OUT.html", group = "indicators_output")]
+    pub html: Option<PathBuf>,
 }
 
 /// Arguments of `dmp feed build`.

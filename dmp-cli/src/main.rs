@@ -8,6 +8,7 @@ use clap::{CommandFactory as _, Parser as _};
 
 mod cli;
 mod consult;
+mod pilotage;
 mod sandbox;
 mod send;
 
@@ -91,6 +92,8 @@ fn run(command: Command) -> Result<String, Fail> {
         Command::Response(a) => consult::response(&a),
         Command::Send(a) => send::send(&a),
         Command::Sandbox(cli::SandboxCommand::Serve(a)) => sandbox::serve(&a),
+        Command::Due(a) => pilotage::due(&a),
+        Command::Indicators(a) => pilotage::indicators(&a),
         Command::Completions(a) => Ok(completions(a.shell)),
         Command::Man => Ok(MAN_PAGE.to_owned()),
         Command::Version => Ok(format!("dmp {}\n", dmp_core::VERSION)),
@@ -764,7 +767,7 @@ fn feed_profile_path(case_path: &Path) -> Result<std::path::PathBuf, Fail> {
 }
 
 /// The current time, to the second.
-fn now_seconds() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn now_seconds() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound as _;
     chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).trunc_subsecs(0)
 }

@@ -7,7 +7,7 @@ mod support;
 use support::dmp;
 
 /// Every subcommand, with one option its help must name.
-const SUBCOMMANDS: [(&str, &str); 26] = [
+const SUBCOMMANDS: [(&str, &str); 28] = [
     ("staff-report", "--social-rows-in-force"),
     ("check", "--oid"),
     ("matrix", "decide"),
@@ -31,6 +31,8 @@ const SUBCOMMANDS: [(&str, &str); 26] = [
     ("response", "--extract"),
     ("send", "--endpoint"),
     ("sandbox serve", "--client-root"),
+    ("due", "--plan"),
+    ("indicators", "--dlu-window"),
     ("completions", "powershell"),
     ("man", "Usage: dmp man"),
     ("version", "Usage: dmp version"),

@@ -50,6 +50,8 @@ pub mod transport;
 
 pub mod sandbox;
 
+pub mod pilotage;
+
 use std::ffi::c_char;
 
 pub use bytes::dmp_bytes;

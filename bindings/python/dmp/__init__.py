@@ -55,6 +55,8 @@ __all__ = [
     "actor_profile_check",
     "Client",
     "Sandbox",
+    "due",
+    "indicators",
 ]
 
 _lib = _native.lib
@@ -730,3 +732,73 @@ class Sandbox(_Handle):
         """``http://127.0.0.1:PORT/``, or ``None`` without a page."""
         u = _lib.dmp_sandbox_ui_url(self._live())
         return None if u is None else u.decode()
+
+
+# ---------------------------------------------------------------------------------------
+# Pilotage: the deposit plan and the indicators
+
+
+def due(
+    plan: Union[dict, str],
+    facts: Union[dict, str],
+    now: Optional[str] = None,
+) -> dict:
+    """Which deposits of a deposit ``plan`` (``dmp-deposit-plan/1``, samples in
+    ``examples/data/plans/``) are due or overdue at ``now`` (RFC 3339; ``None``: the current
+    time), for which usagers, from the ``facts`` a journal exported: ``{"plan", "at",
+    "current_usagers", "items": [{"usager", "label", "kind", "producer", "reason", …,
+    "since", "deadline", "status": "due"|"overdue"}…], "coverage": {…}}``. A plan error
+    raises :class:`ModelError` naming the field as written."""
+    out = c_void_p()
+    _check(
+        _lib.dmp_due(
+            _json_arg(plan, "plan"),
+            _json_arg(facts, "facts"),
+            None if now is None else _c(now, "now"),
+            byref(out),
+        )
+    )
+    return _take_json(out)
+
+
+def indicators(
+    facts: Union[dict, str],
+    *,
+    date_from: Optional[str] = None,
+    date_to: Optional[str] = None,
+    now: Optional[str] = None,
+    plan: Union[dict, str, None] = None,
+    dlu_window: Optional[str] = None,
+    format: str = "json",
+) -> Union[dict, str]:
+    """The pilotage indicators of ``facts`` over ``date_from..=date_to`` (``YYYY-MM-DD``,
+    either open): DMPs fed, documents by type, month and author role, replacements, refusals
+    by DMP code, up-to-date DLU share (``dlu_window``, default ``"3 months"``),
+    consultations by access mode, and the ``plan``'s coverage when given. ``format``:
+    ``"json"`` (a dict, ``dmp-indicators/1``), ``"csv"`` (one table, a str) or ``"html"``
+    (one self-contained page with SVG charts, a str). Give ``now`` (RFC 3339) for the same
+    output on every run."""
+    options: dict = {}
+    if date_from is not None:
+        options["from"] = date_from
+    if date_to is not None:
+        options["to"] = date_to
+    if now is not None:
+        options["now"] = now
+    if dlu_window is not None:
+        options["dlu_window"] = dlu_window
+    if plan is not None:
+        options["plan"] = json.loads(plan) if isinstance(plan, str) else plan
+    out = c_void_p()
+    _check(
+        _lib.dmp_indicators(
+            _json_arg(facts, "facts"),
+            _json_arg(options, "options"),
+            _c(format, "format"),
+            byref(out),
+        )
+    )
+    if format == "json":
+        return _take_json(out)
+    data = _take(out)
+    return "" if data is None else data.decode("utf-8")

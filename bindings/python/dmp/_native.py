@@ -144,6 +144,8 @@ _SIGNATURES = [
     ("dmp_sandbox_base_url", c_char_p, [c_void_p]),
     ("dmp_sandbox_ui_url", c_char_p, [c_void_p]),
     ("dmp_sandbox_free", None, [c_void_p]),
+    ("dmp_due", _RESULT, [c_char_p, c_char_p, c_char_p, _OUT]),
+    ("dmp_indicators", _RESULT, [c_char_p, c_char_p, c_char_p, _OUT]),
 ]
 
 for _name, _restype, _argtypes in _SIGNATURES:

@@ -64,10 +64,11 @@ pub enum DepositStatus {
 
 /// One document queued for the DMP, in its latest state.
 ///
-/// Not `deny_unknown_fields`: serde cannot combine it with the flattened `status` (every
-/// field of the status would be refused as unknown, and facts written could not be read
-/// back).
+/// JSON: the fields below with the status flattened in (`"status": "refused", "code": …,
+/// "text": …`). Read through a private record with every member named: serde cannot refuse
+/// unknown fields of a struct with a flattened member, and a typo must not pass silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "DepositRecord")]
 pub struct DepositFact {
     /// The usager's pseudonym ([`Usager::key`]).
     pub usager: String,
@@ -93,6 +94,75 @@ pub struct DepositFact {
     /// How many times it was sent.
     #[serde(default)]
     pub attempts: u32,
+}
+
+/// The JSON form of a [`DepositFact`] as read: every member named, unknown ones refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DepositRecord {
+    usager: String,
+    unique_id: String,
+    kind: DocumentKind,
+    author_role: String,
+    #[serde(default)]
+    replaces: Option<String>,
+    size: u64,
+    queued_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    settled_at: Option<DateTime<FixedOffset>>,
+    status: StatusName,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    attempts: u32,
+}
+
+/// The `status` member's values.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StatusName {
+    Queued,
+    Accepted,
+    Refused,
+    Unknown,
+}
+
+impl TryFrom<DepositRecord> for DepositFact {
+    type Error = String;
+
+    fn try_from(r: DepositRecord) -> Result<DepositFact, String> {
+        let status = match (r.status, r.code, r.text) {
+            (StatusName::Refused, Some(code), text) => DepositStatus::Refused {
+                code,
+                text: text.unwrap_or_default(),
+            },
+            (StatusName::Refused, None, _) => {
+                return Err("a refused deposit needs the DMP's `code` (and its `text`)".into())
+            }
+            (_, Some(_), _) | (_, _, Some(_)) => {
+                return Err(
+                    "`code` and `text` belong to a deposit whose status is `refused`".into(),
+                )
+            }
+            (StatusName::Queued, ..) => DepositStatus::Queued,
+            (StatusName::Accepted, ..) => DepositStatus::Accepted,
+            (StatusName::Unknown, ..) => DepositStatus::Unknown,
+        };
+        Ok(DepositFact {
+            usager: r.usager,
+            unique_id: r.unique_id,
+            kind: r.kind,
+            author_role: r.author_role,
+            replaces: r.replaces,
+            size: r.size,
+            queued_at: r.queued_at,
+            settled_at: r.settled_at,
+            status,
+            attempts: r.attempts,
+        })
+    }
 }
 
 /// One consultation of a usager's DMP.
