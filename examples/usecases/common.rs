@@ -483,27 +483,31 @@ impl Scenario {
         !yes.is_empty()
     }
 
-    /// Prints the habilitation matrix's verdict for `actor` on each document and returns the
-    /// uniqueIds the matrix lets them read.
+    /// Prints the habilitation matrix's verdict for `actor` on the type `type_code` of
+    /// `what`, and returns whether the matrix lets them read it.
+    pub fn matrix_verdict(&self, actor: &Actor, type_code: &str, what: &str) -> bool {
+        let decision = self.matrix.decide(&actor.profile.reader(), type_code);
+        let ok = decision.outcome == MatrixOutcome::Allowed;
+        self.checked(&format!(
+            "matrix — {what} ({type_code}): {} — {}",
+            if ok { "may read" } else { "may not read" },
+            decision.reason
+        ));
+        ok
+    }
+
+    /// [`Scenario::matrix_verdict`] on each entry; returns the uniqueIds the matrix lets
+    /// `actor` read.
     pub fn matrix_verdicts(&self, actor: &Actor, documents: &[RegistryDocument]) -> Vec<String> {
-        let reader = actor.profile.reader();
-        let mut readable = Vec::new();
-        for d in documents {
-            let code = d.type_code.as_ref().map_or("", |c| c.code.as_str());
-            let decision = self.matrix.decide(&reader, code);
-            let ok = decision.outcome == MatrixOutcome::Allowed;
-            if ok {
-                readable.push(d.unique_id.clone());
-            }
-            self.checked(&format!(
-                "matrix — {} {code} «{}»: {} ({})",
-                d.unique_id,
-                d.title.as_deref().unwrap_or(""),
-                if ok { "may read" } else { "may not read" },
-                decision.reason
-            ));
-        }
-        readable
+        documents
+            .iter()
+            .filter(|d| {
+                let code = d.type_code.as_ref().map_or("", |c| c.code.as_str());
+                let what = format!("{} «{}»", d.unique_id, d.title.as_deref().unwrap_or(""));
+                self.matrix_verdict(actor, code, &what)
+            })
+            .map(|d| d.unique_id.clone())
+            .collect()
     }
 
     /// Stops the sandbox and says where the data is.
