@@ -6,10 +6,10 @@
 //! cargo run --example usecase_charlotte
 //! ```
 
-#[path = "usecases/common.rs"]
-mod common;
 #[path = "usecases/charlotte.rs"]
 mod charlotte;
+#[path = "usecases/common.rs"]
+mod common;
 
 fn main() -> Result<(), common::Error> {
     charlotte::run()

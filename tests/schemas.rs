@@ -164,7 +164,10 @@ fn samples_validate() {
     for case in CASES {
         let v: Value = serde_json::from_str(case).unwrap();
         assert_eq!(errors(CASE_SCHEMA, &v), Vec::<String>::new());
-        assert_eq!(patient_errors(&v["header"]["patient"]), Vec::<String>::new());
+        assert_eq!(
+            patient_errors(&v["header"]["patient"]),
+            Vec::<String>::new()
+        );
     }
     let stories: Value = serde_json::from_str(STORY_USAGERS).unwrap();
     let stories = stories.as_array().unwrap();

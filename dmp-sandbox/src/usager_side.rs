@@ -98,8 +98,7 @@ fn mask(
     }
     .apply_to(&mut entry)
     .map_err(|e| refused(format!("document {unique_id}: {e}")))?;
-    let entry_xml =
-        submit_objects_xml(std::slice::from_ref(&entry)).map_err(|e| internal(&e))?;
+    let entry_xml = submit_objects_xml(std::slice::from_ref(&entry)).map_err(|e| internal(&e))?;
     let r = &doc.row;
     store::set_visibility(
         conn,

@@ -616,8 +616,8 @@ fn usager_view_follows_the_visibility_flags() {
             .map(|d| d.unique_id)
             .collect()
     };
-    assert_eq!(view(Usager), [id.clone()]);
-    assert_eq!(view(LegalRepresentative), [id.clone()]);
+    assert_eq!(view(Usager), [id.as_str()]);
+    assert_eq!(view(LegalRepresentative), [id.as_str()]);
 
     // Hidden from the legal representatives only.
     let r = registry(&update(&base, &id, |entry| Transaction::Visibility {
@@ -626,7 +626,7 @@ fn usager_view_follows_the_visibility_flags() {
         legal_representatives: Some(false),
     }));
     assert!(r.is_success(), "{:?}", r.errors);
-    assert_eq!(view(Usager), [id.clone()]);
+    assert_eq!(view(Usager), [id.as_str()]);
     assert!(view(LegalRepresentative).is_empty());
 
     // Hidden from the usager (until the announcement): from their representatives too.
@@ -657,7 +657,11 @@ fn the_usagers_masking_hides_the_document_from_other_structures() {
     let log = store.access_log().unwrap();
     let last = log.last().unwrap();
     assert_eq!(
-        (last.who.as_str(), last.mode.as_str(), last.transaction.as_str()),
+        (
+            last.who.as_str(),
+            last.mode.as_str(),
+            last.transaction.as_str()
+        ),
         ("usager", "Mon espace santé", "masquage par l'usager")
     );
     // Another structure's médecin no longer finds it; the submitting structure does, and

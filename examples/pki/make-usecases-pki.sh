@@ -20,29 +20,6 @@ export OPENSSL_CONF=/dev/null
 # shellcheck source=pki-lib.sh
 . "$out/pki-lib.sh"
 pki_init
-cat >> "$work/ca.cnf" <<CNF
-[ v3_org_sign ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, nonRepudiation
-extendedKeyUsage       = emailProtection
-certificatePolicies    = 1.2.250.1.71.2.6.999.1
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-[ v3_cps_sign ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, nonRepudiation
-extendedKeyUsage       = emailProtection
-certificatePolicies    = 1.2.250.1.71.2.6.999.3
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-[ v3_cps_auth ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = clientAuth
-certificatePolicies    = 1.2.250.1.71.2.6.999.4
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-CNF
 
 key usecases-root; issue usecases-root "/C=FR/O=$CA_O/OU=CAS D'USAGE TEST/CN=TEST AC RACINE CAS D'USAGE ESSMS" \
   5C0E0001 20250101000000Z 20491231235959Z v3_root self

@@ -60,7 +60,10 @@ impl StoryUsager {
     /// "DAVID MOREAU (INS 136046912304524)".
     pub fn name(&self) -> String {
         let t = &self.patient.traits;
-        let family = t.used_family_name.as_deref().unwrap_or(&t.birth_family_name);
+        let family = t
+            .used_family_name
+            .as_deref()
+            .unwrap_or(&t.birth_family_name);
         format!(
             "{} {family} (INS {})",
             t.first_given_name,
@@ -161,6 +164,11 @@ impl Scenario {
         })
     }
 
+    /// Where this run keeps its data (`target/usecases/<story>/`, emptied at each start).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The sandbox's store (what the DMP holds, its access log, the usager's side).
     pub fn store(&self) -> &Store {
         &self.store
@@ -193,7 +201,14 @@ impl Scenario {
         self.session_for(profile, sign_p12)
     }
 
-    fn session_for(&self, profile: ActorProfile, signing_p12: &str) -> Result<Actor, Error> {
+    fn session_for(&self, mut profile: ActorProfile, signing_p12: &str) -> Result<Actor, Error> {
+        // A local DMP answers in milliseconds: short timeouts keep every run bounded.
+        if let Some(serde_json::Value::Object(transport)) = &mut profile.transport {
+            transport.insert(
+                "timeouts_ms".into(),
+                serde_json::json!({ "connect": 5_000, "read": 20_000, "total": 30_000 }),
+            );
+        }
         let p12 = std::fs::read(repo(&format!("examples/pki/{signing_p12}")))?;
         let password = std::fs::read_to_string(repo("examples/pki/PASSWORD"))?;
         let identity = SigningIdentity::from_pkcs12(&p12, password.trim())?
@@ -309,7 +324,9 @@ impl Scenario {
                 "a refusal from the DMP, got the outcome {}",
                 other.kind()
             )),
-            Err(e) => self.fail(&format!("a refusal from the DMP, but the library refused before sending: {e}")),
+            Err(e) => self.fail(&format!(
+                "a refusal from the DMP, but the library refused before sending: {e}"
+            )),
         }
     }
 
@@ -317,7 +334,9 @@ impl Scenario {
     pub fn refused_before_sending(&self, sent: Sent) -> dmp_core::Error {
         match sent {
             Err(e) => {
-                self.checked(&format!("refused before sending (nothing left the machine): {e}"));
+                self.checked(&format!(
+                    "refused before sending (nothing left the machine): {e}"
+                ));
                 e
             }
             Ok(other) => self.fail(&format!(
@@ -338,7 +357,12 @@ impl Scenario {
     // ── Building requests ────────────────────────────────────────────────────────────────
 
     /// A document about the usager, written by `author` at `by`'s structure.
-    pub fn document(&self, by: &Actor, author: &CdaPerson, doc: &Doc) -> Result<FeedDocument, Error> {
+    pub fn document(
+        &self,
+        by: &Actor,
+        author: &CdaPerson,
+        doc: &Doc,
+    ) -> Result<FeedDocument, Error> {
         let header: CdaHeader = serde_json::from_value(serde_json::json!({
             "kind": doc.kind,
             "id": doc.id,
@@ -369,7 +393,10 @@ impl Scenario {
         previous_entry_uuid: &str,
         doc: &Doc,
     ) -> Result<FeedDocument, Error> {
-        let old = previous.header.as_ref().ok_or("the previous version has no header")?;
+        let old = previous
+            .header
+            .as_ref()
+            .ok_or("the previous version has no header")?;
         let mut header = old.clone();
         header.id = doc.id.parse()?;
         header.version_number = old.version_number + 1;
@@ -388,7 +415,11 @@ impl Scenario {
     }
 
     /// A TD2.1 submission of `documents` as `actor` (who acts: from the actor's profile).
-    pub fn feed_request(&self, actor: &Actor, documents: Vec<FeedDocument>) -> Result<FeedRequest, Error> {
+    pub fn feed_request(
+        &self,
+        actor: &Actor,
+        documents: Vec<FeedDocument>,
+    ) -> Result<FeedRequest, Error> {
         let text = serde_json::json!({
             "profile": &actor.profile,
             "documents": [],
@@ -403,7 +434,12 @@ impl Scenario {
     }
 
     /// A request of `transaction` as `actor` under `consent`.
-    pub fn request(&self, actor: &Actor, consent: Option<Consent>, transaction: Transaction) -> ConsultRequest {
+    pub fn request(
+        &self,
+        actor: &Actor,
+        consent: Option<Consent>,
+        transaction: Transaction,
+    ) -> ConsultRequest {
         ConsultRequest {
             actor: actor.profile.clone(),
             consent,
@@ -424,7 +460,10 @@ impl Scenario {
     pub fn retrieve_documents(&self, unique_ids: &[&str]) -> Transaction {
         Transaction::Retrieve {
             ins: self.usager.patient.ins.clone(),
-            documents: unique_ids.iter().map(|u| DocumentRequest::dmp(*u)).collect(),
+            documents: unique_ids
+                .iter()
+                .map(|u| DocumentRequest::dmp(*u))
+                .collect(),
         }
     }
 
@@ -445,7 +484,37 @@ impl Scenario {
         let answer = self.accepted(self.consult(actor, &request));
         let entries = found(&answer);
         self.expect_eq("entries found by the reference search", entries.len(), 1);
-        entries.into_iter().next().unwrap_or_else(|| self.fail("no entry"))
+        entries
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| self.fail("no entry"))
+    }
+
+    /// TD3.2 of `unique_ids` as `actor` under `consent`: expects the DMP to return exactly
+    /// these documents, each byte for byte as it stored them; returns them.
+    pub fn read(
+        &self,
+        actor: &Actor,
+        consent: Option<Consent>,
+        unique_ids: &[&str],
+    ) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let request = self.request(actor, consent, self.retrieve_documents(unique_ids));
+        let got = retrieved(&self.accepted(self.consult(actor, &request)));
+        let mut returned: Vec<String> = got.iter().map(|(u, _)| u.clone()).collect();
+        returned.sort();
+        self.expect_eq("documents returned by TD3.2", returned, ids(unique_ids));
+        for (uid, bytes) in &got {
+            self.expect_eq(
+                &format!("bytes of {uid} as the DMP stored them"),
+                Some(bytes.clone()),
+                self.store.cda(uid)?,
+            );
+        }
+        self.shows(&format!(
+            "the {} document(s) read are, byte for byte, those the DMP stored",
+            got.len()
+        ));
+        Ok(got)
     }
 
     // ── What the library explains ────────────────────────────────────────────────────────
@@ -454,9 +523,9 @@ impl Scenario {
     /// one line and returns whether at least one allows it.
     pub fn rights(&self, actor: &Actor, transaction: &str) -> bool {
         let p = &actor.profile;
-        let decisions = self
-            .rights
-            .decide(p.authentication(), p.actor(), p.access_mode, transaction);
+        let decisions =
+            self.rights
+                .decide(p.authentication(), p.actor(), p.access_mode, transaction);
         let rows: Vec<_> = decisions.iter().filter(|d| !d.withdrawn).collect();
         let label = |ok: bool| {
             rows.iter()
@@ -477,7 +546,10 @@ impl Scenario {
             line.push_str(&format!(" allowed {yes}"));
         }
         if !no.is_empty() {
-            line.push_str(&format!("{} not allowed {no}", if yes.is_empty() { "" } else { ";" }));
+            line.push_str(&format!(
+                "{} not allowed {no}",
+                if yes.is_empty() { "" } else { ";" }
+            ));
         }
         self.checked(&line);
         !yes.is_empty()
@@ -518,6 +590,16 @@ impl Scenario {
         );
         self.sandbox.stop();
     }
+}
+
+/// The usager's explicit consent to this one consultation, given now (outside the care team,
+/// R.1111-46 al. 3).
+pub fn explicit_consent_now() -> Option<Consent> {
+    Some(Consent::Explicit {
+        given_at: chrono::Utc::now().fixed_offset(),
+        collected_by: None,
+        withdrawn: false,
+    })
 }
 
 /// The entries of a TD3.1 answer (panics on another answer: the caller asked a TD3.1).
@@ -605,8 +687,7 @@ fn response_status(r: &dmp_core::xds::RegistryResponse) -> String {
 
 fn load_profile(file: &str) -> Result<ActorProfile, Error> {
     let path = repo(&format!("examples/data/actors/{file}.json"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(ActorProfile::from_json(&text)?)
 }
 

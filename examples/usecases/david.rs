@@ -4,11 +4,10 @@
 //! the projet personnalisé is updated (a replacement); the kinésithérapeute libéral, with
 //! David's consent, consults.
 
-use chrono::Utc;
 use dmp_core::consent::Consent;
 use dmp_core::model::DocumentKind;
 
-use crate::common::{found, ids, retrieved, unique_ids, Doc, Error, Scenario};
+use crate::common::{explicit_consent_now, found, ids, unique_ids, Doc, Error, Scenario};
 
 const DLU_V1: &str = "1.2.250.1.999.1.1.7898.3.5101";
 const DLU_V2: &str = "1.2.250.1.999.1.1.7898.3.5102";
@@ -31,7 +30,9 @@ pub fn run() -> Result<(), Error> {
     )?;
     let ins = sc.usager.patient.ins.clone();
 
-    sc.step("The EHPAD checks that David has a DMP it may feed (TD0.2, establishment certificate).");
+    sc.step(
+        "The EHPAD checks that David has a DMP it may feed (TD0.2, establishment certificate).",
+    );
     sc.expect(sc.rights(&ehpad, "TD0.2"), "TD0.2 allowed to the EHPAD");
     let status = sc.accepted(sc.consult(
         &ehpad,
@@ -39,7 +40,10 @@ pub fn run() -> Result<(), Error> {
     ));
     match &status {
         dmp_core::consult::Response::Status(s) => sc.expect(s.exists, "David's DMP to exist"),
-        other => sc.expect(false, format!("a TD0.2 answer, got {}", other.transaction())),
+        other => sc.expect(
+            false,
+            format!("a TD0.2 answer, got {}", other.transaction()),
+        ),
     }
 
     sc.step("At admission the EHPAD deposited David's DLU and his projet personnalisé (TD2.1).");
@@ -88,7 +92,11 @@ pub fn run() -> Result<(), Error> {
     let stored = sc.store().documents(sc.ins())?;
     let v1 = stored.iter().find(|d| d.unique_id == DLU_V1);
     let v2 = stored.iter().find(|d| d.unique_id == DLU_V2);
-    sc.expect_eq("DLU v1 status", v1.map(|d| d.status.as_str()), Some("deprecated"));
+    sc.expect_eq(
+        "DLU v1 status",
+        v1.map(|d| d.status.as_str()),
+        Some("deprecated"),
+    );
     sc.expect_eq(
         "DLU v2 status and version",
         v2.map(|d| (d.status.as_str(), d.version)),
@@ -112,22 +120,20 @@ pub fn run() -> Result<(), Error> {
         ids(&[DLU_V2, PP_V1]),
     );
     sc.matrix_verdicts(&samu, &docs);
-    let got = retrieved(&sc.accepted(sc.consult(
-        &samu,
-        &sc.request(&samu, emergency, sc.retrieve_documents(&[DLU_V2])),
-    )));
-    sc.expect_eq(
-        "the DLU the SAMU reads is the one stored",
-        got.first().map(|(_, b)| b.clone()),
-        sc.store().cda(DLU_V2)?,
-    );
+    sc.read(&samu, emergency, &[DLU_V2])?;
     let log = sc.store().access_log()?;
     let centre15 = log
         .iter()
         .filter(|a| a.bris_de_glace && a.who.ends_with("899900100118"))
         .count();
-    sc.expect_eq("accesses logged as emergency (centre 15) for the SAMU", centre15, 2);
-    sc.shows(&format!("sandbox access log: {centre15} accesses of the SAMU flagged centre 15 / bris de glace"));
+    sc.expect_eq(
+        "accesses logged as emergency (centre 15) for the SAMU",
+        centre15,
+        2,
+    );
+    sc.shows(&format!(
+        "sandbox access log: {centre15} accesses of the SAMU flagged centre 15 / bris de glace"
+    ));
 
     sc.step("At the hospital: the CH deposits its CR d'hospitalisation and the discharge prescription (TD2.1, establishment certificate).");
     sc.expect(sc.rights(&hospital, "TD2.1"), "TD2.1 allowed to the CH");
@@ -156,10 +162,16 @@ pub fn run() -> Result<(), Error> {
                    Kinésithérapie : rééducation à la marche, 20 séances.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&hospital, &sc.feed_request(&hospital, vec![cr, ordonnance])?));
+    sc.accepted(sc.deposit(
+        &hospital,
+        &sc.feed_request(&hospital, vec![cr, ordonnance])?,
+    ));
 
     sc.step("Back at the EHPAD, the médecin coordonnateur (CPS, direct mode) finds and reads them (TD3.1, TD3.2).");
-    sc.expect(sc.rights(&doctor, "TD3.2"), "TD3.2 allowed to the médecin with her CPS");
+    sc.expect(
+        sc.rights(&doctor, "TD3.2"),
+        "TD3.2 allowed to the médecin with her CPS",
+    );
     let care_team = Some(Consent::care_team("2026-09-01T09:00:00+02:00".parse()?));
     sc.checked("consent: care team of the EHPAD, initial consent given at admission (2026-09-01), David informed, no objection");
     let docs = found(&sc.accepted(sc.consult(
@@ -172,18 +184,7 @@ pub fn run() -> Result<(), Error> {
         ids(&[CR_HOSPI, ORDONNANCE, DLU_V2, PP_V1]),
     );
     sc.matrix_verdicts(&doctor, &docs);
-    let got = retrieved(&sc.accepted(sc.consult(
-        &doctor,
-        &sc.request(&doctor, care_team.clone(), sc.retrieve_documents(&[CR_HOSPI, ORDONNANCE])),
-    )));
-    sc.expect_eq("documents retrieved", got.len(), 2);
-    for (uid, bytes) in &got {
-        sc.expect_eq(
-            &format!("bytes of {uid} as the hospital deposited them"),
-            Some(bytes.clone()),
-            sc.store().cda(uid)?,
-        );
-    }
+    sc.read(&doctor, care_team.clone(), &[CR_HOSPI, ORDONNANCE])?;
 
     sc.step("The projet personnalisé is revised after the fall (new objectives) and deposited as a replacement (RPLC).");
     let pp_entry = sc.reference(&ehpad, PP_V1);
@@ -218,28 +219,22 @@ pub fn run() -> Result<(), Error> {
     sc.step("The kinésithérapeute libéral (CPS) who will do the rehabilitation consults the DMP.");
     sc.checked("first without David's consent:");
     sc.refused_before_sending(sc.consult(&kine, &sc.request(&kine, None, sc.find_documents())));
-    let consent = Some(Consent::Explicit {
-        given_at: Utc::now().fixed_offset(),
-        collected_by: None,
-        withdrawn: false,
-    });
+    let consent = explicit_consent_now();
     sc.checked("David gives his explicit consent to this consultation (outside the care team, R.1111-46 al. 3)");
-    sc.expect(sc.rights(&kine, "TD3.2"), "TD3.2 allowed to the kiné with his CPS");
+    sc.expect(
+        sc.rights(&kine, "TD3.2"),
+        "TD3.2 allowed to the kiné with his CPS",
+    );
     let docs = found(&sc.accepted(sc.consult(
         &kine,
         &sc.request(&kine, consent.clone(), sc.find_documents()),
     )));
     let readable = sc.matrix_verdicts(&kine, &docs);
-    sc.expect(readable.contains(&CR_HOSPI.to_owned()), "the kiné's matrix row to read the CR d'hospitalisation");
-    let got = retrieved(&sc.accepted(sc.consult(
-        &kine,
-        &sc.request(&kine, consent, sc.retrieve_documents(&[CR_HOSPI])),
-    )));
-    sc.expect_eq(
-        "the CR the kiné reads is the one stored",
-        got.first().map(|(_, b)| b.clone()),
-        sc.store().cda(CR_HOSPI)?,
+    sc.expect(
+        readable.contains(&CR_HOSPI.to_owned()),
+        "the kiné's matrix row to read the CR d'hospitalisation",
     );
+    sc.read(&kine, consent, &[CR_HOSPI])?;
     sc.finish();
     Ok(())
 }

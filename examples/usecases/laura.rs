@@ -7,7 +7,7 @@
 use dmp_core::consent::Consent;
 use dmp_core::model::DocumentKind;
 
-use crate::common::{found, ids, retrieved, unique_ids, Doc, Error, Scenario};
+use crate::common::{found, ids, unique_ids, Doc, Error, Scenario};
 
 const SYNTHESE_SSIAD: &str = "1.2.250.1.999.1.1.6807.3.8101";
 const PROJET_SAAD: &str = "1.2.250.1.999.1.1.6808.3.8201";
@@ -17,7 +17,10 @@ const BILAN_PSY_HAD: &str = "1.2.250.1.999.1.1.6809.3.8303";
 
 /// Runs the story; panics at the first step that deviates.
 pub fn run() -> Result<(), Error> {
-    let sc = Scenario::start("laura", "Laura, interventions multiples à domicile (SSIAD + SAAD, puis SSIAD + HAD)")?;
+    let sc = Scenario::start(
+        "laura",
+        "Laura, interventions multiples à domicile (SSIAD + SAAD, puis SSIAD + HAD)",
+    )?;
     let ssiad = sc.actor("ssiad-etablissement", "uc-ssiad-sign.p12")?;
     let saad = sc.actor("saad-etablissement", "uc-saad-sign.p12")?;
     let had = sc.actor("had-etablissement", "uc-had-sign.p12")?;
@@ -41,7 +44,10 @@ pub fn run() -> Result<(), Error> {
     sc.accepted(sc.deposit(&ssiad, &sc.feed_request(&ssiad, vec![synthese])?));
 
     sc.step("The SAAD (social sector, its responsable de secteur) feeds its projet individualisé d'aide et d'accompagnement.");
-    sc.expect(sc.rights(&saad, "TD2.1"), "TD2.1 allowed to the SAAD (any user of the structure)");
+    sc.expect(
+        sc.rights(&saad, "TD2.1"),
+        "TD2.1 allowed to the SAAD (any user of the structure)",
+    );
     let projet = sc.document(
         &saad,
         saad.person(),
@@ -57,8 +63,15 @@ pub fn run() -> Result<(), Error> {
     sc.accepted(sc.deposit(&saad, &sc.feed_request(&saad, vec![projet])?));
 
     sc.step("The SAAD would like to read the DMP: it may not consult.");
-    sc.expect(!sc.rights(&saad, "TD3.2"), "TD3.2 closed to the establishment certificate");
-    sc.matrix_verdict(&saad, "11506-3", "its aide à domicile's row (accompagnement à la vie sociale) on the SSIAD's synthesis");
+    sc.expect(
+        !sc.rights(&saad, "TD3.2"),
+        "TD3.2 closed to the establishment certificate",
+    );
+    sc.matrix_verdict(
+        &saad,
+        "11506-3",
+        "its aide à domicile's row (accompagnement à la vie sociale) on the SSIAD's synthesis",
+    );
     let refusal = sc.refused_before_sending(sc.consult(
         &saad,
         &sc.request(&saad, care_team.clone(), sc.find_documents()),
@@ -78,33 +91,48 @@ pub fn run() -> Result<(), Error> {
         "specialty": "93"
     }))?;
     let documents = vec![
-        sc.document(&had, &garnier, &Doc {
-            kind: DocumentKind::PlanDeSoins,
-            id: PLAN_SOINS_HAD,
-            title: "Plan personnalisé de soins HAD",
-            time: "2026-11-02T12:00:00+01:00",
-            text: "Pansement d'escarre sacrée tous les 2 jours, antalgie palier 2, \
+        sc.document(
+            &had,
+            &garnier,
+            &Doc {
+                kind: DocumentKind::PlanDeSoins,
+                id: PLAN_SOINS_HAD,
+                title: "Plan personnalisé de soins HAD",
+                time: "2026-11-02T12:00:00+01:00",
+                text: "Pansement d'escarre sacrée tous les 2 jours, antalgie palier 2, \
                    passage SSIAD maintenu pour la toilette.\n",
-        })?,
-        sc.document(&had, &garnier, &Doc {
-            kind: DocumentKind::Prescription,
-            id: PRESCRIPTION_HAD,
-            title: "Prescription HAD",
-            time: "2026-11-02T12:10:00+01:00",
-            text: "Tramadol 50 mg x3/j. Pansements hydrocellulaires. Matelas à air.\n",
-        })?,
-        sc.document(&had, &psychologue, &Doc {
-            kind: DocumentKind::BilanPsychologique,
-            id: BILAN_PSY_HAD,
-            title: "Bilan psychologique HAD",
-            time: "2026-11-04T16:00:00+01:00",
-            text: "Humeur dépressive réactionnelle, soutien hebdomadaire proposé.\n",
-        })?,
+            },
+        )?,
+        sc.document(
+            &had,
+            &garnier,
+            &Doc {
+                kind: DocumentKind::Prescription,
+                id: PRESCRIPTION_HAD,
+                title: "Prescription HAD",
+                time: "2026-11-02T12:10:00+01:00",
+                text: "Tramadol 50 mg x3/j. Pansements hydrocellulaires. Matelas à air.\n",
+            },
+        )?,
+        sc.document(
+            &had,
+            &psychologue,
+            &Doc {
+                kind: DocumentKind::BilanPsychologique,
+                id: BILAN_PSY_HAD,
+                title: "Bilan psychologique HAD",
+                time: "2026-11-04T16:00:00+01:00",
+                text: "Humeur dépressive réactionnelle, soutien hebdomadaire proposé.\n",
+            },
+        )?,
     ];
     sc.accepted(sc.deposit(&had, &sc.feed_request(&had, documents)?));
 
     sc.step("The SSIAD's infirmière coordinatrice (e-CPS, AIR) reads the HAD's documents.");
-    sc.expect(sc.rights(&idec, "TD3.1"), "TD3.1 allowed to an infirmier in AIR");
+    sc.expect(
+        sc.rights(&idec, "TD3.1"),
+        "TD3.1 allowed to an infirmier in AIR",
+    );
     sc.checked("consent: care team at home (SSIAD, SAAD, HAD), Laura's initial consent given on 2026-06-01");
     let docs = found(&sc.accepted(sc.consult(
         &idec,
@@ -119,7 +147,12 @@ pub fn run() -> Result<(), Error> {
     sc.expect_eq(
         "documents the infirmière sees",
         unique_ids(&docs),
-        ids(&[SYNTHESE_SSIAD, PROJET_SAAD, PLAN_SOINS_HAD, PRESCRIPTION_HAD]),
+        ids(&[
+            SYNTHESE_SSIAD,
+            PROJET_SAAD,
+            PLAN_SOINS_HAD,
+            PRESCRIPTION_HAD,
+        ]),
     );
     let filtered: Vec<_> = held
         .iter()
@@ -127,23 +160,27 @@ pub fn run() -> Result<(), Error> {
         .collect();
     sc.expect_eq(
         "documents filtered out for an infirmier",
-        filtered.iter().map(|d| d.unique_id.as_str()).collect::<Vec<_>>(),
+        filtered
+            .iter()
+            .map(|d| d.unique_id.as_str())
+            .collect::<Vec<_>>(),
         vec![BILAN_PSY_HAD],
     );
     for d in &filtered {
         let allowed = sc.matrix_verdict(&idec, &d.type_code, &format!("not shown: «{}»", d.title));
-        sc.expect(!allowed, "the matrix to explain why the bilan psychologique is not shown");
+        sc.expect(
+            !allowed,
+            "the matrix to explain why the bilan psychologique is not shown",
+        );
     }
-    let got = retrieved(&sc.accepted(sc.consult(
+    sc.read(
         &idec,
-        &sc.request(&idec, care_team.clone(), sc.retrieve_documents(&[PLAN_SOINS_HAD, PRESCRIPTION_HAD])),
-    )));
-    sc.expect_eq(
-        "HAD documents retrieved",
-        got.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>(),
-        ids(&[PLAN_SOINS_HAD, PRESCRIPTION_HAD]),
+        care_team.clone(),
+        &[PLAN_SOINS_HAD, PRESCRIPTION_HAD],
+    )?;
+    sc.checked(
+        "asking for the bilan psychologique anyway (the library only explains; the DMP decides):",
     );
-    sc.checked("asking for the bilan psychologique anyway (the library only explains; the DMP decides):");
     let error = sc.refused_by_dmp(sc.consult(
         &idec,
         &sc.request(&idec, care_team, sc.retrieve_documents(&[BILAN_PSY_HAD])),

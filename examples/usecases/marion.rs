@@ -7,7 +7,7 @@ use dmp_core::consent::Consent;
 use dmp_core::habilitation::{ConsultStatus, Rights, StaffList, StaffReport};
 use dmp_core::model::DocumentKind;
 
-use crate::common::{found, ids, repo, retrieved, unique_ids, Doc, Error, Scenario};
+use crate::common::{found, ids, repo, unique_ids, Doc, Error, Scenario};
 
 const CR_BIO: &str = "1.2.250.1.999.1.1.6805.3.7101";
 const CR_IMAGERIE: &str = "1.2.250.1.999.1.1.6806.3.7201";
@@ -22,7 +22,9 @@ pub fn run() -> Result<(), Error> {
     let doctor = sc.actor("fam-medecin-ecps", "uc-fam-sign.p12")?;
     let nurse = sc.actor("fam-infirmier-sans-carte", "uc-fam-sign.p12")?;
 
-    sc.step("The laboratory deposits Marion's blood test results (TD2.1, establishment certificate).");
+    sc.step(
+        "The laboratory deposits Marion's blood test results (TD2.1, establishment certificate).",
+    );
     sc.expect(sc.rights(&lab, "TD2.1"), "TD2.1 allowed to the laboratory");
     let bio = sc.document(
         &lab,
@@ -52,28 +54,24 @@ pub fn run() -> Result<(), Error> {
     sc.accepted(sc.deposit(&imaging, &sc.feed_request(&imaging, vec![echo])?));
 
     sc.step("The FAM's doctor (e-CPS, AIR) finds and reads the results, with Marion's consent.");
-    sc.expect(sc.rights(&doctor, "TD3.2"), "TD3.2 allowed to the doctor in AIR");
+    sc.expect(
+        sc.rights(&doctor, "TD3.2"),
+        "TD3.2 allowed to the doctor in AIR",
+    );
     let consent = Some(Consent::care_team("2025-03-10T10:00:00+01:00".parse()?));
     sc.checked("consent: care team of the FAM, Marion's initial consent given on 2025-03-10, informed, no objection");
     let docs = found(&sc.accepted(sc.consult(
         &doctor,
         &sc.request(&doctor, consent.clone(), sc.find_documents()),
     )));
-    sc.expect_eq("results the doctor finds", unique_ids(&docs), ids(&[CR_BIO, CR_IMAGERIE]));
+    sc.expect_eq(
+        "results the doctor finds",
+        unique_ids(&docs),
+        ids(&[CR_BIO, CR_IMAGERIE]),
+    );
     let readable = sc.matrix_verdicts(&doctor, &docs);
     sc.expect_eq("results the matrix lets a médecin read", readable.len(), 2);
-    let got = retrieved(&sc.accepted(sc.consult(
-        &doctor,
-        &sc.request(&doctor, consent.clone(), sc.retrieve_documents(&[CR_BIO, CR_IMAGERIE])),
-    )));
-    sc.expect_eq("results retrieved", got.len(), 2);
-    for (uid, bytes) in &got {
-        sc.expect_eq(
-            &format!("bytes of {uid} as deposited"),
-            Some(bytes.clone()),
-            sc.store().cda(uid)?,
-        );
-    }
+    sc.read(&doctor, consent.clone(), &[CR_BIO, CR_IMAGERIE])?;
 
     sc.step("Thomas, a nurse of the FAM with no card at all, would like to read the results too.");
     let text = std::fs::read_to_string(repo("examples/data/usecases/fam-staff.json"))?;
@@ -88,13 +86,20 @@ pub fn run() -> Result<(), Error> {
         "staff report — {}: {}",
         line.name, line.consult.reason
     ));
-    sc.expect_eq("the nurse's consultation verdict", line.consult.status, ConsultStatus::NeedsCard);
-    sc.matrix_verdict(&nurse, "11502-2", "what an infirmier could read once carded: CR de biologie");
-    sc.checked("the DUI tries anyway, with the FAM's establishment certificate (no card):");
-    let refusal = sc.refused_before_sending(sc.consult(
+    sc.expect_eq(
+        "the nurse's consultation verdict",
+        line.consult.status,
+        ConsultStatus::NeedsCard,
+    );
+    sc.matrix_verdict(
         &nurse,
-        &sc.request(&nurse, consent, sc.find_documents()),
-    ));
+        "11502-2",
+        "what an infirmier could read once carded: CR de biologie",
+    );
+    sc.checked("the DUI tries anyway, with the FAM's establishment certificate (no card):");
+    let refusal = sc.refused_before_sending(
+        sc.consult(&nurse, &sc.request(&nurse, consent, sc.find_documents())),
+    );
     sc.expect(
         refusal.to_string().contains("functional rights"),
         format!("a refusal by the functional rights, got: {refusal}"),
@@ -106,7 +111,9 @@ pub fn run() -> Result<(), Error> {
         .filter(|a| a.who.ends_with(NURSE_IDNAT))
         .count();
     sc.expect_eq("requests of the nurse the DMP received", sent_by_nurse, 0);
-    sc.shows("the DMP received nothing from him: to consult he must order a CPS or activate an e-CPS");
+    sc.shows(
+        "the DMP received nothing from him: to consult he must order a CPS or activate an e-CPS",
+    );
     sc.finish();
     Ok(())
 }
