@@ -313,6 +313,7 @@ fn every_document_kind_has_type_and_class() {
         ),
         ("cr_biologie", "11502-2", "CR d'examens biologiques", "10"),
         ("cr_imagerie", "18748-4", "CR d'imagerie médicale", "31"),
+        ("note_vaccination", "87273-9", "Note de vaccination", "52"),
     ] {
         let kind: DocumentKind = json::from_str(&format!("\"{name}\"")).unwrap();
         assert_eq!(kind.type_code(), code);
@@ -321,7 +322,7 @@ fn every_document_kind_has_type_and_class() {
         assert_eq!(kind.class_concept().unwrap().code, class);
         assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
     }
-    assert_eq!(DocumentKind::ALL.len(), 21);
+    assert_eq!(DocumentKind::ALL.len(), 22);
 }
 
 #[test]

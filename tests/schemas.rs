@@ -15,11 +15,26 @@ const STAFF_SCHEMA: &str = include_str!("../docs/schema/staff.schema.json");
 const REPORT_SCHEMA: &str = include_str!("../docs/schema/staff-report.schema.json");
 const CASE_SCHEMA: &str = include_str!("../docs/schema/cda-case.schema.json");
 const ACTOR_SCHEMA: &str = include_str!("../docs/schema/actor-profile.schema.json");
-const ACTORS: [&str; 4] = [
+const ACTORS: [&str; 18] = [
     include_str!("../examples/data/actors/ehpad-etablissement.json"),
     include_str!("../examples/data/actors/medecin-coordonnateur-cps.json"),
     include_str!("../examples/data/actors/ide-ecps.json"),
     include_str!("../examples/data/actors/kine-liberal-cps.json"),
+    // The structures and people of the use-case scenarios (examples/usecases/).
+    include_str!("../examples/data/actors/ch-lyon-etablissement.json"),
+    include_str!("../examples/data/actors/ch-medecin-ecps.json"),
+    include_str!("../examples/data/actors/fam-etablissement.json"),
+    include_str!("../examples/data/actors/fam-infirmier-sans-carte.json"),
+    include_str!("../examples/data/actors/fam-medecin-ecps.json"),
+    include_str!("../examples/data/actors/had-etablissement.json"),
+    include_str!("../examples/data/actors/imagerie-etablissement.json"),
+    include_str!("../examples/data/actors/ime-etablissement.json"),
+    include_str!("../examples/data/actors/ime-medecin-ecps.json"),
+    include_str!("../examples/data/actors/labo-etablissement.json"),
+    include_str!("../examples/data/actors/saad-etablissement.json"),
+    include_str!("../examples/data/actors/samu-regulateur-ecps.json"),
+    include_str!("../examples/data/actors/ssiad-etablissement.json"),
+    include_str!("../examples/data/actors/ssiad-infirmiere-coordinatrice-ecps.json"),
 ];
 const CASES: [&str; 8] = [
     include_str!("../examples/data/cases/dlu.json"),
@@ -42,6 +57,9 @@ const PLANS: [&str; 3] = [
 ];
 const FACTS: &str = include_str!("../examples/data/facts/ehpad.json");
 const STAFF: &str = include_str!("../examples/data/ehpad-staff.json");
+/// The use-case scenarios' staff list and usagers (`examples/data/usecases/`).
+const FAM_STAFF: &str = include_str!("../examples/data/usecases/fam-staff.json");
+const STORY_USAGERS: &str = include_str!("../examples/data/usecases/usagers.json");
 
 fn validate(root: &Value, schema: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
@@ -147,24 +165,39 @@ fn samples_validate() {
     for u in usagers.as_array().unwrap() {
         assert_eq!(errors(USAGER_SCHEMA, u), Vec::<String>::new());
     }
-    let staff: Value = serde_json::from_str(STAFF).unwrap();
-    assert_eq!(errors(STAFF_SCHEMA, &staff), Vec::<String>::new());
+    for text in [STAFF, FAM_STAFF] {
+        let staff: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(errors(STAFF_SCHEMA, &staff), Vec::<String>::new());
+    }
     for case in CASES {
         let v: Value = serde_json::from_str(case).unwrap();
         assert_eq!(errors(CASE_SCHEMA, &v), Vec::<String>::new());
-        let patient = &v["header"]["patient"];
-        let root: Value = serde_json::from_str(USAGER_SCHEMA).unwrap();
-        for key in ["ins", "traits", "ipp"] {
-            if let Some(part) = patient.get(key) {
-                let mut errs = Vec::new();
-                validate(&root, &root["$defs"][key], part, key, &mut errs);
-                if key == "ipp" {
-                    validate(&root, &root["properties"]["ipp"], part, key, &mut errs);
-                }
-                assert_eq!(errs, Vec::<String>::new());
+        assert_eq!(
+            patient_errors(&v["header"]["patient"]),
+            Vec::<String>::new()
+        );
+    }
+    let stories: Value = serde_json::from_str(STORY_USAGERS).unwrap();
+    let stories = stories.as_array().unwrap();
+    assert_eq!(stories.len(), 5);
+    for story in stories {
+        assert_eq!(patient_errors(&story["patient"]), Vec::<String>::new());
+    }
+}
+
+/// A CDA patient (`ins`, `traits`, `ipp`) against the usager schema's definitions.
+fn patient_errors(patient: &Value) -> Vec<String> {
+    let root: Value = serde_json::from_str(USAGER_SCHEMA).unwrap();
+    let mut errs = Vec::new();
+    for key in ["ins", "traits", "ipp"] {
+        if let Some(part) = patient.get(key) {
+            validate(&root, &root["$defs"][key], part, key, &mut errs);
+            if key == "ipp" {
+                validate(&root, &root["properties"]["ipp"], part, key, &mut errs);
             }
         }
     }
+    errs
 }
 
 #[test]

@@ -33,8 +33,9 @@ impl std::fmt::Debug for ServerTls {
 
 impl ServerTls {
     /// The shipped test PKI (`examples/pki/`, every key public): server `CN=localhost`
-    /// under `sandbox-root.pem`; client roots `root.pem` (establishment certificates) and
-    /// `sandbox-root.pem` (card authentication).
+    /// under `sandbox-root.pem`; client roots `root.pem` (establishment certificates),
+    /// `sandbox-root.pem` (card authentication) and `usecases-root.pem` (the structures and
+    /// the card of the use-case scenarios, `make-usecases-pki.sh`).
     pub fn test_pki() -> ServerTls {
         ServerTls {
             cert_chain_pem: include_bytes!("../../examples/pki/sandbox-server-chain.pem").to_vec(),
@@ -42,6 +43,7 @@ impl ServerTls {
             client_roots_pem: vec![
                 include_bytes!("../../examples/pki/root.pem").to_vec(),
                 include_bytes!("../../examples/pki/sandbox-root.pem").to_vec(),
+                include_bytes!("../../examples/pki/usecases-root.pem").to_vec(),
             ],
         }
     }

@@ -30,6 +30,9 @@ pub enum SandboxError {
         /// What went wrong.
         message: String,
     },
+    /// An action from the usager's side (the Mon espace santé stand-in) that cannot be done.
+    #[error("Mon espace santé: {0}")]
+    UsagerSide(String),
     /// The server's runtime failed.
     #[error("sandbox runtime: {0}")]
     Runtime(String),

@@ -28,8 +28,10 @@ mod store;
 mod tls;
 mod transactions;
 mod ui;
+mod usager_side;
 
 pub use config::{Fault, SandboxConfig, ServerTls, MAX_REQUEST_BYTES};
 pub use error::SandboxError;
 pub use server::{serve, Addresses, Sandbox};
 pub use store::{AccessRow, AuthorizationRow, DocumentRow, PatientRow, Store};
+pub use usager_side::UsagerViewer;

@@ -234,13 +234,13 @@ impl Store {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (the transaction is
         // rolled back on drop): keep using the connection.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn fail(&self, e: rusqlite::Error) -> SandboxError {
+    pub(crate) fn fail(&self, e: rusqlite::Error) -> SandboxError {
         SandboxError::Store {
             path: self.path.display().to_string(),
             message: e.to_string(),

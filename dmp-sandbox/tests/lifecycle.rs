@@ -599,3 +599,95 @@ fn bris_de_glace_is_served_and_logged_as_such() {
     assert!(!log[0].bris_de_glace);
     sandbox.stop();
 }
+
+#[test]
+fn usager_view_follows_the_visibility_flags() {
+    use dmp_sandbox::UsagerViewer::{LegalRepresentative, Usager};
+    let sandbox = bare("usager-view");
+    let base = sandbox.base_url();
+    feed(&base, 3101, |_| {});
+    let id = last_unique_id(&sandbox);
+    let store = sandbox.store().unwrap();
+    let view = |viewer| -> Vec<String> {
+        store
+            .usager_view(LEFEBVRE, viewer)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.unique_id)
+            .collect()
+    };
+    assert_eq!(view(Usager), [id.as_str()]);
+    assert_eq!(view(LegalRepresentative), [id.as_str()]);
+
+    // Hidden from the legal representatives only.
+    let r = registry(&update(&base, &id, |entry| Transaction::Visibility {
+        entry,
+        patient: None,
+        legal_representatives: Some(false),
+    }));
+    assert!(r.is_success(), "{:?}", r.errors);
+    assert_eq!(view(Usager), [id.as_str()]);
+    assert!(view(LegalRepresentative).is_empty());
+
+    // Hidden from the usager (until the announcement): from their representatives too.
+    let r = registry(&update(&base, &id, |entry| Transaction::Visibility {
+        entry,
+        patient: Some(false),
+        legal_representatives: Some(true),
+    }));
+    assert!(r.is_success(), "{:?}", r.errors);
+    assert!(view(Usager).is_empty());
+    assert!(view(LegalRepresentative).is_empty());
+    sandbox.stop();
+}
+
+#[test]
+fn the_usagers_masking_hides_the_document_from_other_structures() {
+    let sandbox = bare("usager-mask");
+    let base = sandbox.base_url();
+    feed(&base, 3102, |_| {});
+    let id = last_unique_id(&sandbox);
+    let store = sandbox.store().unwrap();
+    let medecin = actor(MEDECIN.0);
+    let elsewhere = medecin_elsewhere();
+
+    let row = store.mask_by_usager(LEFEBVRE, &id, true).unwrap();
+    assert!(row.masque_ps);
+    assert!(stored(&sandbox).pop().unwrap().masque_ps);
+    let log = store.access_log().unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (
+            last.who.as_str(),
+            last.mode.as_str(),
+            last.transaction.as_str()
+        ),
+        ("usager", "Mon espace santé", "masquage par l'usager")
+    );
+    // Another structure's médecin no longer finds it; the submitting structure does, and
+    // TD3.1 answers the new confidentiality code.
+    assert!(seen(&base, &elsewhere, MEDECIN.1).is_empty());
+    let own = find(&base, &medecin, MEDECIN.1);
+    let codes: Vec<&str> = own.documents[0]
+        .confidentiality
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    assert_eq!(codes, ["N", "MASQUE_PS"]);
+
+    // Masking twice changes nothing; an unknown document is refused; both say so.
+    let e = store.mask_by_usager(LEFEBVRE, &id, true).unwrap_err();
+    assert!(e.to_string().contains("changes nothing"), "{e}");
+    let e = store.mask_by_usager(LEFEBVRE, "1.2.3.4", true).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Mon espace santé: the DMP of 245036912304502 shows its usager no document 1.2.3.4 to mask"
+    );
+
+    store.mask_by_usager(LEFEBVRE, &id, false).unwrap();
+    assert_eq!(
+        seen(&base, &elsewhere, MEDECIN.1),
+        [(id, DocumentStatus::Approved)]
+    );
+    sandbox.stop();
+}

@@ -22,28 +22,6 @@ export OPENSSL_CONF=/dev/null   # no system defaults leak into the result
 # shellcheck source=pki-lib.sh
 . "$out/pki-lib.sh"
 pki_init
-cat >> "$work/ca.cnf" <<CNF
-# ORG_SIGN: the structure's "cachet" (seal) certificate, used to sign the VIHF and the XAdES.
-# Same key usages as the IGC-Santé test ORG_SIGN that signs the official VIHF INDIRECTE sample.
-[ v3_org_sign ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, nonRepudiation
-extendedKeyUsage       = emailProtection
-certificatePolicies    = 1.2.250.1.71.2.6.999.1
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-
-# CPS-like personal signature certificate (as the card's signature key: nonRepudiation only).
-[ v3_cps_sign ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, nonRepudiation
-extendedKeyUsage       = emailProtection
-certificatePolicies    = 1.2.250.1.71.2.6.999.3
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-CNF
-
-
 
 key root;        issue root   "/C=FR/O=$CA_O/OU=IGC-SANTE TEST/CN=TEST AC RACINE IGC-SANTE" \
                    5E1E0001 20190101000000Z 20491231235959Z v3_root self

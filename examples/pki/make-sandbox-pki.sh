@@ -27,14 +27,6 @@ extendedKeyUsage       = serverAuth
 subjectAltName         = DNS:localhost, IP:127.0.0.1, IP:::1
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
-# The card's authentication key (TLS client authentication in direct mode).
-[ v3_cps_auth ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = clientAuth
-certificatePolicies    = 1.2.250.1.71.2.6.999.4
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
 CNF
 
 

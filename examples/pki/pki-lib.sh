@@ -59,6 +59,34 @@ certificatePolicies    = 1.2.250.1.71.2.6.999.2
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 
+# ORG_SIGN: the structure's "cachet" (seal) certificate, used to sign the VIHF and the XAdES.
+# Same key usages as the IGC-Santé test ORG_SIGN that signs the official VIHF INDIRECTE sample.
+[ v3_org_sign ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, nonRepudiation
+extendedKeyUsage       = emailProtection
+certificatePolicies    = 1.2.250.1.71.2.6.999.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# CPS-like personal signature certificate (as the card's signature key: nonRepudiation only).
+[ v3_cps_sign ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, nonRepudiation
+extendedKeyUsage       = emailProtection
+certificatePolicies    = 1.2.250.1.71.2.6.999.3
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# The card's authentication key (TLS client authentication in direct mode).
+[ v3_cps_auth ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+certificatePolicies    = 1.2.250.1.71.2.6.999.4
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
 CNF
   mkdir -p "$work/newcerts"
   touch "$work/index.txt"

@@ -60,11 +60,14 @@ pub enum DocumentKind {
     CrBiologie,
     /// CR d'imagerie médicale, from an imaging centre, read by the ESSMS: LOINC 18748-4.
     CrImagerie,
+    /// Note de vaccination, written by whoever vaccinated (the ESSMS nurse or doctor, a
+    /// pharmacist) and shown to the usager in Mon espace santé: LOINC 87273-9.
+    NoteVaccination,
 }
 
 impl DocumentKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DocumentKind; 21] = [
+    pub const ALL: [DocumentKind; 22] = [
         DocumentKind::Dlu,
         DocumentKind::ProjetPersonnalise,
         DocumentKind::SyntheseMedicale,
@@ -86,6 +89,7 @@ impl DocumentKind {
         DocumentKind::Prescription,
         DocumentKind::CrBiologie,
         DocumentKind::CrImagerie,
+        DocumentKind::NoteVaccination,
     ];
 
     /// The type code (CDA `ClinicalDocument/code`, XDS typeCode).
@@ -112,6 +116,7 @@ impl DocumentKind {
             DocumentKind::Prescription => "57833-6",
             DocumentKind::CrBiologie => "11502-2",
             DocumentKind::CrImagerie => "18748-4",
+            DocumentKind::NoteVaccination => "87273-9",
         }
     }
 

@@ -79,6 +79,15 @@ pub struct Visibility {
 }
 
 impl Visibility {
+    /// Sets or clears the flags asked on `entry` (a DocumentEntry as the registry keeps it),
+    /// in its confidentialityCode classifications, as a TD3.3 metadata update does: for a
+    /// registry that changes an entry itself (the sandbox's stand-in for the usager masking
+    /// a document in Mon espace santé). Errors as [`UpdateRequest::visibility`]: nothing
+    /// asked, or nothing changed.
+    pub fn apply_to(&self, entry: &mut RimObject) -> Result<()> {
+        apply_visibility(entry, self)
+    }
+
     fn flags(&self) -> [(&'static str, Option<bool>); 3] {
         [
             (Confidentiality::MASQUE_PS, self.masked_to_professionals),
