@@ -68,7 +68,7 @@ pub fn run() -> Result<(), Error> {
                immédiate.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&fam, &sc.feed_request(&fam, vec![note])?));
+    sc.deposit(&fam, &sc.feed_request(&fam, vec![note])?);
     let seen = charlotte_sees(&sc)?;
     sc.expect_eq(
         "Charlotte's space after the vaccination",
@@ -88,7 +88,7 @@ pub fn run() -> Result<(), Error> {
             text: "Sérologie de contrôle : résultat à annoncer en consultation.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&fam, &sc.feed_request(&fam, vec![report])?));
+    sc.deposit(&fam, &sc.feed_request(&fam, vec![report])?);
 
     sc.step("The doctor (e-CPS, AIR) makes the report invisible to Charlotte until he has told her the result (TD3.3b).");
     sc.expect(

@@ -3,9 +3,13 @@
 //! a DMP call is made.
 //!
 //! Every deposit goes through [`Scenario::deposit`], every consultation or management request
-//! (TD0.2, TD3.1, TD3.2, TD3.3) through [`Scenario::consult`]: that is where the journal
-//! (outbox, consent register, consultation log) is to be wired in, so that the scenarios
-//! themselves do not change.
+//! (TD0.2, TD3.1, TD3.2, TD3.3) through [`Scenario::consult`]. When the actor belongs to the
+//! story's establishment (its `home` in `examples/data/usecases/usagers.json`), both go
+//! through that establishment's journal (`target/usecases/<story>.sqlite`): deposits are
+//! journaled then sent by the outbox, consultations take their consent from the register and
+//! are logged. Other actors (the hospital, the SAMU, a liberal professional) have their own
+//! software: they send directly. The story ends with the indicators over the journal
+//! ([`Scenario::finish`]).
 //!
 //! A scenario is also a test: each step asserts what it expects and panics with a message
 //! that says which step deviated and how.
@@ -15,16 +19,21 @@
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, FixedOffset, Utc};
 use dmp_core::actor::ActorProfile;
 use dmp_core::cda::{CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, MediaType};
+use dmp_core::consent::register::{ConsentRecord, Scope};
 use dmp_core::consent::Consent;
 use dmp_core::consult::{ConsultRequest, Response, Transaction};
 use dmp_core::crypto::{SignatureAlgorithm, SigningIdentity};
 use dmp_core::feed::{FeedDocument, FeedRequest};
 use dmp_core::habilitation::{Matrix, Outcome as MatrixOutcome, Permission, Rights};
+use dmp_core::ids::Finess;
 use dmp_core::model::DocumentKind;
+use dmp_core::pilotage::{Indicators, Plan, UsagerEventKind};
 use dmp_core::xds::{DocumentRef, DocumentRequest, FindDocuments, RegistryDocument, StoredQuery};
 use dmp_core::DmpError;
+use dmp_journal::{DepositOptions, EstablishmentKey, Journal, JournalError, SqliteStore, State};
 use dmp_sandbox::{Sandbox, SandboxConfig, Store};
 use dmp_transport::{Outcome, Session};
 use serde::Deserialize;
@@ -36,7 +45,11 @@ pub type Error = Box<dyn std::error::Error>;
 /// request broke (rights, consent, identity…), in which case nothing left the machine.
 pub type Sent = Result<Outcome, dmp_core::Error>;
 
-/// A path of the repository (the scenarios are declared by `dmp-transport/Cargo.toml`).
+/// The key of the stories' journals. TEST ONLY: a real establishment keeps its own secret
+/// key (32 bytes or more) outside the journal.
+const JOURNAL_KEY: &[u8] = b"dmp use cases: TEST-ONLY establishment key, never in production";
+
+/// A path of the repository (the scenarios are declared by `dmp-journal/Cargo.toml`).
 pub fn repo(rel: &str) -> PathBuf {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     crate_dir.parent().unwrap_or(crate_dir).join(rel)
@@ -47,6 +60,10 @@ pub fn repo(rel: &str) -> PathBuf {
 pub struct StoryUsager {
     /// The story's name (`david`…).
     pub story: String,
+    /// The actor profile of the establishment whose journal the story keeps (the ESSMS).
+    pub home: String,
+    /// Its activity (EHPAD, FAM, SSIAD, IME): the deposit plan of `examples/data/plans/`.
+    pub setting: String,
     /// Who they are, for people.
     pub label: String,
     /// A minor, represented by their parents.
@@ -122,6 +139,11 @@ pub struct Scenario {
     rights: Rights,
     /// The habilitation matrix the library explains with (the sandbox applies the same).
     pub matrix: Matrix,
+    /// The establishment's journal (outbox, consent register, consultation log).
+    journal: Journal<SqliteStore>,
+    journal_path: PathBuf,
+    /// The FINESS of the establishment that keeps the journal.
+    home: Finess,
 }
 
 impl Scenario {
@@ -142,6 +164,21 @@ impl Scenario {
             seed.join("patients.json"),
             serde_json::to_string_pretty(&[seed_patient(&usager)])?,
         )?;
+        let journal_path = repo(&format!("target/usecases/{story}.sqlite"));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", journal_path.display()));
+        }
+        let journal = Journal::new(
+            SqliteStore::open(&journal_path)?,
+            EstablishmentKey::new(JOURNAL_KEY)?,
+        );
+        let home = load_profile(&usager.home)?.structure.finess;
+        journal.register_usager(&usager.patient.ins, &usager.story, &usager.setting)?;
+        journal.record_event(
+            &usager.patient.ins,
+            UsagerEventKind::Admission,
+            Utc::now().fixed_offset(),
+        )?;
         let mut config = SandboxConfig::embedded(dir.join("sandbox"));
         config.seed_dir = Some(seed);
         let sandbox = Sandbox::start(config)?;
@@ -153,6 +190,11 @@ impl Scenario {
             usager.name(),
             usager.label
         );
+        println!(
+            "The {} journals its deposits and consultations in {}.",
+            usager.setting,
+            journal_path.display()
+        );
         Ok(Scenario {
             store: sandbox.store()?,
             sandbox,
@@ -161,6 +203,9 @@ impl Scenario {
             step: Cell::new(0),
             rights: Rights::embedded()?,
             matrix: Matrix::embedded()?,
+            journal,
+            journal_path,
+            home,
         })
     }
 
@@ -270,8 +315,10 @@ impl Scenario {
 
     // ── The one place where the DMP is called ───────────────────────────────────────────
 
-    /// Deposits (TD2.1) as `actor`. THE place to journal a deposit before sending it.
-    pub fn deposit(&self, actor: &Actor, request: &FeedRequest) -> Sent {
+    /// Deposits (TD2.1) as `actor` and expects the DMP to accept. The establishment journals
+    /// each document, then its outbox sends it (a replacement goes out as RPLC of the version
+    /// the DMP has); other actors send directly.
+    pub fn deposit(&self, actor: &Actor, request: &FeedRequest) {
         for h in request.documents.iter().filter_map(|d| d.header.as_ref()) {
             self.shows(&format!(
                 "sending {} {} v{} «{}»",
@@ -281,13 +328,153 @@ impl Scenario {
                 h.title
             ));
         }
-        actor.session.feed(request)
+        if !self.is_home(actor) {
+            self.accepted(actor.session.feed(request));
+            return;
+        }
+        let queued = self
+            .journal
+            .deposit(request, &DepositOptions::default())
+            .unwrap_or_else(|e| self.fail(&format!("the journal refused the deposit: {e}")));
+        let report = self
+            .journal
+            .flush(&actor.session)
+            .unwrap_or_else(|e| self.fail(&format!("the outbox failed: {e}")));
+        for q in queued {
+            let d = self
+                .journal
+                .deposit_state(q.id())
+                .unwrap_or_else(|e| self.fail(&format!("journal: {e}")));
+            let replaces = d
+                .replaces
+                .as_deref()
+                .map_or(String::new(), |r| format!(", replacing {r}"));
+            self.checked(&format!(
+                "journal: deposit #{} ({} v{}{replaces}) {} after {} attempt(s)",
+                d.id,
+                d.unique_id,
+                d.version,
+                d.state.name(),
+                d.attempts
+            ));
+            if d.state != State::Accepted {
+                self.fail(&format!(
+                    "the DMP to accept deposit #{}, got {} {} {}",
+                    d.id,
+                    d.state.name(),
+                    d.code.unwrap_or_default(),
+                    d.text.unwrap_or_default()
+                ));
+            }
+        }
+        self.expect(
+            report.is_settled(),
+            "the outbox to be empty after the flush",
+        );
     }
 
     /// Sends a consultation or management request (TD0.2, TD3.1, TD3.2, TD3.3) as `actor`.
-    /// THE place to check the consent register and to journal the consultation.
+    /// For the establishment's professionals, the consent the story gives is written in the
+    /// register (as the DUI's consent screen would), and the journal takes the consent from
+    /// the register and logs the consultation; other actors send directly.
     pub fn consult(&self, actor: &Actor, request: &ConsultRequest) -> Sent {
-        actor.session.consult(request)
+        if !self.is_home(actor) || matches!(request.consent, Some(Consent::TestingOverride { .. }))
+        {
+            return actor.session.consult(request);
+        }
+        // Whether the professional belongs to the usager's care team is the DUI's knowledge:
+        // here, the story says it by giving a care-team consent.
+        let care_team = matches!(request.consent, Some(Consent::CareTeam { .. }));
+        if let Some(consent) = &request.consent {
+            self.register(actor, consent);
+        }
+        let mut bare = request.clone();
+        bare.consent = None;
+        match self.journal.consult(&actor.session, &bare, care_team) {
+            Ok(outcome) => Ok(outcome),
+            Err(JournalError::Blocked(e) | JournalError::Invalid(e)) => Err(e),
+            Err(e) => self.fail(&format!("journal: {e}")),
+        }
+    }
+
+    /// Whether `actor` acts for the establishment that keeps the journal.
+    fn is_home(&self, actor: &Actor) -> bool {
+        actor.structure().finess == self.home
+    }
+
+    /// Records in the register what `consent` says, unless it is already there.
+    fn register(&self, actor: &Actor, consent: &Consent) {
+        let idnat = actor.person().idnat.to_string();
+        let now = Utc::now().fixed_offset();
+        let record = |scope, professional: Option<&str>, at: DateTime<FixedOffset>| ConsentRecord {
+            usager: String::new(),
+            scope,
+            professional: professional.map(str::to_owned),
+            collected_by: idnat.clone(),
+            on_behalf_of: None,
+            at,
+            withdrawal: false,
+            note: String::new(),
+        };
+        let mut records = Vec::new();
+        match consent {
+            Consent::CareTeam {
+                initial_consent_at,
+                informed,
+                objected,
+            } => {
+                if let Some(at) = initial_consent_at {
+                    records.push(record(Scope::CareTeam, None, *at));
+                    if *informed {
+                        records.push(record(Scope::Information, None, *at));
+                    }
+                }
+                if *objected {
+                    records.push(record(Scope::Objection, Some(&idnat), now));
+                }
+            }
+            Consent::Explicit {
+                given_at,
+                collected_by,
+                withdrawn,
+            } => {
+                let mut r = record(Scope::Explicit, Some(&idnat), *given_at);
+                if let Some(by) = collected_by {
+                    r.collected_by = by.clone();
+                    r.on_behalf_of = Some(idnat.clone());
+                }
+                r.withdrawal = *withdrawn;
+                records.push(r);
+            }
+            Consent::Emergency { usager_objected } => {
+                if *usager_objected {
+                    records.push(record(Scope::EmergencyObjection, None, now));
+                }
+            }
+            Consent::TestingOverride { .. } => {}
+        }
+        let ins = &self.usager.patient.ins;
+        let held = self
+            .journal
+            .consents(ins)
+            .unwrap_or_else(|e| self.fail(&format!("journal: {e}")));
+        for r in records {
+            let same = |h: &ConsentRecord| {
+                h.scope == r.scope && h.professional == r.professional && h.at == r.at
+            };
+            if held.iter().any(same) {
+                continue;
+            }
+            self.checked(&format!(
+                "consent register: {} recorded ({}{})",
+                r.scope.name(),
+                r.professional.as_deref().unwrap_or("the care team"),
+                if r.withdrawal { ", withdrawn" } else { "" }
+            ));
+            self.journal
+                .record_consent(ins, r)
+                .unwrap_or_else(|e| self.fail(&format!("journal: {e}")));
+        }
     }
 
     // ── What each step expects ───────────────────────────────────────────────────────────
@@ -584,9 +771,60 @@ impl Scenario {
 
     /// Stops the sandbox and says where the data is.
     pub fn finish(self) {
+        self.step(
+            "The establishment's indicators over its journal (what `dmp indicators` reports).",
+        );
+        let facts = self
+            .journal
+            .all_facts()
+            .unwrap_or_else(|e| self.fail(&format!("journal: {e}")));
+        let plan_path = repo(&format!(
+            "examples/data/plans/{}.json",
+            self.usager.setting.to_lowercase()
+        ));
+        let plan = std::fs::read_to_string(&plan_path)
+            .ok()
+            .map(|text| Plan::from_json(&text))
+            .transpose()
+            .unwrap_or_else(|e| self.fail(&format!("{}: {e}", plan_path.display())));
+        let now = Utc::now().fixed_offset();
+        let ind = Indicators::compute(&facts, None, None, now, plan.as_ref());
+        let by_kind: Vec<String> = ind
+            .by_kind
+            .iter()
+            .map(|k| format!("{} {}", k.count, k.label))
+            .collect();
+        self.shows(&format!(
+            "DMP alimentés: {}; documents déposés: {} ({}); remplacements: {}; refus: {}",
+            ind.dmp_fed,
+            ind.deposits.accepted,
+            by_kind.join(", "),
+            ind.replacements,
+            ind.refusals.len()
+        ));
+        let modes: Vec<String> = ind
+            .consultations
+            .by_mode
+            .iter()
+            .map(|m| format!("{} {}", m.count, m.mode))
+            .collect();
+        self.shows(&format!(
+            "consultations journaled: {} ({})",
+            ind.consultations.total,
+            modes.join(", ")
+        ));
+        self.expect(
+            ind.deposits.accepted == facts.deposits.len() as u64,
+            "every journaled deposit accepted",
+        );
+        let html = self.journal_path.with_extension("html");
+        std::fs::write(&html, dmp_core::pilotage::report::html(&ind))
+            .unwrap_or_else(|e| self.fail(&format!("{}: {e}", html.display())));
+        self.shows(&format!("HTML report: {}", html.display()));
         println!(
-            "\nDone: every step as expected. The DMP's data stays in {}.",
-            self.dir.display()
+            "\nDone: every step as expected. The DMP's data stays in {}, the journal in {}.",
+            self.dir.display(),
+            self.journal_path.display()
         );
         self.sandbox.stop();
     }

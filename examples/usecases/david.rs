@@ -72,7 +72,7 @@ pub fn run() -> Result<(), Error> {
         },
     )?;
     let admission = sc.feed_request(&ehpad, vec![dlu_v1.clone(), pp_v1.clone()])?;
-    sc.accepted(sc.deposit(&ehpad, &admission));
+    sc.deposit(&ehpad, &admission);
 
     sc.step("David falls in the night. The IDEC updates the DLU in the DUI (new treatment, fall) and the EHPAD deposits it as a new version (RPLC).");
     let dlu_entry = sc.reference(&ehpad, DLU_V1);
@@ -88,7 +88,7 @@ pub fn run() -> Result<(), Error> {
                    Anticoagulant introduit le 20/09 (apixaban 2,5 mg x2).\n",
         },
     )?;
-    sc.accepted(sc.deposit(&ehpad, &sc.feed_request(&ehpad, vec![dlu_v2])?));
+    sc.deposit(&ehpad, &sc.feed_request(&ehpad, vec![dlu_v2])?);
     let stored = sc.store().documents(sc.ins())?;
     let v1 = stored.iter().find(|d| d.unique_id == DLU_V1);
     let v2 = stored.iter().find(|d| d.unique_id == DLU_V2);
@@ -162,10 +162,10 @@ pub fn run() -> Result<(), Error> {
                    Kinésithérapie : rééducation à la marche, 20 séances.\n",
         },
     )?;
-    sc.accepted(sc.deposit(
+    sc.deposit(
         &hospital,
         &sc.feed_request(&hospital, vec![cr, ordonnance])?,
-    ));
+    );
 
     sc.step("Back at the EHPAD, the médecin coordonnateur (CPS, direct mode) finds and reads them (TD3.1, TD3.2).");
     sc.expect(
@@ -200,7 +200,7 @@ pub fn run() -> Result<(), Error> {
                    chutes (capteur de lit), kinésithérapie 3 fois par semaine.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&ehpad, &sc.feed_request(&ehpad, vec![pp_v2])?));
+    sc.deposit(&ehpad, &sc.feed_request(&ehpad, vec![pp_v2])?);
     let docs = found(&sc.accepted(sc.consult(
         &doctor,
         &sc.request(&doctor, care_team, sc.find_documents()),

@@ -77,7 +77,7 @@ pub fn run() -> Result<(), Error> {
         )?,
         confidential,
     ];
-    sc.accepted(sc.deposit(&hospital, &sc.feed_request(&hospital, documents)?));
+    sc.deposit(&hospital, &sc.feed_request(&hospital, documents)?);
 
     sc.step("In Mon espace santé: Julien sees his three documents; his parents, his legal representatives, see two.");
     let own = sc.store().usager_view(sc.ins(), UsagerViewer::Usager)?;
@@ -131,7 +131,7 @@ pub fn run() -> Result<(), Error> {
                inclusion scolaire en unité d'enseignement 2 demi-journées par semaine.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&ime, &sc.feed_request(&ime, vec![projet])?));
+    sc.deposit(&ime, &sc.feed_request(&ime, vec![projet])?);
     let parents = sc
         .store()
         .usager_view(sc.ins(), UsagerViewer::LegalRepresentative)?;

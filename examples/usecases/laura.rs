@@ -41,7 +41,7 @@ pub fn run() -> Result<(), Error> {
                    traitements. Risque d'escarre talonnière, matelas à air.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&ssiad, &sc.feed_request(&ssiad, vec![synthese])?));
+    sc.deposit(&ssiad, &sc.feed_request(&ssiad, vec![synthese])?);
 
     sc.step("The SAAD (social sector, its responsable de secteur) feeds its projet individualisé d'aide et d'accompagnement.");
     sc.expect(
@@ -60,7 +60,7 @@ pub fn run() -> Result<(), Error> {
                    accompagnement au marché.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&saad, &sc.feed_request(&saad, vec![projet])?));
+    sc.deposit(&saad, &sc.feed_request(&saad, vec![projet])?);
 
     sc.step("The SAAD would like to read the DMP: it may not consult.");
     sc.expect(
@@ -126,7 +126,7 @@ pub fn run() -> Result<(), Error> {
             },
         )?,
     ];
-    sc.accepted(sc.deposit(&had, &sc.feed_request(&had, documents)?));
+    sc.deposit(&had, &sc.feed_request(&had, documents)?);
 
     sc.step("The SSIAD's infirmière coordinatrice (e-CPS, AIR) reads the HAD's documents.");
     sc.expect(

@@ -37,7 +37,7 @@ pub fn run() -> Result<(), Error> {
             text: "NFS normale. HbA1c 7,4 % (6,9 % en mai). Créatinine 88 µmol/L, DFG 62.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&lab, &sc.feed_request(&lab, vec![bio])?));
+    sc.deposit(&lab, &sc.feed_request(&lab, vec![bio])?);
 
     sc.step("The imaging centre deposits her abdominal ultrasound report (TD2.1).");
     let echo = sc.document(
@@ -51,7 +51,7 @@ pub fn run() -> Result<(), Error> {
             text: "Foie stéatosique homogène. Pas de lithiase vésiculaire. Reins normaux.\n",
         },
     )?;
-    sc.accepted(sc.deposit(&imaging, &sc.feed_request(&imaging, vec![echo])?));
+    sc.deposit(&imaging, &sc.feed_request(&imaging, vec![echo])?);
 
     sc.step("The FAM's doctor (e-CPS, AIR) finds and reads the results, with Marion's consent.");
     sc.expect(
