@@ -158,18 +158,10 @@ fn deposit<S: Store>(j: &Journal<S>, a: &JournalDepositArgs) -> Result<String, F
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let (enqueued, supersedes) = match e {
-                    Enqueued::New(_) => ("new", None),
-                    Enqueued::Same(_) => ("same", None),
-                    Enqueued::Superseding { old, .. } => ("superseding", Some(*old)),
-                };
-                json!({
-                    "document": i,
-                    "unique_id": unique_id(i),
-                    "deposit": e.id(),
-                    "enqueued": enqueued,
-                    "supersedes": supersedes,
-                })
+                let mut v = e.to_json();
+                v["document"] = i.into();
+                v["unique_id"] = unique_id(i).into();
+                v
             })
             .collect();
         return to_json(&json!({ "deposits": deposits }));

@@ -60,6 +60,21 @@ impl Enqueued {
             Enqueued::New(id) | Enqueued::Same(id) | Enqueued::Superseding { id, .. } => id,
         }
     }
+
+    /// As the skins print it: `{"deposit": N, "enqueued": "new"|"same"|"superseding",
+    /// "supersedes": N|null}`.
+    pub fn to_json(self) -> serde_json::Value {
+        let (enqueued, supersedes) = match self {
+            Enqueued::New(_) => ("new", None),
+            Enqueued::Same(_) => ("same", None),
+            Enqueued::Superseding { old, .. } => ("superseding", Some(old)),
+        };
+        serde_json::json!({
+            "deposit": self.id(),
+            "enqueued": enqueued,
+            "supersedes": supersedes,
+        })
+    }
 }
 
 /// What to do with a document deposited again, given the latest deposit of the same
