@@ -7,15 +7,15 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::sync::Arc;
 
+use ::dmp_journal::{
+    Courier, DepositOptions, EstablishmentKey, Journal, JournalError, SqliteStore,
+};
 use chrono::{DateTime, Utc};
 use dmp_core::actor::ActorProfile;
 use dmp_core::consent::ConsentRecord;
 use dmp_core::consult::ConsultRequest;
 use dmp_core::ids::Ins;
 use dmp_core::pilotage::UsagerEventKind;
-use ::dmp_journal::{
-    Courier, DepositOptions, EstablishmentKey, Journal, JournalError, SqliteStore,
-};
 use dmp_transport::{Client, SignerSource};
 use serde_json::json;
 
@@ -164,7 +164,10 @@ pub unsafe extern "C" fn dmp_journal_deposit(
             DepositOptions::default()
         } else {
             // SAFETY: caller contract.
-            parse_json(unsafe { arg_str(options_json, "options_json") }?, "options_json")?
+            parse_json(
+                unsafe { arg_str(options_json, "options_json") }?,
+                "options_json",
+            )?
         };
         let out = Out::required(out_json, "out_json")?;
         let request = feed_request(text)?;
@@ -222,7 +225,10 @@ pub unsafe extern "C" fn dmp_journal_flush(
         };
         let report = j.journal.flush(&sender)?;
         let mut v = serde_json::to_value(&report).map_err(|e| {
-            Failure::new(dmp_result::DMP_ERR_JSON, format!("cannot write the report: {e}"))
+            Failure::new(
+                dmp_result::DMP_ERR_JSON,
+                format!("cannot write the report: {e}"),
+            )
         })?;
         v["settled"] = report.is_settled().into();
         let text = to_json(&v)?;
