@@ -29,7 +29,9 @@ use crate::{enum_arg, in_file, parse_time, read_file, to_json, usage, write_file
 const MAKE_KEY: &str = "make one with `head -c 32 /dev/urandom > establishment.key` and keep it \
                         as any other secret";
 
-/// The journal's backend, opened.
+/// The journal's backend, opened (made once per command: the size of a variant does not
+/// matter).
+#[allow(clippy::large_enum_variant)]
 enum Opened {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
@@ -334,7 +336,7 @@ fn consult<S: Store>(j: &Journal<S>, a: &JournalConsultArgs) -> Result<String, F
             documents: a
                 .unique_id
                 .iter()
-                .map(|u| DocumentRequest::dmp(u))
+                .map(DocumentRequest::dmp)
                 .collect(),
         }
     };
