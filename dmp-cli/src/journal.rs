@@ -15,7 +15,6 @@ use dmp_journal::{
     DepositOptions, Enqueued, EstablishmentKey, FlushReport, Journal, JournalError, PostgresStore,
     SqliteStore, Store,
 };
-use serde_json::json;
 
 use crate::cli::{
     JournalCommand, JournalConsentArgs, JournalConsultArgs, JournalDepositArgs, JournalEventArgs,
@@ -156,17 +155,13 @@ fn deposit<S: Store>(j: &Journal<S>, a: &JournalDepositArgs) -> Result<String, F
             .map_or(String::new(), |h| h.id.as_str().to_owned())
     };
     if a.json {
-        let deposits: Vec<_> = done
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let mut v = e.to_json();
-                v["document"] = i.into();
+        let mut report = Enqueued::report_json(&done);
+        if let Some(entries) = report["deposits"].as_array_mut() {
+            for (i, v) in entries.iter_mut().enumerate() {
                 v["unique_id"] = unique_id(i).into();
-                v
-            })
-            .collect();
-        return to_json(&json!({ "deposits": deposits }));
+            }
+        }
+        return to_json(&report);
     }
     let mut out = String::new();
     for (i, e) in done.iter().enumerate() {
@@ -333,11 +328,7 @@ fn consult<S: Store>(j: &Journal<S>, a: &JournalConsultArgs) -> Result<String, F
     } else {
         Transaction::Retrieve {
             ins,
-            documents: a
-                .unique_id
-                .iter()
-                .map(DocumentRequest::dmp)
-                .collect(),
+            documents: a.unique_id.iter().map(DocumentRequest::dmp).collect(),
         }
     };
     let request = ConsultRequest {

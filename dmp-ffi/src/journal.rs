@@ -17,7 +17,6 @@ use dmp_core::consult::ConsultRequest;
 use dmp_core::ids::Ins;
 use dmp_core::pilotage::UsagerEventKind;
 use dmp_transport::{Client, SignerSource};
-use serde_json::json;
 
 use crate::bytes::dmp_bytes;
 use crate::error::{dmp_result, Failure};
@@ -175,16 +174,7 @@ pub unsafe extern "C" fn dmp_journal_deposit(
             .journal
             .deposit(&request, &options)
             .map_err(|e| Failure::from(e).with("argument", "feed_request_json"))?;
-        let deposits: Vec<_> = done
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let mut v = e.to_json();
-                v["document"] = i.into();
-                v
-            })
-            .collect();
-        let text = to_json(&json!({ "deposits": deposits }))?;
+        let text = to_json(&::dmp_journal::Enqueued::report_json(&done))?;
         // SAFETY: `out` checked non-NULL; caller contract.
         unsafe { out.put(dmp_bytes::text(text)) };
         Ok(())

@@ -61,8 +61,24 @@ impl Enqueued {
         }
     }
 
-    /// As the skins print it: `{"deposit": N, "enqueued": "new"|"same"|"superseding",
-    /// "supersedes": N|null}`.
+    /// What a deposit of several documents did, as the skins print it: `{"deposits":
+    /// [{"document": i, "deposit": N, "enqueued": "new"|"same"|"superseding", "supersedes":
+    /// N|null}…]}`, `document` the index in the request.
+    pub fn report_json(done: &[Enqueued]) -> serde_json::Value {
+        let deposits: Vec<_> = done
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut v = e.to_json();
+                v["document"] = i.into();
+                v
+            })
+            .collect();
+        serde_json::json!({ "deposits": deposits })
+    }
+
+    /// One deposit as the skins print it: `{"deposit": N, "enqueued":
+    /// "new"|"same"|"superseding", "supersedes": N|null}`.
     pub fn to_json(self) -> serde_json::Value {
         let (enqueued, supersedes) = match self {
             Enqueued::New(_) => ("new", None),
