@@ -117,6 +117,7 @@
  * | 5xxx | XML or signature | `dmp_result_is_xml_error` |
  * | 6xxx | transport, TLS, the local sandbox | `dmp_result_is_transport_error` |
  * | 7xxx | an error answered by the DMP itself | `dmp_result_is_dmp_error` |
+ * | 8xxx | the establishment's journal: its store, the consent register | `dmp_result_is_journal_error` |
  *
  * After any error, `dmp_last_error_message` and `dmp_last_error_json` describe it.
  */
@@ -205,6 +206,23 @@ enum dmp_result
      * [{"code": "…"|null, "text": "…"|null}…]}`).
      */
     DMP_ERR_DMP_REFUSED = 7000,
+    /**
+     * The journal's store failed: the SQLite file cannot be opened, written (disk full,
+     * read-only) or read, or it is not a journal (last error: `place`, the file). What was
+     * reported written before is kept; retry once the cause is fixed.
+     */
+    DMP_ERR_JOURNAL_STORE = 8000,
+    /**
+     * The consultation was not sent: the consent register does not cover it (no consent
+     * recorded, an objection, an expired explicit consent) or the library refused to build
+     * it; it is journaled as `blocked` (last error: `field`, `rule`, `value`: what is
+     * missing in the register, in the rule's words).
+     */
+    DMP_ERR_CONSULTATION_BLOCKED = 8001,
+    /**
+     * No deposit with that number in the journal.
+     */
+    DMP_ERR_JOURNAL_UNKNOWN_DEPOSIT = 8002,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -252,6 +270,15 @@ typedef struct dmp_client dmp_client;
  * creation.
  */
 typedef struct dmp_identity dmp_identity;
+
+/**
+ * An establishment's journal: a SQLite file and the establishment key. Opened by
+ * `dmp_journal_open`, released by `dmp_journal_free`.
+ *
+ * Thread safety: a `const dmp_journal *` may be used by several threads at once (the store
+ * serialises its writes); a flush and a deposit may run together.
+ */
+typedef struct dmp_journal dmp_journal;
 
 /**
  * A habilitation (consultation) matrix: one version of the table, with its settings.
@@ -342,6 +369,7 @@ DMP_API dmp_result dmp_last_error_message(char *buf, size_t len, size_t *out_len
  *   `DMP_ERR_XML`);
  * - `dmp_error`: the DMP's own refusal, codes and texts passed through unchanged
  *   (`DMP_ERR_DMP_REFUSED`): `{"source", "code", "details": [{"code", "text"}…]}`.
+ * - `place`: the journal's file or server (`DMP_ERR_JOURNAL_STORE`).
  *
  * When the last call succeeded the record is `{"code":0,"name":"DMP_OK","message":""}`.
  *
@@ -395,6 +423,11 @@ DMP_API bool dmp_result_is_transport_error(uint32_t result);
  * True for 7xxx: an error answered by the DMP.
  */
 DMP_API bool dmp_result_is_dmp_error(uint32_t result);
+
+/**
+ * True for 8xxx: the establishment's journal (its store, the consent register).
+ */
+DMP_API bool dmp_result_is_journal_error(uint32_t result);
 
 /**
  * The first byte of `bytes` (followed by `dmp_bytes_len(bytes)` bytes and a NUL), or NULL
@@ -1172,6 +1205,183 @@ dmp_result dmp_indicators(const char *facts_json,
                           const char *options_json,
                           const char *format,
                           struct dmp_bytes **out);
+
+/**
+ * Opens (creating it if needed) the journal kept in the SQLite file `path`, pseudonymising
+ * under the establishment key `key` (`key_len` bytes, at least 32 random bytes, kept by the
+ * DUI as any other secret and never stored in the journal: e.g. `head -c 32 /dev/urandom`).
+ *
+ * Errors: a key shorter than 32 bytes `DMP_ERR_INVALID` (`field` `journal key`); the file
+ * cannot be opened or is not a journal `DMP_ERR_JOURNAL_STORE` (`place`).
+ *
+ * # Safety
+ * `path` a NUL-terminated string; `key` valid for `key_len` bytes; `out` writable.
+ */
+DMP_API
+dmp_result dmp_journal_open(const char *path,
+                            const uint8_t *key,
+                            size_t key_len,
+                            struct dmp_journal **out);
+
+/**
+ * Closes a journal; NULL is a no-op.
+ *
+ * # Safety
+ * `journal` is NULL or a live journal, not used afterwards.
+ */
+DMP_API void dmp_journal_free(struct dmp_journal *journal);
+
+/**
+ * Journals every document of `feed_request_json` (the JSON of `dmp_feed_build`, documents
+ * inline), one deposit each; nothing is sent (see `dmp_journal_flush`). `options_json` (may
+ * be NULL): `{"keep_bytes": false, "author_role": "…"}`.
+ *
+ * `*out_json`: `{"deposits": [{"document": 0, "deposit": 1, "enqueued":
+ * "new"|"same"|"superseding", "supersedes": N|null}…]}` (`same`: that content was already
+ * journaled, nothing queued; `superseding`: it replaces a deposit that never left).
+ *
+ * # Safety
+ * `journal` live; `feed_request_json` NUL-terminated; `options_json` NULL or NUL-terminated;
+ * `out_json` writable.
+ */
+DMP_API
+dmp_result dmp_journal_deposit(const struct dmp_journal *journal,
+                               const char *feed_request_json,
+                               const char *options_json,
+                               struct dmp_bytes **out_json);
+
+/**
+ * Sends what is queued and settles what is uncertain, oldest first (the registry is asked
+ * before anything that may have reached the DMP is sent again; a document changed after it
+ * was sent goes out as a replacement), through `client` signing with `identity` (a key or a
+ * callback, called on this thread). Call it at start-up too: it resumes.
+ *
+ * `DMP_OK` whenever the journal could be worked, whatever the DMP said: `*out_report_json`
+ * says what became of each deposit, `{"accepted": [N…], "refused": […], "unknown": […],
+ * "queued": […], "waiting": […], "settled": bool}` (`queued`: not sent, the DMP could not
+ * be reached, sent at the next flush; `unknown`: asked again at the next flush; details of
+ * each with `dmp_journal_status`). A store failure: `DMP_ERR_JOURNAL_STORE`.
+ *
+ * # Safety
+ * `journal`, `client`, `identity` live; `out_report_json` writable.
+ */
+DMP_API
+dmp_result dmp_journal_flush(const struct dmp_journal *journal,
+                             const struct dmp_client *client,
+                             const struct dmp_identity *identity,
+                             struct dmp_bytes **out_report_json);
+
+/**
+ * Every deposit in its latest state, oldest first: `*out_json` is an array of `{"id",
+ * "usager" (the pseudonym), "set_id", "unique_id", "kind", "version", "replaces",
+ * "predecessor", "content_hash", "size", "hash", "author_role", "who": {"idnat", "role",
+ * "mode"}, "state" (queued|sending|accepted|refused|unknown|superseded), "code", "text",
+ * "attempts", "message_id", "queued_at", "sent_at", "settled_at", "confirmed_by_check",
+ * "keep_bytes"}`.
+ *
+ * # Safety
+ * `journal` live; `out_json` writable.
+ */
+DMP_API
+dmp_result dmp_journal_status(const struct dmp_journal *journal,
+                              struct dmp_bytes **out_json);
+
+/**
+ * Records in the consent register what the usager `ins_cx` (CX form,
+ * `MATRICULE^^^&OID&ISO^NH`) said: `record_json` `{"scope":
+ * "care_team"|"information"|"objection"|"emergency_objection"|"explicit", "professional":
+ * IdNat|absent, "collected_by", "on_behalf_of", "at" (RFC 3339), "withdrawal", "note"}`.
+ * `*out_json` (may be NULL): the record as stored (`usager`: the pseudonym).
+ *
+ * # Safety
+ * `journal` live; `ins_cx`, `record_json` NUL-terminated; `out_json` NULL or writable.
+ */
+DMP_API
+dmp_result dmp_journal_record_consent(const struct dmp_journal *journal,
+                                      const char *ins_cx,
+                                      const char *record_json,
+                                      struct dmp_bytes **out_json);
+
+/**
+ * Consults the DMP under the consent register and journals the consultation whatever
+ * happens. `request_json`: the request of `dmp_consult_build` **without** `consent` (the
+ * register gives it); `care_team`: the actor is a member of the usager's care team (the DUI
+ * knows). Sent through `client`, signed by `identity` (called on this thread).
+ *
+ * Results as `dmp_send` (`*out_response`, `*out_outcome_json` may be NULL), plus
+ * `DMP_ERR_CONSULTATION_BLOCKED` when the register does not cover a TD3.1 search or TD3.2
+ * (nothing sent; journaled as `blocked`; `field`, `rule` say what to record).
+ *
+ * # Safety
+ * `journal`, `client`, `identity` live; `request_json` NUL-terminated; `out_response`
+ * writable; `out_outcome_json` NULL or writable.
+ */
+DMP_API
+dmp_result dmp_journal_consult(const struct dmp_journal *journal,
+                               const struct dmp_client *client,
+                               const struct dmp_identity *identity,
+                               const char *request_json,
+                               bool care_team,
+                               struct dmp_bytes **out_response,
+                               struct dmp_bytes **out_outcome_json);
+
+/**
+ * Records an event of the accompaniment of the usager `ins_cx` (CX form): `kind`
+ * `admission`, `annual_review`, `change_of_condition`, `hospital_transfer`,
+ * `hospital_return` or `discharge`; `at_rfc3339` (may be NULL: now).
+ *
+ * # Safety
+ * `journal` live; `ins_cx`, `kind` NUL-terminated; `at_rfc3339` NULL or NUL-terminated.
+ */
+DMP_API
+dmp_result dmp_journal_record_event(const struct dmp_journal *journal,
+                                    const char *ins_cx,
+                                    const char *kind,
+                                    const char *at_rfc3339);
+
+/**
+ * Registers the usager `ins_cx` (CX form), or updates them: `label` the DUI's own reference
+ * (a local file number, never the INS), `setting` the structure's activity (`EHPAD`, `IME`,
+ * `SSIAD`…). `*out_pseudonym` (may be NULL): the usager's pseudonym (64 hexadecimal
+ * characters), as the facts name them.
+ *
+ * # Safety
+ * `journal` live; `ins_cx`, `label`, `setting` NUL-terminated; `out_pseudonym` NULL or
+ * writable.
+ */
+DMP_API
+dmp_result dmp_journal_register_usager(const struct dmp_journal *journal,
+                                       const char *ins_cx,
+                                       const char *label,
+                                       const char *setting,
+                                       struct dmp_bytes **out_pseudonym);
+
+/**
+ * The facts of the period `[from, to)` (RFC 3339; either may be NULL: unbounded), as the
+ * indicators read them (`dmp_indicators`, `dmp indicators --facts`): `{"usagers",
+ * "deposits", "consultations", "events"}`, usagers under their pseudonyms.
+ *
+ * # Safety
+ * `journal` live; `from_rfc3339`, `to_rfc3339` NULL or NUL-terminated; `out_json` writable.
+ */
+DMP_API
+dmp_result dmp_journal_facts(const struct dmp_journal *journal,
+                             const char *from_rfc3339,
+                             const char *to_rfc3339,
+                             struct dmp_bytes **out_json);
+
+/**
+ * Everything the journal holds about the usager `ins_cx` (CX form), for their right of
+ * access: `{"usager", "consents", "consultations", "deposits", "events"}` (no document
+ * bytes).
+ *
+ * # Safety
+ * `journal` live; `ins_cx` NUL-terminated; `out_json` writable.
+ */
+DMP_API
+dmp_result dmp_journal_export_usager(const struct dmp_journal *journal,
+                                     const char *ins_cx,
+                                     struct dmp_bytes **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

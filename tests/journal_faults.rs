@@ -28,8 +28,16 @@ struct Killed<'a> {
 }
 
 impl Courier for Killed<'_> {
-    fn session(&self) -> &Session {
-        self.session
+    fn client(&self) -> &dmp_transport::Client {
+        &self.session.client
+    }
+
+    fn profile(&self) -> &dmp_core::actor::ActorProfile {
+        &self.session.profile
+    }
+
+    fn signer(&self) -> std::sync::Arc<dyn dmp_transport::SignerSource> {
+        self.session.signer()
     }
 
     fn send(&self, request: &HttpRequest) -> Outcome {

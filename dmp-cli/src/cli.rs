@@ -87,6 +87,24 @@ pub enum Command {
         --html OUT.html (one self-contained page with SVG charts, readable offline)."
     )]
     Indicators(IndicatorsArgs),
+    /// The establishment's journal: deposits queued and sent without loss or double, the
+    /// consent register, consultations through it, the facts of the indicators.
+    #[command(
+        subcommand,
+        long_about = "The establishment's journal (SQLite file, or postgres://… with \
+            --establishment): `deposit` journals documents without sending them, `flush` sends \
+            what is queued (and settles what is uncertain by asking the registry first), \
+            `status` lists the deposits, `consent` records what the usager said, `consult` \
+            consults the DMP under the consent register, `event` and `register-usager` feed the \
+            indicators, `export` gives a usager everything the journal holds on them, `facts` \
+            writes the Facts JSON that `dmp indicators --facts` reads.\n\n\
+            The INS is stored only as a keyed hash under the establishment key: a file of at \
+            least 32 random bytes given with --key-file, made once with\n  \
+            head -c 32 /dev/urandom > establishment.key\n\
+            and kept as any other secret (lose it and past records no longer link to their \
+            usager). examples/data/journal/TEST-ONLY-establishment.key is for the samples only."
+    )]
+    Journal(JournalCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell) on stdout.
     #[command(
         long_about = "Print a shell completion script on stdout. For example:\n  \
@@ -664,6 +682,240 @@ pub struct SendArgs {
     pub answer: AnswerOpts,
     #[command(flatten)]
     pub signer: SignerOpts,
+}
+
+/// `dmp journal …`.
+#[derive(Subcommand)]
+pub enum JournalCommand {
+    /// Journal the documents of a feed case (one deposit each), without sending them.
+    Deposit(JournalDepositArgs),
+    /// Send what is queued, settle what is uncertain (the registry is asked before any
+    /// resend); print what became of each deposit.
+    #[command(
+        long_about = "Send what is queued and settle what is uncertain, oldest first: a deposit \
+        that may have reached the DMP is looked up in the registry before anything is sent \
+        again; a document changed after it was sent goes out as a replacement (RPLC). Run it \
+        at start-up too: it resumes where a stopped process was.\n\n\
+        Exit status: 0 all settled (accepted or refused: see `refused`), 3 some not sent \
+        (DMP unreachable: sent at the next flush), 4 some outcome unknown (asked again at the \
+        next flush)."
+    )]
+    Flush(JournalFlushArgs),
+    /// The deposits and their states (queued, sending, accepted, refused, unknown,
+    /// superseded).
+    Status(JournalStatusArgs),
+    /// Record in the consent register what the usager said (consent, information,
+    /// objection, explicit consent of a professional outside the care team, withdrawal).
+    Consent(JournalConsentArgs),
+    /// Consult the usager's DMP under the consent register (TD3.1 search, or TD3.2 with
+    /// --unique-id), journaled whatever happens.
+    Consult(JournalConsultArgs),
+    /// Record an event of the usager's accompaniment (admission, annual review…).
+    Event(JournalEventArgs),
+    /// Register a usager (or update its label and setting): the DUI's reference, never the
+    /// INS, is stored beside the pseudonym.
+    RegisterUsager(JournalRegisterArgs),
+    /// Everything the journal holds about a usager, as JSON (right of access).
+    Export(JournalUsagerArgs),
+    /// The Facts JSON of a period (what `dmp indicators --facts` reads).
+    Facts(JournalFactsArgs),
+}
+
+/// `--journal` and `--establishment`: which journal.
+#[derive(Args)]
+pub struct JournalOpts {
+    /// The journal: a SQLite file (created if needed), or a PostgreSQL URL
+    /// (postgres://user@host/db, with --establishment).
+    #[arg(long, value_name = "FILE|URL")]
+    pub journal: String,
+    /// With a PostgreSQL journal: the establishment whose rows to use (e.g. its FINESS).
+    #[arg(long, value_name = "ID")]
+    pub establishment: Option<String>,
+}
+
+/// `--key-file`: the establishment key.
+#[derive(Args)]
+pub struct KeyOpts {
+    /// The establishment key: a file of at least 32 random bytes (`head -c 32 /dev/urandom >
+    /// FILE`); the INS is stored only as a keyed hash under it.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: PathBuf,
+}
+
+/// The usager of a journal command.
+#[derive(Args)]
+pub struct UsagerOpts {
+    /// The usager's INS: its CX form, or a matricule (see --environment).
+    #[arg(long, value_name = "INS")]
+    pub ins: String,
+    /// Whose NIR a bare matricule is: the production NIR, or the test NIR of the test
+    /// platforms and the sandbox.
+    #[arg(long, default_value = "production", value_parser = ["production", "test"])]
+    pub environment: String,
+}
+
+/// Arguments of `dmp journal deposit`.
+#[derive(Args)]
+pub struct JournalDepositArgs {
+    /// The feed case (docs/schema/feed-case.schema.json), as for `dmp feed build`.
+    #[arg(value_name = "CASE.json")]
+    pub case: PathBuf,
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    #[command(flatten)]
+    pub key: KeyOpts,
+    /// Keep the documents' bytes after the DMP accepted them (default: dropped).
+    #[arg(long)]
+    pub keep_bytes: bool,
+    /// The author's role for the indicators (default: the first author's specialty).
+    #[arg(long, value_name = "ROLE")]
+    pub author_role: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `dmp journal flush`.
+#[derive(Args)]
+pub struct JournalFlushArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    #[command(flatten)]
+    pub key: KeyOpts,
+    /// The actor profile that sends (its `transport` says how to reach the DMP).
+    #[arg(long, value_name = "ACTOR.json")]
+    pub actor: PathBuf,
+    #[command(flatten)]
+    pub signer: SignerOpts,
+    /// The endpoint URL instead of the profile's.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// This worker's name, stable across restarts (several workers on one PostgreSQL
+    /// journal).
+    #[arg(long, value_name = "NAME")]
+    pub worker: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `dmp journal status`.
+#[derive(Args)]
+pub struct JournalStatusArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `dmp journal consent`.
+#[derive(Args)]
+pub struct JournalConsentArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    #[command(flatten)]
+    pub key: KeyOpts,
+    #[command(flatten)]
+    pub usager: UsagerOpts,
+    /// The record (JSON): scope (care_team, information, objection, emergency_objection,
+    /// explicit), professional, collected_by, on_behalf_of, at, withdrawal, note.
+    #[arg(long, value_name = "RECORD.json")]
+    pub record: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `dmp journal consult`.
+#[derive(Args)]
+pub struct JournalConsultArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    #[command(flatten)]
+    pub key: KeyOpts,
+    /// The usager's INS: its CX form, or a matricule (the test NIR on a test platform).
+    #[arg(long, value_name = "INS")]
+    pub ins: String,
+    /// The actor profile that consults.
+    #[arg(long, value_name = "ACTOR.json")]
+    pub actor: PathBuf,
+    #[command(flatten)]
+    pub signer: SignerOpts,
+    /// TD3.2: retrieve these documents (repeatable); without it, a TD3.1 search of the
+    /// usager's approved documents.
+    #[arg(long, value_name = "UID")]
+    pub unique_id: Vec<String>,
+    /// The actor is a member of the usager's care team (the DUI knows).
+    #[arg(long)]
+    pub care_team: bool,
+    /// The endpoint URL instead of the profile's.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    #[command(flatten)]
+    pub answer: AnswerOpts,
+}
+
+/// Arguments of `dmp journal event`.
+#[derive(Args)]
+pub struct JournalEventArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    #[command(flatten)]
+    pub key: KeyOpts,
+    #[command(flatten)]
+    pub usager: UsagerOpts,
+    /// What happened.
+    #[arg(long, value_parser = ["admission", "annual_review", "change_of_condition",
+        "hospital_transfer", "hospital_return", "discharge"])]
+    pub kind: String,
+    /// When (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+}
+
+/// Arguments of `dmp journal register-usager`.
+#[derive(Args)]
+pub struct JournalRegisterArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    #[command(flatten)]
+    pub key: KeyOpts,
+    #[command(flatten)]
+    pub usager: UsagerOpts,
+    /// The DUI's own reference of the usager (a local file number, never the INS).
+    #[arg(long, value_name = "TEXT")]
+    pub label: String,
+    /// The structure's activity (EHPAD, IME, SSIAD…).
+    #[arg(long, value_name = "TEXT")]
+    pub setting: String,
+}
+
+/// Arguments of `dmp journal export`.
+#[derive(Args)]
+pub struct JournalUsagerArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    #[command(flatten)]
+    pub key: KeyOpts,
+    #[command(flatten)]
+    pub usager: UsagerOpts,
+}
+
+/// Arguments of `dmp journal facts`.
+#[derive(Args)]
+pub struct JournalFactsArgs {
+    #[command(flatten)]
+    pub journal: JournalOpts,
+    /// From (RFC 3339, included; default: the beginning).
+    #[arg(long, value_name = "RFC3339")]
+    pub from: Option<String>,
+    /// To (RFC 3339, excluded; default: the end of time).
+    #[arg(long, value_name = "RFC3339")]
+    pub to: Option<String>,
+    /// Where to write the Facts JSON (default: stdout).
+    #[arg(short, long, value_name = "FACTS.json")]
+    pub output: Option<PathBuf>,
 }
 
 /// `dmp sandbox …`.

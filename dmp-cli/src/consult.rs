@@ -191,7 +191,7 @@ fn authorized_list(a: &AuthorizedListArgs, ins: Ins) -> Result<Transaction, Fail
     })
 }
 
-fn ins_arg(v: &str, environment: Environment) -> Result<Ins, Fail> {
+pub(crate) fn ins_arg(v: &str, environment: Environment) -> Result<Ins, Fail> {
     let ins = if v.contains('^') {
         Ins::from_cx(v)
     } else {

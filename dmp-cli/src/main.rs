@@ -9,6 +9,7 @@ use clap::{CommandFactory as _, Parser as _};
 mod cli;
 mod consult;
 mod pilotage;
+mod journal;
 mod sandbox;
 mod send;
 
@@ -94,6 +95,7 @@ fn run(command: Command) -> Result<String, Fail> {
         Command::Sandbox(cli::SandboxCommand::Serve(a)) => sandbox::serve(&a),
         Command::Due(a) => pilotage::due(&a),
         Command::Indicators(a) => pilotage::indicators(&a),
+        Command::Journal(c) => journal::run(&c),
         Command::Completions(a) => Ok(completions(a.shell)),
         Command::Man => Ok(MAN_PAGE.to_owned()),
         Command::Version => Ok(format!("dmp {}\n", dmp_core::VERSION)),
@@ -666,14 +668,10 @@ pub(crate) fn parse_time(
 
 fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
     let case_path = &a.case;
-    let base = base_of(case_path);
-    let read = |p: &str| std::fs::read(base.join(p)).map_err(|e| e.to_string());
-    let mut request = FeedRequest::from_json_with_profile(&read_file(case_path)?, read)
-        .map_err(in_file(case_path))?;
+    let mut request = feed_case(case_path)?;
     if let Some(m) = &a.mode {
         request.mode = enum_arg::<FeedMode>("--mode", m)?;
     }
-    request.resolve(read).map_err(in_file(case_path))?;
     let (now, seed, random) = clock_and_seed(&a.clock)?;
     let (identity, signer) = signer_from(&a.signer, "feed build", now)?;
     let mut ctx = FeedContext {
@@ -746,6 +744,17 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
         return to_json(&info);
     }
     Ok(s)
+}
+
+/// A feed case (docs/schema/feed-case.schema.json) with its profile and files read, paths
+/// relative to the case.
+pub(crate) fn feed_case(case_path: &Path) -> Result<FeedRequest, Fail> {
+    let base = base_of(case_path);
+    let read = |p: &str| std::fs::read(base.join(p)).map_err(|e| e.to_string());
+    let mut request = FeedRequest::from_json_with_profile(&read_file(case_path)?, read)
+        .map_err(in_file(case_path))?;
+    request.resolve(read).map_err(in_file(case_path))?;
+    Ok(request)
 }
 
 /// The actor profile a feed file names (`"profile"`, relative to the file), for `--send`

@@ -59,22 +59,47 @@ pub(crate) fn deliver(
     actor_path: &Path,
     identity: Option<SigningIdentity>,
 ) -> Result<String, Fail> {
-    let dir = base_of(actor_path);
-    let transport_fail =
-        |e: dmp_transport::TransportError| Fail(format!("{}: {e}", actor_path.display()), 1);
     let outcome = match identity {
-        Some(identity) => Session::new(actor, dir, identity, how.endpoint)
-            .map_err(transport_fail)?
-            .send_built(request),
-        None => Client::from_profile(&actor, dir, how.endpoint)
-            .map_err(transport_fail)?
+        Some(identity) => session(actor, actor_path, identity, how.endpoint)?.send_built(request),
+        None => Client::from_profile(&actor, base_of(actor_path), how.endpoint)
+            .map_err(transport_fail(actor_path))?
             .send(request, None),
     };
     print_outcome(how, &outcome)
 }
 
+/// The session of `actor` (profile read from `actor_path`; its relative paths are from
+/// there) signing with `identity`, against `endpoint` or the profile's URL.
+pub(crate) fn session(
+    actor: ActorProfile,
+    actor_path: &Path,
+    identity: SigningIdentity,
+    endpoint: Option<&str>,
+) -> Result<Session, Fail> {
+    Session::new(actor, base_of(actor_path), identity, endpoint).map_err(transport_fail(actor_path))
+}
+
+/// The session of the actor profile at `actor_path` signing with `--p12 FILE --password-env
+/// VAR` (required: `command` names who needs it).
+pub(crate) fn session_from(
+    actor_path: &Path,
+    signer: &crate::cli::SignerOpts,
+    endpoint: Option<&str>,
+    command: &str,
+) -> Result<Session, Fail> {
+    let actor = ActorProfile::from_json(&read_file(actor_path)?).map_err(in_file(actor_path))?;
+    let identity = identity_from(signer, command)?
+        .ok_or_else(|| crate::usage(format!("{command} needs --p12 FILE --password-env VAR")))?;
+    session(actor, actor_path, identity, endpoint)
+}
+
+/// A transport settings error, named by the profile file.
+fn transport_fail(actor_path: &Path) -> impl Fn(dmp_transport::TransportError) -> Fail + '_ {
+    move |e| Fail(format!("{}: {e}", actor_path.display()), 1)
+}
+
 /// The outcome in words (or JSON with `--json`); the exit status says which outcome.
-fn print_outcome(how: &How<'_>, outcome: &Outcome) -> Result<String, Fail> {
+pub(crate) fn print_outcome(how: &How<'_>, outcome: &Outcome) -> Result<String, Fail> {
     let code = u8::try_from(outcome.exit_code()).unwrap_or(1);
     if how.json {
         let mut value = outcome.to_json();

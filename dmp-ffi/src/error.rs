@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 /// | 5xxx | XML or signature | `dmp_result_is_xml_error` |
 /// | 6xxx | transport, TLS, the local sandbox | `dmp_result_is_transport_error` |
 /// | 7xxx | an error answered by the DMP itself | `dmp_result_is_dmp_error` |
+/// | 8xxx | the establishment's journal: its store, the consent register | `dmp_result_is_journal_error` |
 ///
 /// After any error, `dmp_last_error_message` and `dmp_last_error_json` describe it.
 #[allow(non_camel_case_types)]
@@ -75,11 +76,22 @@ pub enum dmp_result {
     /// `{"source": "soap:Fault"|"RetrieveDocumentSetResponse"|…, "code": "…", "details":
     /// [{"code": "…"|null, "text": "…"|null}…]}`).
     DMP_ERR_DMP_REFUSED = 7000,
+    /// The journal's store failed: the SQLite file cannot be opened, written (disk full,
+    /// read-only) or read, or it is not a journal (last error: `place`, the file). What was
+    /// reported written before is kept; retry once the cause is fixed.
+    DMP_ERR_JOURNAL_STORE = 8000,
+    /// The consultation was not sent: the consent register does not cover it (no consent
+    /// recorded, an objection, an expired explicit consent) or the library refused to build
+    /// it; it is journaled as `blocked` (last error: `field`, `rule`, `value`: what is
+    /// missing in the register, in the rule's words).
+    DMP_ERR_CONSULTATION_BLOCKED = 8001,
+    /// No deposit with that number in the journal.
+    DMP_ERR_JOURNAL_UNKNOWN_DEPOSIT = 8002,
 }
 
 impl dmp_result {
     /// Every code, in numeric order.
-    pub(crate) const ALL: [dmp_result; 16] = [
+    pub(crate) const ALL: [dmp_result; 19] = [
         dmp_result::DMP_OK,
         dmp_result::DMP_ERR_NULL_ARGUMENT,
         dmp_result::DMP_ERR_INVALID_UTF8,
@@ -96,6 +108,9 @@ impl dmp_result {
         dmp_result::DMP_ERR_OUTCOME_UNKNOWN,
         dmp_result::DMP_ERR_SANDBOX,
         dmp_result::DMP_ERR_DMP_REFUSED,
+        dmp_result::DMP_ERR_JOURNAL_STORE,
+        dmp_result::DMP_ERR_CONSULTATION_BLOCKED,
+        dmp_result::DMP_ERR_JOURNAL_UNKNOWN_DEPOSIT,
     ];
 
     /// The C name of the code, NUL-terminated.
@@ -117,6 +132,9 @@ impl dmp_result {
             dmp_result::DMP_ERR_OUTCOME_UNKNOWN => c"DMP_ERR_OUTCOME_UNKNOWN",
             dmp_result::DMP_ERR_SANDBOX => c"DMP_ERR_SANDBOX",
             dmp_result::DMP_ERR_DMP_REFUSED => c"DMP_ERR_DMP_REFUSED",
+            dmp_result::DMP_ERR_JOURNAL_STORE => c"DMP_ERR_JOURNAL_STORE",
+            dmp_result::DMP_ERR_CONSULTATION_BLOCKED => c"DMP_ERR_CONSULTATION_BLOCKED",
+            dmp_result::DMP_ERR_JOURNAL_UNKNOWN_DEPOSIT => c"DMP_ERR_JOURNAL_UNKNOWN_DEPOSIT",
         }
     }
 
@@ -316,6 +334,7 @@ pub unsafe extern "C" fn dmp_last_error_message(
 ///   `DMP_ERR_XML`);
 /// - `dmp_error`: the DMP's own refusal, codes and texts passed through unchanged
 ///   (`DMP_ERR_DMP_REFUSED`): `{"source", "code", "details": [{"code", "text"}…]}`.
+/// - `place`: the journal's file or server (`DMP_ERR_JOURNAL_STORE`).
 ///
 /// When the last call succeeded the record is `{"code":0,"name":"DMP_OK","message":""}`.
 ///
@@ -401,6 +420,12 @@ pub extern "C" fn dmp_result_is_dmp_error(result: u32) -> bool {
     in_band(result, 7)
 }
 
+/// True for 8xxx: the establishment's journal (its store, the consent register).
+#[no_mangle]
+pub extern "C" fn dmp_result_is_journal_error(result: u32) -> bool {
+    in_band(result, 8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,6 +454,8 @@ mod tests {
         assert!(dmp_result_is_key_error(4999));
         assert!(dmp_result_is_transport_error(6001));
         assert!(dmp_result_is_dmp_error(7000));
+        assert!(dmp_result_is_journal_error(8001));
+        assert!(!dmp_result_is_journal_error(7999));
         for r in dmp_result::ALL {
             let n = r as u32;
             let bands = [
@@ -439,6 +466,7 @@ mod tests {
                 dmp_result_is_xml_error(n),
                 dmp_result_is_transport_error(n),
                 dmp_result_is_dmp_error(n),
+                dmp_result_is_journal_error(n),
             ];
             let expected = usize::from(r != dmp_result::DMP_OK);
             assert_eq!(bands.iter().filter(|b| **b).count(), expected, "{r:?}");

@@ -15,6 +15,19 @@ use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, FfiResult, Out};
 use crate::identity::dmp_identity;
 use crate::to_json;
 
+/// Reads argument `feed_request_json`: documents inline (the C ABI reads no file).
+pub(crate) fn feed_request(text: &str) -> FfiResult<FeedRequest> {
+    let mut request = FeedRequest::from_json(text)
+        .map_err(|e| Failure::from(e).with("argument", "feed_request_json"))?;
+    request.resolve(|p| {
+        Err(format!(
+            "the C ABI takes documents inline (header + content.base64 or content.text), \
+             not files ({p:?})"
+        ))
+    })?;
+    Ok(request)
+}
+
 /// An optional RFC 3339 time argument (NULL: now).
 ///
 /// # Safety
@@ -103,14 +116,7 @@ pub unsafe extern "C" fn dmp_feed_build(
         let out_message = Out::required(out_message, "out_message")?;
         let out_info = Out::optional(out_info_json);
 
-        let mut request = FeedRequest::from_json(request_json)
-            .map_err(|e| Failure::from(e).with("argument", "feed_request_json"))?;
-        request.resolve(|p| {
-            Err(format!(
-                "the C ABI takes documents inline (header + content.base64 or content.text), \
-                 not files ({p:?})"
-            ))
-        })?;
+        let request = feed_request(request_json)?;
         let seed = if seed == 0 { random_seed() } else { seed };
         let signer = identity.signer_at(now.with_timezone(&Utc))?;
         let mut ctx = FeedContext {

@@ -9,7 +9,8 @@
 //!
 //! - Every fallible function returns a [`dmp_result`]: `DMP_OK` (0) or
 //!   an error code in a stable band (1xxx arguments, 2xxx JSON/model, 3xxx habilitation,
-//!   4xxx keys/certificates, 5xxx XML/signature, 6xxx transport, 7xxx DMP answers).
+//!   4xxx keys/certificates, 5xxx XML/signature, 6xxx transport, 7xxx DMP answers, 8xxx
+//!   the establishment's journal).
 //! - The details of the last error of the calling thread are read with
 //!   `dmp_last_error_message` / `dmp_last_error_json` (copied into a caller buffer). Each
 //!   `dmp_result` function clears that state on entry, so after `DMP_OK` it is empty.
@@ -51,6 +52,7 @@ pub mod transport;
 pub mod sandbox;
 
 pub mod pilotage;
+pub mod journal;
 
 use std::ffi::c_char;
 
@@ -59,6 +61,7 @@ pub use consult::dmp_retrieval;
 pub use error::dmp_result;
 pub use habilitation::dmp_matrix;
 pub use identity::dmp_identity;
+pub use journal::dmp_journal;
 pub use sandbox::dmp_sandbox;
 pub use transport::dmp_client;
 

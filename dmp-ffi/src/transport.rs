@@ -12,7 +12,7 @@ use dmp_transport::{send_checked, Client, Outcome, SignerSource, TransportError}
 
 use crate::bytes::dmp_bytes;
 use crate::error::{dmp_result, Failure};
-use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, free_box, parse_json, Out};
+use crate::ffi::{arg_bytes, arg_ref, arg_str, boundary, free_box, parse_json, FfiResult, Out};
 use crate::identity::dmp_identity;
 use crate::to_json;
 
@@ -24,8 +24,8 @@ use crate::to_json;
 /// Thread safety: a `const dmp_client *` may be used by several threads at once; each
 /// `dmp_send` blocks its own thread only.
 pub struct dmp_client {
-    client: Client,
-    profile: ActorProfile,
+    pub(crate) client: Client,
+    pub(crate) profile: ActorProfile,
 }
 
 const _: fn() = || {
@@ -163,45 +163,59 @@ pub unsafe extern "C" fn dmp_send(
             }
             None => client.client.send_within_total(&request, None, total),
         };
-        let json = outcome.to_json();
-        match outcome {
-            Outcome::Accepted { http, .. } => {
-                let text = to_json(&json)?;
-                if let Some(out) = out_outcome {
-                    // SAFETY: caller contract.
-                    unsafe { out.put(dmp_bytes::text(text)) };
-                }
-                // SAFETY: `out_response` checked non-NULL; caller contract.
-                unsafe { out_response.put(dmp_bytes::new(http.to_message())) };
-                Ok(())
-            }
-            Outcome::Refused {
-                error,
-                http,
-                attempts,
-                ..
-            } => Err(Failure::new(
-                dmp_result::DMP_ERR_DMP_REFUSED,
-                format!("the DMP refused the request: {error}"),
-            )
-            .with(
-                "dmp_error",
-                serde_json::to_value(&error).unwrap_or_default(),
-            )
-            .with("attempts", attempts)
-            .with("http_status", http.status)),
-            Outcome::FailedBeforeSending { reason, attempts } => Err(Failure::new(
-                dmp_result::DMP_ERR_NOT_SENT,
-                format!("not sent: {reason}; nothing reached the DMP, it may be sent again"),
-            )
-            .with("outcome", "failed_before_sending")
-            .with("attempts", attempts)),
-            Outcome::Unknown { reason, attempts } => Err(Failure::new(
-                dmp_result::DMP_ERR_OUTCOME_UNKNOWN,
-                format!("outcome unknown: {reason}; do not resend blindly: search the DMP first"),
-            )
-            .with("outcome", "unknown")
-            .with("attempts", attempts)),
-        }
+        // SAFETY: caller contract.
+        unsafe { hand_over(outcome, out_response, out_outcome) }
     })
+}
+
+/// An outcome as `dmp_send` reports it: accepted → the HTTP response in `out_response` and
+/// the outcome JSON in `out_outcome` (when wanted); otherwise the failure of its band.
+///
+/// # Safety
+/// The slots were checked by [`Out`]'s constructors and are valid for a write.
+pub(crate) unsafe fn hand_over(
+    outcome: Outcome,
+    out_response: Out<dmp_bytes>,
+    out_outcome: Option<Out<dmp_bytes>>,
+) -> FfiResult {
+    let json = outcome.to_json();
+    match outcome {
+        Outcome::Accepted { http, .. } => {
+            let text = to_json(&json)?;
+            if let Some(out) = out_outcome {
+                // SAFETY: caller contract.
+                unsafe { out.put(dmp_bytes::text(text)) };
+            }
+            // SAFETY: `out_response` checked non-NULL; caller contract.
+            unsafe { out_response.put(dmp_bytes::new(http.to_message())) };
+            Ok(())
+        }
+        Outcome::Refused {
+            error,
+            http,
+            attempts,
+            ..
+        } => Err(Failure::new(
+            dmp_result::DMP_ERR_DMP_REFUSED,
+            format!("the DMP refused the request: {error}"),
+        )
+        .with(
+            "dmp_error",
+            serde_json::to_value(&error).unwrap_or_default(),
+        )
+        .with("attempts", attempts)
+        .with("http_status", http.status)),
+        Outcome::FailedBeforeSending { reason, attempts } => Err(Failure::new(
+            dmp_result::DMP_ERR_NOT_SENT,
+            format!("not sent: {reason}; nothing reached the DMP, it may be sent again"),
+        )
+        .with("outcome", "failed_before_sending")
+        .with("attempts", attempts)),
+        Outcome::Unknown { reason, attempts } => Err(Failure::new(
+            dmp_result::DMP_ERR_OUTCOME_UNKNOWN,
+            format!("outcome unknown: {reason}; do not resend blindly: search the DMP first"),
+        )
+        .with("outcome", "unknown")
+        .with("attempts", attempts)),
+    }
 }

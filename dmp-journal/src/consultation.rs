@@ -5,7 +5,6 @@
 use chrono::Utc;
 use dmp_core::consent::{applicable, ConsentRecord, ConsultationAsked};
 use dmp_core::consult::{self, ConsultRequest};
-use dmp_core::crypto::UsagePolicy;
 use dmp_core::feed::{FeedContext, IdGenerator};
 use dmp_core::habilitation::AccessMode;
 use dmp_core::ids::Ins;
@@ -118,15 +117,14 @@ impl<S: Store> Journal<S> {
                 Err(e) => return blocked(record, e),
             }
         }
-        let session = dmp.session();
-        let signer = match session.identity.signer_at(at, UsagePolicy::DmpSignature) {
+        let signer = match dmp.signer().signer_at(at) {
             Ok(s) => s,
             Err(e) => return blocked(record, e),
         };
         let mut ctx = FeedContext {
             now: at.fixed_offset(),
             ids: IdGenerator::from_seed(uuid::Uuid::new_v4().as_u64_pair().0),
-            signer: &signer,
+            signer: &*signer,
         };
         let built = match consult::build(&request, &mut ctx) {
             Ok(b) => b,

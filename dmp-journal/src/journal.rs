@@ -91,85 +91,9 @@ impl<S: Store> Journal<S> {
         })
     }
 
-    /// What pilotage reads, for the period `[from, to)` (deposits by the time they were
-    /// journaled, consultations and events by their time); every usager registered or met.
+    /// What pilotage reads, for the period `[from, to)` (see [`facts`]).
     pub fn facts(&self, from: DateTime<FixedOffset>, to: DateTime<FixedOffset>) -> Result<Facts> {
-        let within = |t: DateTime<FixedOffset>| t >= from && t < to;
-        let mut usagers = self.store.usagers()?;
-        let deposits: Vec<DepositFact> = self
-            .store
-            .deposits()?
-            .into_iter()
-            .filter(|d| d.state != State::Superseded && within(d.queued_at))
-            .filter_map(|d| {
-                let kind = serde_json::from_value(serde_json::Value::String(d.kind)).ok()?;
-                Some(DepositFact {
-                    usager: d.usager,
-                    unique_id: d.unique_id,
-                    kind,
-                    author_role: d.author_role,
-                    replaces: d.replaces,
-                    size: d.size,
-                    queued_at: d.queued_at,
-                    settled_at: d.settled_at,
-                    status: match d.state {
-                        State::Accepted => DepositStatus::Accepted,
-                        State::Refused => DepositStatus::Refused {
-                            code: d.code.unwrap_or_default(),
-                            text: d.text.unwrap_or_default(),
-                        },
-                        State::Sending | State::Unknown => DepositStatus::Unknown,
-                        State::Queued | State::Superseded => DepositStatus::Queued,
-                    },
-                    attempts: d.attempts,
-                })
-            })
-            .collect();
-        let consultations: Vec<ConsultationFact> = self
-            .store
-            .consultations(None)?
-            .into_iter()
-            .filter(|c| within(c.at))
-            .filter_map(|c| {
-                Some(ConsultationFact {
-                    usager: c.usager,
-                    at: c.at,
-                    transaction: c.transaction,
-                    access_mode: dmp_core::habilitation::AccessMode::from_code(&c.access_mode)?,
-                    role: c.who.role,
-                    consent: c.consent,
-                    outcome: c.outcome,
-                })
-            })
-            .collect();
-        let events: Vec<UsagerEvent> = self
-            .store
-            .events()?
-            .into_iter()
-            .filter(|e| within(e.at))
-            .collect();
-        let met = deposits
-            .iter()
-            .map(|d| &d.usager)
-            .chain(consultations.iter().map(|c| &c.usager))
-            .chain(events.iter().map(|e| &e.usager));
-        let mut unknown: Vec<String> = met
-            .filter(|k| !usagers.iter().any(|u| &u.key == *k))
-            .cloned()
-            .collect();
-        unknown.sort();
-        unknown.dedup();
-        usagers.extend(unknown.into_iter().map(|key| Usager {
-            key,
-            label: String::new(),
-            setting: String::new(),
-        }));
-        Ok(Facts {
-            usagers,
-            deposits,
-            consultations,
-            events,
-        })
+        facts(&self.store, from, to)
     }
 
     /// Every fact of all time (a convenience over [`Journal::facts`]).
@@ -178,4 +102,88 @@ impl<S: Store> Journal<S> {
         let end = DateTime::<Utc>::MAX_UTC.fixed_offset();
         self.facts(start, end)
     }
+}
+
+/// What pilotage reads from `store`, for the period `[from, to)` (deposits by the time they
+/// were journaled, consultations and events by their time); every usager registered or met.
+/// Needs no key: the store holds pseudonyms only (a reporting tool reads the facts without
+/// the establishment's secret).
+pub fn facts<S: Store + ?Sized>(
+    store: &S,
+    from: DateTime<FixedOffset>,
+    to: DateTime<FixedOffset>,
+) -> Result<Facts> {
+    let within = |t: DateTime<FixedOffset>| t >= from && t < to;
+    let mut usagers = store.usagers()?;
+    let deposits: Vec<DepositFact> = store
+        .deposits()?
+        .into_iter()
+        .filter(|d| d.state != State::Superseded && within(d.queued_at))
+        .filter_map(|d| {
+            let kind = serde_json::from_value(serde_json::Value::String(d.kind)).ok()?;
+            Some(DepositFact {
+                usager: d.usager,
+                unique_id: d.unique_id,
+                kind,
+                author_role: d.author_role,
+                replaces: d.replaces,
+                size: d.size,
+                queued_at: d.queued_at,
+                settled_at: d.settled_at,
+                status: match d.state {
+                    State::Accepted => DepositStatus::Accepted,
+                    State::Refused => DepositStatus::Refused {
+                        code: d.code.unwrap_or_default(),
+                        text: d.text.unwrap_or_default(),
+                    },
+                    State::Sending | State::Unknown => DepositStatus::Unknown,
+                    State::Queued | State::Superseded => DepositStatus::Queued,
+                },
+                attempts: d.attempts,
+            })
+        })
+        .collect();
+    let consultations: Vec<ConsultationFact> = store
+        .consultations(None)?
+        .into_iter()
+        .filter(|c| within(c.at))
+        .filter_map(|c| {
+            Some(ConsultationFact {
+                usager: c.usager,
+                at: c.at,
+                transaction: c.transaction,
+                access_mode: dmp_core::habilitation::AccessMode::from_code(&c.access_mode)?,
+                role: c.who.role,
+                consent: c.consent,
+                outcome: c.outcome,
+            })
+        })
+        .collect();
+    let events: Vec<UsagerEvent> = store
+        .events()?
+        .into_iter()
+        .filter(|e| within(e.at))
+        .collect();
+    let met = deposits
+        .iter()
+        .map(|d| &d.usager)
+        .chain(consultations.iter().map(|c| &c.usager))
+        .chain(events.iter().map(|e| &e.usager));
+    let mut unknown: Vec<String> = met
+        .filter(|k| !usagers.iter().any(|u| &u.key == *k))
+        .cloned()
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    usagers.extend(unknown.into_iter().map(|key| Usager {
+        key,
+        label: String::new(),
+        setting: String::new(),
+    }));
+    Ok(Facts {
+        usagers,
+        deposits,
+        consultations,
+        events,
+    })
 }

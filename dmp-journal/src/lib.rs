@@ -33,7 +33,7 @@ pub mod record;
 pub mod store;
 
 pub use error::{JournalError, Result};
-pub use journal::Journal;
+pub use journal::{facts, Journal};
 pub use outbox::{Courier, DepositOptions, FlushReport};
 pub use pseudonym::EstablishmentKey;
 pub use record::{ConsultationRecord, Deposit, State, Who};

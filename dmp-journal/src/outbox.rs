@@ -29,15 +29,17 @@ use std::sync::Arc;
 
 use base64::Engine;
 use chrono::Utc;
+use dmp_core::actor::ActorProfile;
 use dmp_core::cda::{CaseContent, CdaHeader, Content};
 use dmp_core::consult::{ConsultRequest, Response, Transaction};
-use dmp_core::crypto::UsagePolicy;
 use dmp_core::feed::{self, FeedContext, FeedDocument, FeedRequest, IdGenerator};
 use dmp_core::ids::Oid;
 use dmp_core::landing::Probe;
 use dmp_core::soap::mtom::HttpRequest;
 use dmp_core::xds::{DocumentRef, DocumentStatus, StoredQuery};
-use dmp_transport::{LandingCheck, Outcome, RegistryLanding, Session};
+use dmp_transport::{
+    send_checked, Client, LandingCheck, Outcome, RegistryLanding, Session, SignerSource,
+};
 use serde::Serialize;
 
 use crate::error::{JournalError, Result};
@@ -46,22 +48,51 @@ use crate::pseudonym::sha256;
 use crate::record::{Deposit, State, Who};
 use crate::store::{Enqueued, NewDeposit, Store};
 
-/// What sends: a [`Session`] (the actor, its client and signing identity). A trait so that
-/// a DUI can wrap the sending (its own logging, a deadline).
+/// What sends: the actor, its client and what signs for it (a [`Session`] is one; the C ABI
+/// pairs a client with a card or HSM callback). A trait so that a DUI can wrap the sending
+/// (its own logging, a deadline).
 pub trait Courier {
-    /// The session whose client and identity send and sign (the registry searches too).
-    fn session(&self) -> &Session;
+    /// The HTTPS client of the actor.
+    fn client(&self) -> &Client;
+
+    /// The actor who sends (and searches the registry).
+    fn profile(&self) -> &ActorProfile;
+
+    /// What signs the requests and the registry searches.
+    fn signer(&self) -> Arc<dyn SignerSource>;
 
     /// Sends a built request with the transport's retry-with-check.
     fn send(&self, request: &HttpRequest) -> Outcome {
-        self.session().send_built(request)
+        send_checked(self.client(), self.profile(), self.signer(), request, None)
     }
 }
 
 impl Courier for Session {
-    fn session(&self) -> &Session {
-        self
+    fn client(&self) -> &Client {
+        &self.client
     }
+
+    fn profile(&self) -> &ActorProfile {
+        &self.profile
+    }
+
+    fn signer(&self) -> Arc<dyn SignerSource> {
+        Arc::new(self.identity.clone())
+    }
+}
+
+/// Builds `request` now, signed by the courier's signer, and sends it: the outcome, or why
+/// it could not be built.
+fn consult_now(dmp: &dyn Courier, request: &ConsultRequest) -> dmp_core::Result<Outcome> {
+    let at = Utc::now();
+    let signer = dmp.signer().signer_at(at)?;
+    let mut ctx = FeedContext {
+        now: at.fixed_offset(),
+        ids: IdGenerator::from_seed(random_seed()),
+        signer: &*signer,
+    };
+    let built = dmp_core::consult::build(request, &mut ctx)?;
+    Ok(dmp.send(&built.http))
 }
 
 /// How to deposit.
@@ -351,9 +382,8 @@ impl<S: Store> Journal<S> {
                     }
                 }
             }
-            let session = dmp.session();
             let at = Utc::now();
-            let signer = match session.identity.signer_at(at, UsagePolicy::DmpSignature) {
+            let signer = match dmp.signer().signer_at(at) {
                 Ok(s) => s,
                 Err(e) => {
                     d.text = Some(format!("not sent, the signing identity: {e}"));
@@ -364,7 +394,7 @@ impl<S: Store> Journal<S> {
             let mut ctx = FeedContext {
                 now: at.fixed_offset(),
                 ids: IdGenerator::from_seed(random_seed()),
-                signer: &signer,
+                signer: &*signer,
             };
             let built = match feed::build(&request, &mut ctx) {
                 Ok(b) => b,
@@ -514,15 +544,9 @@ enum Step {
 fn landed(dmp: &dyn Courier, message: &[u8]) -> std::result::Result<bool, String> {
     let probe = Probe::of_request(message)
         .map_err(|e| format!("the journaled request cannot be looked up: {e}"))?;
-    let s = dmp.session();
-    let mut check = RegistryLanding::new(
-        probe,
-        &s.profile,
-        Arc::new(s.identity.clone()),
-        random_seed(),
-    );
+    let mut check = RegistryLanding::new(probe, dmp.profile(), dmp.signer(), random_seed());
     let query = check.request()?;
-    match s.client.send(&query, None) {
+    match dmp.client().send(&query, None) {
         Outcome::Accepted { response, .. } => check.landed(&response),
         other => Err(format!(
             "the registry search did not answer ({}): {}",
@@ -541,9 +565,8 @@ fn current_entry(
     header: &CdaHeader,
     unique_id: &str,
 ) -> std::result::Result<Current, ()> {
-    let s = dmp.session();
     let request = ConsultRequest {
-        actor: s.profile.clone(),
+        actor: dmp.profile().clone(),
         consent: None,
         transaction: Transaction::Reference {
             ins: header.patient.ins.clone(),
@@ -553,7 +576,7 @@ fn current_entry(
             },
         },
     };
-    match s.consult(&request) {
+    match consult_now(dmp, &request) {
         Ok(Outcome::Accepted {
             response: Response::Search(found),
             ..

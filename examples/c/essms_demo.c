@@ -28,7 +28,10 @@
  *    TD2.1 of the DLU built now, shows the DMP's refusal of the same submission sent twice
  *    (its code passed through), and as the médecin retrieves the DLU (TD3.2) and checks that
  *    its bytes are the CDA of step 4, finds its entry (TD3.1 reference search), archives it
- *    (TD3.3d), declares herself authorised (TD0.3) and lists her DMPs (TD0.4).
+ *    (TD3.3d), declares herself authorised (TD0.3) and lists her DMPs (TD0.4);
+ * 10. with SANDBOX_DIR: the establishment's journal (SANDBOX_DIR/journal.sqlite, under a
+ *    TEST-ONLY establishment key): a second DLU (its own ids) is journaled, not sent; the
+ *    flush sends it as the EHPAD; the facts show it accepted.
  *
  * Build (see dmp-ffi/README.md):
  *   cargo build -p dmp-ffi
@@ -361,6 +364,76 @@ static dmp_result consult_send(const dmp_client *client, const dmp_identity *car
 }
 
 /*
+ * Step 10: the journal. `feed_request` with the DLU's ids changed (a document of its own) is
+ * journaled, then flushed to the sandbox as the EHPAD; the facts say it was accepted.
+ */
+static int journal_step(const dmp_client *ehpad, const dmp_identity *seal,
+                        const char *feed_request, const char *sandbox_dir) {
+    /* TEST ONLY: a real DUI keeps 32 random bytes per establishment as a secret
+     * (head -c 32 /dev/urandom), never in its code. */
+    static const char key[] = "TEST-ONLY-do-not-use-in-prod-key";
+    static const char old_ids[] = "7898.3.100", new_ids[] = "7898.3.200";
+    char path[4096];
+    int status = 1;
+    dmp_result r;
+    dmp_journal *journal = NULL;
+    dmp_bytes *deposited = NULL, *report = NULL, *facts = NULL;
+    /* Same length, so the copy is the request with every occurrence replaced. */
+    char *second = malloc(strlen(feed_request) + 1);
+    if (!second) {
+        return 1;
+    }
+    strcpy(second, feed_request);
+    for (char *at = strstr(second, old_ids); at; at = strstr(at, old_ids)) {
+        memcpy(at, new_ids, sizeof new_ids - 1);
+    }
+    snprintf(path, sizeof path, "%s/journal.sqlite", sandbox_dir);
+    r = dmp_journal_open(path, (const uint8_t *)key, sizeof key - 1, &journal);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_journal_open", r);
+        goto done;
+    }
+    r = dmp_journal_deposit(journal, second, "{\"author_role\":\"infirmier coordonnateur\"}",
+                            &deposited);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_journal_deposit", r);
+        goto done;
+    }
+    printf("journal: deposited %s\n", (const char *)dmp_bytes_data(deposited));
+    r = dmp_journal_flush(journal, ehpad, seal, &report);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_journal_flush", r);
+        goto done;
+    }
+    printf("journal: flushed %s\n", (const char *)dmp_bytes_data(report));
+    if (!strstr((const char *)dmp_bytes_data(report), "\"accepted\":[1]")) {
+        fprintf(stderr, "essms_demo: the journaled DLU was not accepted\n");
+        goto done;
+    }
+    r = dmp_journal_facts(journal, NULL, NULL, &facts);
+    if (r != DMP_OK) {
+        status = report_failure("dmp_journal_facts", r);
+        goto done;
+    }
+    if (!strstr((const char *)dmp_bytes_data(facts), "\"status\":\"accepted\"") ||
+        !strstr((const char *)dmp_bytes_data(facts), "\"kind\":\"dlu\"")) {
+        fprintf(stderr, "essms_demo: facts without the accepted DLU: %s\n",
+                (const char *)dmp_bytes_data(facts));
+        goto done;
+    }
+    printf("journal: facts (%zu bytes of JSON) hold the accepted DLU\n", dmp_bytes_len(facts));
+    status = 0;
+
+done:
+    dmp_bytes_free(facts);
+    dmp_bytes_free(report);
+    dmp_bytes_free(deposited);
+    dmp_journal_free(journal);
+    free(second);
+    return status;
+}
+
+/*
  * Step 9: the round trip with the local sandbox. `feed_request` is the TD2.1 request JSON of
  * step 6, `cda` the DLU of step 4. Returns 0 when everything behaved as expected.
  */
@@ -561,6 +634,9 @@ static int round_trip(const char *data_dir, const char *password, const dmp_iden
             fprintf(stderr, "essms_demo: a management transaction failed\n");
             goto done;
         }
+    }
+    if (journal_step(ehpad, seal, feed_request, sandbox_dir) != 0) {
+        goto done;
     }
     status = 0;
 

@@ -34,6 +34,7 @@ __all__ = [
     "XmlError",
     "TransportError",
     "DmpServerError",
+    "JournalError",
     "Matrix",
     "version",
     "library_path",
@@ -57,6 +58,7 @@ __all__ = [
     "Sandbox",
     "due",
     "indicators",
+    "Journal",
 ]
 
 _lib = _native.lib
@@ -78,6 +80,9 @@ ERR_NOT_SENT = 6001
 ERR_OUTCOME_UNKNOWN = 6002
 ERR_SANDBOX = 6003
 ERR_DMP_REFUSED = 7000
+ERR_JOURNAL_STORE = 8000
+ERR_CONSULTATION_BLOCKED = 8001
+ERR_JOURNAL_UNKNOWN_DEPOSIT = 8002
 
 
 class DmpError(Exception):
@@ -140,6 +145,13 @@ class DmpServerError(DmpError):
     in ``dmp_error``: ``{"source": "soap:Fault"|…, "code": "…", "details": [{"code", "text"}]}``."""
 
 
+class JournalError(DmpError):
+    """8xxx: the establishment's journal: ``ERR_JOURNAL_STORE`` (8000, the SQLite file cannot
+    be opened, written or read: ``record["place"]``), ``ERR_CONSULTATION_BLOCKED`` (8001: the
+    consent register does not cover the consultation, nothing sent, journaled as blocked:
+    ``field``, ``rule``), ``ERR_JOURNAL_UNKNOWN_DEPOSIT`` (8002)."""
+
+
 _BANDS = {
     1: ArgumentError,
     2: ModelError,
@@ -148,6 +160,7 @@ _BANDS = {
     5: XmlError,
     6: TransportError,
     7: DmpServerError,
+    8: JournalError,
 }
 
 
@@ -802,3 +815,136 @@ def indicators(
         return _take_json(out)
     data = _take(out)
     return "" if data is None else data.decode("utf-8")
+# The establishment's journal
+
+
+class Journal(_Handle):
+    """The establishment's journal: ``Journal(path, key)`` opens (creates) the SQLite file
+    ``path``; ``key`` (``bytes``, at least 32 random bytes, e.g. ``os.urandom(32)`` kept as a
+    secret by the DUI) is the establishment key the INS is stored under as a keyed hash.
+
+    Documents are journaled (:meth:`deposit`) and sent by :meth:`flush` (also at start-up: it
+    resumes) without loss or double; consultations go through the consent register
+    (:meth:`record_consent`, :meth:`consult`); :meth:`facts` is what the indicators read.
+    INS arguments are in CX form (``MATRICULE^^^&OID&ISO^NH``, see :func:`check_ins`). One
+    journal may be used from several threads."""
+
+    _free = staticmethod(lambda h: _lib.dmp_journal_free(h))
+    _what = "journal"
+
+    def __init__(self, path: Union[str, "os.PathLike[str]"], key: bytes):
+        key = bytes(key)
+        h = c_void_p()
+        _check(_lib.dmp_journal_open(_c(os.fspath(path), "path"), key, len(key), byref(h)))
+        super().__init__(h)
+
+    def deposit(self, request: Union[dict, str], options: Optional[dict] = None) -> list:
+        """Journals every document of the TD2.1 request (as for :func:`feed_build`,
+        documents inline); nothing is sent. ``options``: ``{"keep_bytes": bool,
+        "author_role": str}``. Returns one ``{"document", "deposit", "enqueued":
+        "new"|"same"|"superseding", "supersedes"}`` per document."""
+        out = c_void_p()
+        _check(
+            _lib.dmp_journal_deposit(
+                self._live(),
+                _json_arg(request, "request"),
+                None if options is None else _json_arg(options, "options"),
+                byref(out),
+            )
+        )
+        return _take_json(out)["deposits"]
+
+    def flush(self, client: Client, identity: Identity) -> dict:
+        """Sends what is queued and settles what is uncertain through ``client``, signing
+        with ``identity``. Returns ``{"accepted": [N…], "refused", "unknown", "queued",
+        "waiting", "settled": bool}`` (deposit numbers; details in :meth:`status`)."""
+        out = c_void_p()
+        _check(_lib.dmp_journal_flush(self._live(), client._live(), identity._live(), byref(out)))
+        return _take_json(out)
+
+    def status(self) -> list:
+        """Every deposit in its latest state (``state``: queued, sending, accepted, refused,
+        unknown, superseded; ``code``, ``text``: the DMP's words), oldest first."""
+        out = c_void_p()
+        _check(_lib.dmp_journal_status(self._live(), byref(out)))
+        return _take_json(out)
+
+    def record_consent(self, ins_cx: _Text, record: Union[dict, str]) -> dict:
+        """Records what the usager said (``{"scope", "professional", "collected_by", "at",
+        "withdrawal", "note"}``); returns the record as stored."""
+        out = c_void_p()
+        _check(
+            _lib.dmp_journal_record_consent(
+                self._live(), _c(ins_cx, "ins_cx"), _json_arg(record, "record"), byref(out)
+            )
+        )
+        return _take_json(out)
+
+    def consult(
+        self, client: Client, identity: Identity, request: Union[dict, str], care_team: bool
+    ) -> tuple[bytes, dict]:
+        """Consults under the consent register (``request`` as for :func:`consult_build`,
+        without ``consent``) and journals it; ``care_team``: the actor is in the usager's care
+        team. Returns ``(response, outcome)`` as :meth:`Client.send`; a consultation the
+        register does not cover raises :class:`JournalError` ``ERR_CONSULTATION_BLOCKED``."""
+        resp, outcome = c_void_p(), c_void_p()
+        _check(
+            _lib.dmp_journal_consult(
+                self._live(),
+                client._live(),
+                identity._live(),
+                _json_arg(request, "request"),
+                bool(care_team),
+                byref(resp),
+                byref(outcome),
+            )
+        )
+        return _take(resp), _take_json(outcome)
+
+    def record_event(self, ins_cx: _Text, kind: str, at: Optional[str] = None) -> None:
+        """Records an event of the accompaniment (``admission``, ``annual_review``,
+        ``change_of_condition``, ``hospital_transfer``, ``hospital_return``, ``discharge``) at
+        ``at`` (RFC 3339; default now)."""
+        _check(
+            _lib.dmp_journal_record_event(
+                self._live(),
+                _c(ins_cx, "ins_cx"),
+                _c(kind, "kind"),
+                None if at is None else _c(at, "at"),
+            )
+        )
+
+    def register_usager(self, ins_cx: _Text, label: str, setting: str) -> str:
+        """Registers a usager with the DUI's reference (never the INS) and the setting
+        (``EHPAD``…); returns their pseudonym."""
+        out = c_void_p()
+        _check(
+            _lib.dmp_journal_register_usager(
+                self._live(),
+                _c(ins_cx, "ins_cx"),
+                _c(label, "label"),
+                _c(setting, "setting"),
+                byref(out),
+            )
+        )
+        return _take(out).decode()
+
+    def facts(self, start: Optional[str] = None, end: Optional[str] = None) -> dict:
+        """The facts of ``[start, end)`` (RFC 3339; ``None``: unbounded): ``{"usagers",
+        "deposits", "consultations", "events"}``, what the indicators read."""
+        out = c_void_p()
+        _check(
+            _lib.dmp_journal_facts(
+                self._live(),
+                None if start is None else _c(start, "start"),
+                None if end is None else _c(end, "end"),
+                byref(out),
+            )
+        )
+        return _take_json(out)
+
+    def export_usager(self, ins_cx: _Text) -> dict:
+        """Everything the journal holds about the usager (right of access)."""
+        out = c_void_p()
+        _check(_lib.dmp_journal_export_usager(self._live(), _c(ins_cx, "ins_cx"), byref(out)))
+        return _take_json(out)

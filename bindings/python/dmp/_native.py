@@ -146,6 +146,21 @@ _SIGNATURES = [
     ("dmp_sandbox_free", None, [c_void_p]),
     ("dmp_due", _RESULT, [c_char_p, c_char_p, c_char_p, _OUT]),
     ("dmp_indicators", _RESULT, [c_char_p, c_char_p, c_char_p, _OUT]),
+    ("dmp_journal_open", _RESULT, [c_char_p, c_char_p, c_size_t, _OUT]),
+    ("dmp_journal_free", None, [c_void_p]),
+    ("dmp_journal_deposit", _RESULT, [c_void_p, c_char_p, c_char_p, _OUT]),
+    ("dmp_journal_flush", _RESULT, [c_void_p, c_void_p, c_void_p, _OUT]),
+    ("dmp_journal_status", _RESULT, [c_void_p, _OUT]),
+    ("dmp_journal_record_consent", _RESULT, [c_void_p, c_char_p, c_char_p, _OUT]),
+    (
+        "dmp_journal_consult",
+        _RESULT,
+        [c_void_p, c_void_p, c_void_p, c_char_p, c_bool, _OUT, _OUT],
+    ),
+    ("dmp_journal_record_event", _RESULT, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    ("dmp_journal_register_usager", _RESULT, [c_void_p, c_char_p, c_char_p, c_char_p, _OUT]),
+    ("dmp_journal_facts", _RESULT, [c_void_p, c_char_p, c_char_p, _OUT]),
+    ("dmp_journal_export_usager", _RESULT, [c_void_p, c_char_p, _OUT]),
 ]
 
 for _name, _restype, _argtypes in _SIGNATURES:
@@ -153,7 +168,7 @@ for _name, _restype, _argtypes in _SIGNATURES:
     _f.restype = _restype
     _f.argtypes = _argtypes
 
-for _band in ("argument", "model", "habilitation", "key", "xml", "transport", "dmp"):
+for _band in ("argument", "model", "habilitation", "key", "xml", "transport", "dmp", "journal"):
     _f = getattr(lib, f"dmp_result_is_{_band}_error")
     _f.restype = c_bool
     _f.argtypes = [c_uint32]

@@ -60,6 +60,37 @@ impl Enqueued {
             Enqueued::New(id) | Enqueued::Same(id) | Enqueued::Superseding { id, .. } => id,
         }
     }
+
+    /// What a deposit of several documents did, as the skins print it: `{"deposits":
+    /// [{"document": i, "deposit": N, "enqueued": "new"|"same"|"superseding", "supersedes":
+    /// N|null}…]}`, `document` the index in the request.
+    pub fn report_json(done: &[Enqueued]) -> serde_json::Value {
+        let deposits: Vec<_> = done
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut v = e.to_json();
+                v["document"] = i.into();
+                v
+            })
+            .collect();
+        serde_json::json!({ "deposits": deposits })
+    }
+
+    /// One deposit as the skins print it: `{"deposit": N, "enqueued":
+    /// "new"|"same"|"superseding", "supersedes": N|null}`.
+    pub fn to_json(self) -> serde_json::Value {
+        let (enqueued, supersedes) = match self {
+            Enqueued::New(_) => ("new", None),
+            Enqueued::Same(_) => ("same", None),
+            Enqueued::Superseding { old, .. } => ("superseding", Some(old)),
+        };
+        serde_json::json!({
+            "deposit": self.id(),
+            "enqueued": enqueued,
+            "supersedes": supersedes,
+        })
+    }
 }
 
 /// What to do with a document deposited again, given the latest deposit of the same
