@@ -361,10 +361,17 @@ pub struct SendOpts {
 /// Where the facts of `dmp due` and `dmp indicators` come from.
 #[derive(Args)]
 pub struct FactsOpts {
-    /// The facts a journal exported (JSON: usagers, deposits, consultations, events; sample in
-    /// examples/data/facts/).
+    /// The establishment's journal to read the facts from: a SQLite file, or a PostgreSQL URL
+    /// (postgres://user@host/db, with --establishment). No key needed: it holds pseudonyms.
+    #[arg(long, value_name = "FILE|URL", conflicts_with = "facts")]
+    pub journal: Option<String>,
+    /// With a PostgreSQL journal: the establishment whose rows to read (e.g. its FINESS).
+    #[arg(long, value_name = "ID", requires = "journal")]
+    pub establishment: Option<String>,
+    /// Or the facts a journal exported (`dmp journal facts`; JSON: usagers, deposits,
+    /// consultations, events; sample in examples/data/facts/).
     #[arg(long, value_name = "FILE.json")]
-    pub facts: PathBuf,
+    pub facts: Option<PathBuf>,
 }
 
 /// Arguments of `dmp due`.

@@ -9,7 +9,7 @@ use dmp_core::actor::Environment;
 use dmp_core::consent::ConsentRecord;
 use dmp_core::consult::{ConsultRequest, Transaction};
 use dmp_core::ids::Ins;
-use dmp_core::pilotage::UsagerEventKind;
+use dmp_core::pilotage::{Facts, UsagerEventKind};
 use dmp_core::xds::{DocumentRequest, FindDocuments, StoredQuery};
 use dmp_journal::{
     DepositOptions, Enqueued, EstablishmentKey, FlushReport, Journal, JournalError, PostgresStore,
@@ -80,6 +80,15 @@ pub(crate) fn run(command: &JournalCommand) -> Result<String, Fail> {
         }
         JournalCommand::Facts(a) => on_store!(open(&a.journal)?, |s| facts(&s, a)),
     }
+}
+
+/// Every fact of the journal of `--journal FILE|URL [--establishment ID]` (`dmp due` and
+/// `dmp indicators --journal`): no key needed, the journal holds pseudonyms.
+pub(crate) fn all_facts(o: &JournalOpts) -> Result<Facts, Fail> {
+    let start = DateTime::<Utc>::MIN_UTC.fixed_offset();
+    let end = DateTime::<Utc>::MAX_UTC.fixed_offset();
+    on_store!(open(o)?, |s| dmp_journal::facts(&s, start, end)
+        .map_err(fail))
 }
 
 /// The journal of `--journal FILE|URL [--establishment ID]`.

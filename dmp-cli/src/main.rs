@@ -8,8 +8,8 @@ use clap::{CommandFactory as _, Parser as _};
 
 mod cli;
 mod consult;
-mod pilotage;
 mod journal;
+mod pilotage;
 mod sandbox;
 mod send;
 

@@ -11,13 +11,24 @@ use dmp_core::pilotage::{
     Reason, Span,
 };
 
-use crate::cli::{DueArgs, FactsOpts, IndicatorsArgs};
+use crate::cli::{DueArgs, FactsOpts, IndicatorsArgs, JournalOpts};
 use crate::{in_file, now_seconds, parse_time, read_file, to_json, usage, write_file, Fail};
 
-/// The facts to answer from. Only this changes when they come from a journal instead of a
-/// file: everything below takes a `Facts`.
+/// The facts to answer from: the journal's (`--journal`) or a file of them (`--facts`);
+/// everything below takes a `Facts`.
 fn load_facts(o: &FactsOpts) -> Result<Facts, Fail> {
-    dmp_core::json::from_str(&read_file(&o.facts)?).map_err(in_file(&o.facts))
+    match (&o.journal, &o.facts) {
+        (Some(journal), _) => crate::journal::all_facts(&JournalOpts {
+            journal: journal.clone(),
+            establishment: o.establishment.clone(),
+        }),
+        (None, Some(path)) => dmp_core::json::from_str(&read_file(path)?).map_err(in_file(path)),
+        (None, None) => Err(usage(
+            "say where the facts are: --journal FILE (the establishment's journal, or \
+             postgres://… with --establishment) or --facts FILE.json (the facts `dmp journal \
+             facts` exported)",
+        )),
+    }
 }
 
 fn load_plan(path: &Path) -> Result<Plan, Fail> {

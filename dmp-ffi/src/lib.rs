@@ -51,8 +51,8 @@ pub mod transport;
 
 pub mod sandbox;
 
-pub mod pilotage;
 pub mod journal;
+pub mod pilotage;
 
 use std::ffi::c_char;
 
