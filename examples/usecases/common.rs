@@ -771,9 +771,11 @@ impl Scenario {
 
     /// Stops the sandbox and says where the data is.
     pub fn finish(self) {
-        self.step(
-            "The establishment's indicators over its journal (what `dmp indicators` reports).",
-        );
+        self.step(&format!(
+            "The establishment's indicators over its journal (as `dmp indicators --journal \
+             target/usecases/{}.sqlite` reports them).",
+            self.usager.story
+        ));
         let facts = self
             .journal
             .all_facts()
