@@ -191,6 +191,31 @@ fn deposit_flush_status_consult_and_facts_against_the_sandbox() {
     assert_eq!(facts["consultations"][1]["outcome"], "accepted");
     assert_eq!(facts["consultations"][1]["consent"], "care_team");
     assert_eq!(facts["events"][0]["kind"], "admission");
+    // The indicators and the deposit plan read the journal itself, and agree with the file.
+    let (code, out, err) = dmp(&["indicators", "--journal", &j, "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let from_journal = json(&out);
+    assert_eq!(from_journal["dmp_fed"], 1);
+    assert_eq!(from_journal["by_kind"][0]["kind"], "dlu");
+    assert_eq!(from_journal["consultations"]["total"], 2);
+    let (code, out, _) = dmp(&["indicators", "--facts", &facts_file, "--json"]);
+    assert_eq!(code, 0);
+    let mut from_file = json(&out);
+    from_file["at"] = from_journal["at"].clone();
+    assert_eq!(from_file, from_journal);
+    let (code, out, err) = dmp(&[
+        "due",
+        "--plan",
+        "examples/data/plans/ehpad.json",
+        "--journal",
+        &j,
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The plan is the EHPAD's; the test's usager has no setting (never registered with one).
+    let due = json(&out);
+    assert_eq!(due["plan"], "EHPAD — plan de dépôt type");
+    assert_eq!(due["current_usagers"], 0);
     // A period before anything happened holds nothing.
     let (code, out, _) = journal(
         "facts",
