@@ -126,7 +126,8 @@ fn main() -> Result<(), Error> {
     let built = feed::build(&request, &mut ctx)?;
     let out = repo("target/feed-dlu.mime");
     std::fs::write(&out, built.http.to_message())?;
-    let (uri, sent) = built.cdas.first().ok_or("nothing built")?;
+    let cdas = built.cdas();
+    let (uri, sent) = cdas.first().ok_or("nothing built")?;
     let unique_id = uri.trim_start_matches("urn:oid:").to_owned();
     println!(
         "\n2. TD2.1 — the DLU {unique_id} ({} bytes; request {} bytes, written to {})",

@@ -133,7 +133,11 @@ fn confidentiality(d: &RegistryDocument) -> Vec<&str> {
 fn feed_dlu(dmp: &Dmp) -> Vec<u8> {
     let ehpad = ehpad(&dmp.base());
     let built = build(&ehpad, &dlu(), 1);
-    let (uri, cda) = built.cdas.first().expect("one CDA").clone();
+    let (uri, cda) = built
+        .cdas()
+        .first()
+        .map(|(u, c)| (u.to_string(), c.to_vec()))
+        .expect("one CDA");
     assert_eq!(uri.trim_start_matches("urn:oid:"), DLU_ID);
     let (r, _, confirmed) = accepted("TD2.1", ehpad.send_built(&built.http));
     assert!(!confirmed, "answered directly, not by the landing check");

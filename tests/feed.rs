@@ -101,8 +101,8 @@ fn built_request_reparses() {
     let m = mtom::parse_message(&message).unwrap();
     assert_eq!(m.root.bytes.as_ref(), built.envelope.as_slice());
     assert_eq!(m.parts.len(), 3, "two CDAs and the signature");
-    for (i, (_, bytes)) in built.cdas.iter().enumerate() {
-        assert_eq!(m.parts[i].bytes.as_ref(), bytes.as_slice());
+    for (i, (_, bytes)) in built.cdas().iter().enumerate() {
+        assert_eq!(m.parts[i].bytes.as_ref(), *bytes);
     }
     assert_eq!(m.parts[2].bytes.as_ref(), built.signature.as_slice());
     let info = dmp_core::soap::parse_envelope(&built.envelope).unwrap();
@@ -128,7 +128,7 @@ fn every_signature_verifies_with_the_test_root() {
             assert!(r.is_valid(), "{name}: {:?}", r.failure);
         }
         let manifest: Vec<_> = reports.iter().flat_map(|r| &r.manifest).collect();
-        for (uri, _) in &built.cdas {
+        for (uri, _) in &built.cdas() {
             assert!(
                 manifest
                     .iter()
@@ -422,7 +422,7 @@ fn forge(built: &feed::BuiltRequest, from: &str, to: &str) -> Vec<u8> {
 #[test]
 fn verify_refuses_a_forged_provide_and_register() {
     let built = build(&sample("dlu")).unwrap();
-    let (uri, _) = &built.cdas[0];
+    let (uri, _) = &built.cdas()[0];
     let unique_id = uri.strip_prefix("urn:oid:").unwrap();
     let reports = xmldsig::verify(&built.http.to_message(), &options()).unwrap();
     assert!(reports.iter().all(|r| r.is_valid()));
@@ -455,7 +455,7 @@ fn verify_refuses_a_forged_provide_and_register() {
             Some(f @ xmldsig::Failure::ManifestNotInMessage { uri: u, reason }) => {
                 assert_eq!(u, uri);
                 assert!(reason.contains(why), "{reason}");
-                assert!(f.to_string().contains(uri.as_str()), "{f}");
+                assert!(f.to_string().contains(*uri), "{f}");
             }
             other => panic!("{other:?}"),
         }
