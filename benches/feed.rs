@@ -14,6 +14,7 @@ use dmp_core::crypto::{
     CheckedSigner, DigestAlgorithm, SignatureAlgorithm, SigningIdentity, UsagePolicy,
 };
 use dmp_core::feed::{self, FeedContext, FeedRequest, IdGenerator};
+use dmp_core::habilitation::Rights;
 use timing::best_of;
 
 const P12: &[u8] = include_bytes!("../examples/pki/org-sign.p12");
@@ -60,11 +61,17 @@ fn request_of(size: usize) -> FeedRequest {
     request
 }
 
-fn build_once(request: &FeedRequest, signer: &CheckedSigner) -> feed::BuiltRequest {
+/// One build, with the rights parsed once by the caller (as a session holds them).
+fn build_once(
+    request: &FeedRequest,
+    signer: &CheckedSigner,
+    rights: &Rights,
+) -> feed::BuiltRequest {
     let mut ctx = FeedContext {
         now: now(),
         ids: IdGenerator::from_seed(1),
         signer,
+        rights: Some(rights),
     };
     feed::build(request, &mut ctx).unwrap()
 }
@@ -78,9 +85,10 @@ fn now() -> DateTime<FixedOffset> {
 /// build and the VmHWM after it, in kB.
 fn peak_of(size: usize) {
     let signer = signer(now());
+    let rights = Rights::embedded().unwrap();
     let request = request_of(size);
     let before = status_kb("VmRSS").unwrap_or(0);
-    let built = build_once(&request, &signer);
+    let built = build_once(&request, &signer, &rights);
     let peak = status_kb("VmHWM").unwrap_or(0);
     std::hint::black_box(built);
     println!("{before} {peak}");
@@ -109,6 +117,7 @@ fn main() {
         return;
     }
     let signer = signer(now());
+    let rights = Rights::embedded().unwrap();
     println!(
         "feed: TD2.1 build + sign (CDA, XAdES C14N digest, VIHF, SOAP, MTOM) against the floor"
     );
@@ -132,7 +141,7 @@ fn main() {
             std::hint::black_box(base64::engine::general_purpose::STANDARD.encode(pdf));
         });
         let build = best_of(5, || {
-            std::hint::black_box(build_once(&request, &signer));
+            std::hint::black_box(build_once(&request, &signer, &rights));
         });
         let mib = size as f64 / (1 << 20) as f64;
         let payload = size as f64 / 1024.0;

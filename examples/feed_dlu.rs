@@ -122,6 +122,7 @@ fn main() -> Result<(), Error> {
         now: now.fixed_offset(),
         ids: IdGenerator::from_seed(now.timestamp_micros() as u64),
         signer: &signer,
+        rights: None,
     };
     let built = feed::build(&request, &mut ctx)?;
     let out = repo("target/feed-dlu.mime");
@@ -184,7 +185,7 @@ fn main() -> Result<(), Error> {
         .iter()
         .find(|d| d.document_unique_id == unique_id)
         .ok_or("TD3.2 did not return the DLU")?;
-    if doc.bytes.as_ref() != sent.as_slice() {
+    if doc.bytes.as_ref() != *sent {
         return Err("the DLU retrieved differs from the DLU sent".into());
     }
     println!(

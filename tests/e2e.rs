@@ -511,6 +511,7 @@ fn td32_of_the_medecin_over_the_establishment_tls_identity_is_refused() {
         client: ehpad(&dmp.base()).client,
         profile: profile("medecin-coordonnateur-cps", |_| {}),
         identity: identity("cps-sign.p12"),
+        rights: dmp_core::habilitation::Rights::embedded().unwrap(),
     };
     let (code, text, response) = refused("TD3.2", retrieve(&mixed, DLU_ID));
     assert!(matches!(response, Response::Fault(_)), "{code}");

@@ -59,6 +59,7 @@ fn build_with(
         now: now(),
         ids: IdGenerator::from_seed(seed),
         signer,
+        rights: None,
     };
     feed::build(request, &mut ctx)
 }

@@ -677,6 +677,7 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
         now,
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
+        rights: None,
     };
     let built = feed::build(&request, &mut ctx).map_err(in_file(case_path))?;
     write_file(&a.output, &built.http.to_message())?;

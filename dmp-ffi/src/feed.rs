@@ -117,6 +117,7 @@ pub unsafe extern "C" fn dmp_feed_build(
             now,
             ids: IdGenerator::from_seed(seed),
             signer: signer.as_ref(),
+            rights: None,
         };
         let built = feed::build(&request, &mut ctx)?;
         let info = match out_info {

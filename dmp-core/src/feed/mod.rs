@@ -456,6 +456,20 @@ pub struct FeedContext<'a> {
     /// The signer of the XAdES signature and of the VIHF (ORG_SIGN in indirect mode), made
     /// with [`crate::crypto::SigningIdentity::signer_at`] for `now`.
     pub signer: &'a dyn Signer,
+    /// The functional-rights tables the pre-send checks read: [`Rights::embedded`], parsed
+    /// once and held by a caller that builds many requests (a session). `None`: parsed for
+    /// this build (about a millisecond).
+    pub rights: Option<&'a Rights>,
+}
+
+impl FeedContext<'_> {
+    /// The rights to check against: the caller's, else the embedded tables parsed now.
+    pub(crate) fn rights(&self) -> Result<Cow<'_, Rights>> {
+        match self.rights {
+            Some(r) => Ok(Cow::Borrowed(r)),
+            None => Ok(Cow::Owned(Rights::embedded()?)),
+        }
+    }
 }
 
 /// A built request: the HTTP message and its pieces (for `--dump` and inspection).
@@ -503,7 +517,11 @@ fn invalid(field: impl Into<String>, rule: &str, value: impl AsRef<str>) -> Erro
 /// The pre-send checks that need no building (see the module documentation). [`build`]
 /// runs them first; call them alone to grey out a button.
 pub fn check_request(request: &FeedRequest) -> Result<()> {
-    let rights = Rights::embedded()?;
+    check_request_with(request, &Rights::embedded()?)
+}
+
+/// [`check_request`] against `rights` held by the caller (parsed once).
+pub fn check_request_with(request: &FeedRequest, rights: &Rights) -> Result<()> {
     let actor = request.actor();
     let auth = request.mode.authentication(actor);
     if !rights.allows(auth, actor, request.access_mode, "TD2.1") {
@@ -591,7 +609,7 @@ pub fn check_request(request: &FeedRequest) -> Result<()> {
 /// is digested as it is written ([`cda::PreparedCda::write_digesting`]): the documents are not
 /// parsed again.
 pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRequest> {
-    check_request(request)?;
+    check_request_with(request, ctx.rights()?.as_ref())?;
     let now = ctx.now;
     let now_utc = now.with_timezone(&Utc);
     let cert = ctx
