@@ -132,6 +132,7 @@ fn main() {
     );
     // Up to the largest PDF whose CDA fits the 20 MiB limit (15 MiB less its header).
     // 16 KiB: the fixed cost of a request (signatures, rights, metadata, VIHF).
+    let mut rows = Vec::new();
     for size in [16 << 10, 1 << 20, 5 << 20, 10 << 20, (15 << 20) - 8192] {
         let request = request_of(size);
         let pdf = &request.documents[0].body.as_ref().unwrap().data;
@@ -161,6 +162,21 @@ fn main() {
             build.as_secs_f64() / floor.as_secs_f64(),
             peak,
             added,
+        );
+        rows.push((mib, floor.as_secs_f64() * 1e3, build.as_secs_f64() * 1e3));
+    }
+    // Linear: the cost of each further MiB, from 1 MiB to the largest, against the floor's.
+    if let (Some(a), Some(b)) = (rows.get(1), rows.last()) {
+        let per_mib = |t0: f64, t1: f64| (t1 - t0) / (b.0 - a.0);
+        println!(
+            "each further MiB ({:.0} → {:.0} MiB): build {:.2} ms, floor {:.2} ms ({:.2}×); \
+             fixed cost (16 KiB PDF) {:.1} ms",
+            a.0,
+            b.0,
+            per_mib(a.2, b.2),
+            per_mib(a.1, b.1),
+            per_mib(a.2, b.2) / per_mib(a.1, b.1),
+            rows.first().map_or(0.0, |r| r.2),
         );
     }
 }
