@@ -331,6 +331,31 @@ fn builder_errors_name_the_document() {
     assert_eq!(rule(&e).0, "documents[1].header.title");
 }
 
+/// An oversize document is refused from its known size, before its body is encoded: the
+/// error names the document, the limit (the rule) and how the size comes about.
+#[test]
+fn oversize_document_is_refused_with_its_sizes() {
+    let mut r = sample("dlu");
+    let mut data = b"%PDF-1.4\n".to_vec();
+    data.resize(15 << 20, b'x');
+    r.documents[0].body = Some(dmp_core::cda::Content {
+        media_type: dmp_core::cda::MediaType::Pdf,
+        data,
+    });
+    let e = build(&r).unwrap_err();
+    assert_eq!(rule(&e), ("documents[0]", feed::RULE_DOCUMENT_SIZE));
+    let value = &e.as_invalid().unwrap().value;
+    assert!(
+        value.contains("a 15728640-byte file is 20971520 bytes in base64"),
+        "{value}"
+    );
+    let total: usize = value.split(' ').next().unwrap().parse().unwrap();
+    assert!(
+        total > feed::MAX_DOCUMENT_BYTES && total < 20_971_520 + 16_384,
+        "{value}"
+    );
+}
+
 #[test]
 fn expired_certificate_is_refused() {
     let r = sample("dlu");
