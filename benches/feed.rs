@@ -1,5 +1,6 @@
-//! Building + signing a TD2.1 request for a 10 MB PDF, against the floor (SHA-1 + SHA-256 +
-//! base64 of the same bytes) in the same run; peak memory (VmHWM) printed at the end.
+//! Building + signing a TD2.1 request for a 1, 5, 10 and 15 MiB PDF, against the floor (SHA-1 +
+//! SHA-256 + base64 of the same bytes) in the same run (time linear in the size: the ratio
+//! stays flat); the peak memory of one build (VmHWM, reset before it), as a multiple of the PDF.
 //!
 //! `cargo bench --bench feed`
 
@@ -9,8 +10,11 @@ mod timing;
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Utc};
 use dmp_core::cda::{Content, MediaType};
-use dmp_core::crypto::{DigestAlgorithm, SignatureAlgorithm, SigningIdentity, UsagePolicy};
+use dmp_core::crypto::{
+    CheckedSigner, DigestAlgorithm, SignatureAlgorithm, SigningIdentity, UsagePolicy,
+};
 use dmp_core::feed::{self, FeedContext, FeedRequest, IdGenerator};
+use dmp_core::habilitation::Rights;
 use timing::best_of;
 
 const P12: &[u8] = include_bytes!("../examples/pki/org-sign.p12");
@@ -18,65 +22,161 @@ const PASSWORD: &str = include_str!("../examples/pki/PASSWORD");
 const REQUEST: &str = include_str!("../examples/data/feed/dlu.json");
 const CASE: &str = include_str!("../examples/data/cases/dlu.json");
 
-fn main() {
-    let size = 10 << 20;
+fn pdf_of(size: usize) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.reserve_exact(size);
     let mut x: u32 = 1;
     while pdf.len() < size {
         x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         pdf.push((x >> 24) as u8);
     }
-    let now: DateTime<FixedOffset> = "2026-11-20T15:00:00+01:00".parse().unwrap();
-    let signer = SigningIdentity::from_pkcs12(P12, PASSWORD.trim())
+    pdf
+}
+
+/// A `/proc/self/status` value in kB (`VmHWM`, `VmRSS`), if the system has it.
+fn status_kb(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn signer(now: DateTime<FixedOffset>) -> CheckedSigner {
+    SigningIdentity::from_pkcs12(P12, PASSWORD.trim())
         .unwrap()
         .with_algorithm(SignatureAlgorithm::RsaSha1)
         .unwrap()
         .signer_at(now.with_timezone(&Utc), UsagePolicy::DmpSignature)
-        .unwrap();
-    let mut request = FeedRequest::from_json(REQUEST).unwrap();
+        .unwrap()
+}
+
+fn request_of(size: usize) -> FeedRequest {
     let case: dmp_core::cda::Case = dmp_core::json::from_str(CASE).unwrap();
+    let mut request = FeedRequest::from_json(REQUEST).unwrap();
     request.documents[0].case = None;
     request.documents[0].header = Some(case.header);
     request.documents[0].body = Some(Content {
         media_type: MediaType::Pdf,
-        data: pdf.clone(),
+        data: pdf_of(size),
     });
+    request
+}
 
-    let floor = best_of(5, || {
-        std::hint::black_box(DigestAlgorithm::Sha1.digest(&pdf));
-        std::hint::black_box(DigestAlgorithm::Sha256.digest(&pdf));
-        std::hint::black_box(base64::engine::general_purpose::STANDARD.encode(&pdf));
-    });
-    let mut body_len = 0;
-    let build = best_of(5, || {
-        let mut ctx = FeedContext {
-            now,
-            ids: IdGenerator::from_seed(1),
-            signer: &signer,
+/// One build, with the rights parsed once by the caller (as a session holds them).
+fn build_once(
+    request: &FeedRequest,
+    signer: &CheckedSigner,
+    rights: &Rights,
+) -> feed::BuiltRequest {
+    let mut ctx = FeedContext {
+        now: now(),
+        ids: IdGenerator::from_seed(1),
+        signer,
+        rights: Some(rights),
+    };
+    feed::build(request, &mut ctx).unwrap()
+}
+
+fn now() -> DateTime<FixedOffset> {
+    "2026-11-20T15:00:00+01:00".parse().unwrap()
+}
+
+/// In a fresh process (this bench run again with `--peak-of SIZE`, so that nothing freed
+/// earlier is still resident): one build of a SIZE-byte PDF; prints the VmRSS before the
+/// build and the VmHWM after it, in kB.
+fn peak_of(size: usize) {
+    let signer = signer(now());
+    let rights = Rights::embedded().unwrap();
+    let request = request_of(size);
+    let before = status_kb("VmRSS").unwrap_or(0);
+    let built = build_once(&request, &signer, &rights);
+    let peak = status_kb("VmHWM").unwrap_or(0);
+    std::hint::black_box(built);
+    println!("{before} {peak}");
+}
+
+/// (VmRSS before, VmHWM after) of one build of a `size`-byte PDF, in kB, from a fresh process.
+fn measure_peak(size: usize) -> Option<(u64, u64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .args(["--peak-of", &size.to_string()])
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let mut kb = text.split_whitespace().map(|v| v.parse::<u64>().ok());
+    Some((kb.next()??, kb.next()??))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--peak-of") {
+        peak_of(
+            args.get(i + 1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1 << 20),
+        );
+        return;
+    }
+    let signer = signer(now());
+    let rights = Rights::embedded().unwrap();
+    println!(
+        "feed: TD2.1 build + sign (CDA, XAdES C14N digest, VIHF, SOAP, MTOM) against the floor"
+    );
+    println!("(SHA-1 + SHA-256 + base64 of the PDF). Memory of one build in a fresh process, as a");
+    println!(
+        "multiple of the PDF: peak = VmHWM (the PDF held by the request included); added = the"
+    );
+    println!("peak minus VmRSS before the build.");
+    println!(
+        "{:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7}",
+        "PDF MiB", "floor ms", "build ms", "MiB/s", "×floor", "peak", "added"
+    );
+    // Up to the largest PDF whose CDA fits the 20 MiB limit (15 MiB less its header).
+    // 16 KiB: the fixed cost of a request (signatures, rights, metadata, VIHF).
+    let mut rows = Vec::new();
+    for size in [16 << 10, 1 << 20, 5 << 20, 10 << 20, (15 << 20) - 8192] {
+        let request = request_of(size);
+        let pdf = &request.documents[0].body.as_ref().unwrap().data;
+        let floor = best_of(5, || {
+            std::hint::black_box(DigestAlgorithm::Sha1.digest(pdf));
+            std::hint::black_box(DigestAlgorithm::Sha256.digest(pdf));
+            std::hint::black_box(base64::engine::general_purpose::STANDARD.encode(pdf));
+        });
+        let build = best_of(5, || {
+            std::hint::black_box(build_once(&request, &signer, &rights));
+        });
+        let mib = size as f64 / (1 << 20) as f64;
+        let payload = size as f64 / 1024.0;
+        let (peak, added) = match measure_peak(size) {
+            Some((before, peak)) => (
+                format!("{:.2}×", peak as f64 / payload),
+                format!("{:.2}×", peak.saturating_sub(before) as f64 / payload),
+            ),
+            None => ("n/a".to_owned(), "n/a".to_owned()),
         };
-        let built = feed::build(&request, &mut ctx).unwrap();
-        body_len = built.http.body.len();
-        std::hint::black_box(built);
-    });
-    let mb = size as f64 / (1 << 20) as f64;
-    println!("feed: 10 MiB PDF → request body {body_len} bytes");
-    println!(
-        "  floor (SHA-1 + SHA-256 + base64): {:>8.1} ms  ({:.0} MiB/s)",
-        floor.as_secs_f64() * 1e3,
-        mb / floor.as_secs_f64()
-    );
-    println!(
-        "  build + sign (CDA, XAdES C14N digest, VIHF, SOAP, MTOM): {:>8.1} ms  ({:.0} MiB/s, {:.1}× the floor)",
-        build.as_secs_f64() * 1e3,
-        mb / build.as_secs_f64(),
-        build.as_secs_f64() / floor.as_secs_f64()
-    );
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        for l in status
-            .lines()
-            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
-        {
-            println!("  {l}");
-        }
+        println!(
+            "{:>9.2} {:>9.1} {:>9.1} {:>7.0} {:>6.2}× {:>7} {:>7}",
+            mib,
+            floor.as_secs_f64() * 1e3,
+            build.as_secs_f64() * 1e3,
+            mib / build.as_secs_f64(),
+            build.as_secs_f64() / floor.as_secs_f64(),
+            peak,
+            added,
+        );
+        rows.push((mib, floor.as_secs_f64() * 1e3, build.as_secs_f64() * 1e3));
+    }
+    // Linear: the cost of each further MiB, from 1 MiB to the largest, against the floor's.
+    if let (Some(a), Some(b)) = (rows.get(1), rows.last()) {
+        let per_mib = |t0: f64, t1: f64| (t1 - t0) / (b.0 - a.0);
+        println!(
+            "each further MiB ({:.0} → {:.0} MiB): build {:.2} ms, floor {:.2} ms ({:.2}×); \
+             fixed cost (16 KiB PDF) {:.1} ms",
+            a.0,
+            b.0,
+            per_mib(a.2, b.2),
+            per_mib(a.1, b.1),
+            per_mib(a.2, b.2) / per_mib(a.1, b.1),
+            rows.first().map_or(0.0, |r| r.2),
+        );
     }
 }

@@ -7,7 +7,8 @@
 # installs, under DESTDIR + PREFIX:
 #   lib/libdmp.so.X.Y.Z, lib/libdmp.so.SOVERSION -> it, lib/libdmp.so -> it (SONAME
 #   libdmp.so.0.MINOR before 1.0), lib/libdmp.a, include/dmp.h, lib/pkgconfig/dmp.pc
-# The libraries are installed without their debug info (the split .dwp stays in target/).
+# The libraries are installed without their debug info (target/<profile>/libdmp.so.debug and
+# the split libdmp.dwp stay in target/; the installed libdmp.so names its .debug file).
 # Then: cc app.c $(pkg-config --cflags --libs dmp)   (PKG_CONFIG_PATH=PREFIX/lib/pkgconfig if
 # PREFIX is not a system prefix; at run time the loader must find PREFIX/lib).
 set -euo pipefail
@@ -45,11 +46,26 @@ have_soname="$(readelf -d "$out_dir/libdmp.so" | sed -n 's/.*(SONAME).*\[\(.*\)\
 
 install -d "$destdir$libdir/pkgconfig" "$destdir$includedir"
 install -m 0755 "$out_dir/libdmp.so" "$destdir$libdir/libdmp.so.$version"
+# The debug info stays beside the build: target/<profile>/libdmp.so.debug (line tables and
+# the skeleton units that lead to libdmp.dwp); the installed library names it (GNU debuglink).
+objcopy --only-keep-debug "$out_dir/libdmp.so" "$out_dir/libdmp.so.debug"
 strip --strip-debug "$destdir$libdir/libdmp.so.$version"
+objcopy --add-gnu-debuglink="$out_dir/libdmp.so.debug" "$destdir$libdir/libdmp.so.$version"
 [ "$soversion" = "$version" ] || ln -sf "libdmp.so.$version" "$destdir$libdir/$soname"
 ln -sf "$soname" "$destdir$libdir/libdmp.so"
 install -m 0644 "$out_dir/libdmp.a" "$destdir$libdir/libdmp.a"
-strip --strip-debug "$destdir$libdir/libdmp.a"
+# The archive carries the split debug units (.dwo members, most of its 190 MB; strip cannot
+# read them): removed (they stay in target/), then the rest is stripped. binutils' LLVM plugin
+# warns about the members it cannot read as bitcode: not errors, filtered out.
+{
+  for _ in 1 2 3 4 5 6 7 8; do
+    dwo="$(ar t "$destdir$libdir/libdmp.a" | grep '\.dwo$' | sort -u || true)"
+    [ -n "$dwo" ] || break
+    # shellcheck disable=SC2086 # one member name per word (they hold no spaces)
+    ar d "$destdir$libdir/libdmp.a" $dwo
+  done
+  strip --strip-debug "$destdir$libdir/libdmp.a"
+} 2> >(grep -v '^bfd plugin: ' >&2)
 install -m 0644 include/dmp.h "$destdir$includedir/dmp.h"
 sed -e "s|@prefix@|$prefix|" -e "s|@libdir@|$libdir|" -e "s|@includedir@|$includedir|" \
     -e "s|@version@|$version|" dmp-ffi/dmp.pc.in > "$destdir$libdir/pkgconfig/dmp.pc"

@@ -56,6 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             now,
             ids: IdGenerator::from_seed(42),
             signer,
+            rights: None,
         };
         let who = request.actor.label.clone().unwrap_or_default();
         println!("\n{title}\n  as {who}");

@@ -122,11 +122,13 @@ fn main() -> Result<(), Error> {
         now: now.fixed_offset(),
         ids: IdGenerator::from_seed(now.timestamp_micros() as u64),
         signer: &signer,
+        rights: None,
     };
     let built = feed::build(&request, &mut ctx)?;
     let out = repo("target/feed-dlu.mime");
     std::fs::write(&out, built.http.to_message())?;
-    let (uri, sent) = built.cdas.first().ok_or("nothing built")?;
+    let cdas = built.cdas();
+    let (uri, sent) = cdas.first().ok_or("nothing built")?;
     let unique_id = uri.trim_start_matches("urn:oid:").to_owned();
     println!(
         "\n2. TD2.1 — the DLU {unique_id} ({} bytes; request {} bytes, written to {})",
@@ -183,7 +185,7 @@ fn main() -> Result<(), Error> {
         .iter()
         .find(|d| d.document_unique_id == unique_id)
         .ok_or("TD3.2 did not return the DLU")?;
-    if doc.bytes.as_ref() != sent.as_slice() {
+    if doc.bytes.as_ref() != *sent {
         return Err("the DLU retrieved differs from the DLU sent".into());
     }
     println!(

@@ -73,6 +73,7 @@ fn build(
         now: now(),
         ids: IdGenerator::from_seed(7),
         signer,
+        rights: None,
     };
     feed::build(request, &mut ctx)
 }

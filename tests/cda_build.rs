@@ -835,3 +835,61 @@ fn content_must_match_its_declared_type() {
         assert!(inv.rule.contains(media_type.mime()), "{e}");
     }
 }
+
+/// The digest the feed signs ([`dmp_core::cda::PreparedCda::write_digesting`], computed while
+/// the document is written) is the digest of the canonical form (C14N 1.0 with comments) of
+/// the document parsed again, as a verifier computes it: headers with characters that C14N
+/// writes otherwise than our writer (`>` and `"` in attributes and text, non-BMP characters),
+/// bodies around the encoder's chunk size and each base64 padding, both digests.
+#[test]
+fn digest_while_writing_equals_the_c14n_of_the_document_read_again() {
+    use dmp_core::crypto::DigestAlgorithm;
+    use dmp_core::xml::c14n::{canonicalize, C14nMethod};
+    use dmp_core::xml::reader::Limits;
+    use dmp_core::xml::tree::Tree;
+    use std::borrow::Cow;
+
+    let mut odd = golden_header();
+    odd.title = "Synthèse 𝔘 😀 <urgent> & \"vite\" 'a'".to_owned();
+    odd.structure.name = "EHPAD \"Les <Tilleuls>\" & Cie".to_owned();
+    if let Some(ipp) = &mut odd.patient.ipp {
+        ipp.id = "A<1>&\"2\"".to_owned();
+    }
+    let headers = [golden_header(), device_header(), replacement_header(), odd];
+    let chunk = 3 * 16 * 1024;
+    for (n, header) in headers.iter().enumerate() {
+        for len in [
+            9,
+            10,
+            11,
+            chunk - 1,
+            chunk,
+            chunk + 1,
+            2 * chunk + 2,
+            100_003,
+        ] {
+            let mut data = b"%PDF-1.4\n".to_vec();
+            data.extend((0..len - 9).map(|i| (i * 7 % 251) as u8));
+            let content = Content {
+                media_type: MediaType::Pdf,
+                data,
+            };
+            let expected = build(header, &content).unwrap();
+            let tree = Tree::parse(&expected, &Limits::default()).unwrap();
+            let canonical =
+                canonicalize(&tree, None, None, &C14nMethod::Inclusive { comments: true }).unwrap();
+            let cda = dmp_core::cda::prepare(header, Cow::Borrowed(&content)).unwrap();
+            assert_eq!(cda.len(), expected.len(), "header {n}, {len} bytes");
+            for alg in [DigestAlgorithm::Sha1, DigestAlgorithm::Sha256] {
+                let mut out = b"--before--".to_vec();
+                let digest = cda.write_digesting(&mut out, alg).unwrap();
+                assert_eq!(&out[10..], &expected[..], "header {n}, {len} bytes");
+                assert_eq!(
+                    digest,
+                    alg.digest(&canonical),
+                    "header {n}, {len} bytes, {alg:?}"
+                );
+            }
+        }
+    }
+}

@@ -92,6 +92,7 @@ fn build_seeded(r: &ConsultRequest, seed: u64) -> dmp_core::Result<BuiltConsult>
         now: now(),
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
+        rights: None,
     };
     consult::build(r, &mut ctx)
 }
@@ -437,6 +438,7 @@ fn the_signer_must_fit_the_mode_and_the_query_the_usager() {
         now: now(),
         ids: IdGenerator::from_seed(1),
         signer: &org,
+        rights: None,
     };
     let e = consult::build(&r, &mut ctx).unwrap_err();
     assert_eq!(rule(&e).0, "signer");

@@ -133,7 +133,11 @@ fn confidentiality(d: &RegistryDocument) -> Vec<&str> {
 fn feed_dlu(dmp: &Dmp) -> Vec<u8> {
     let ehpad = ehpad(&dmp.base());
     let built = build(&ehpad, &dlu(), 1);
-    let (uri, cda) = built.cdas.first().expect("one CDA").clone();
+    let (uri, cda) = built
+        .cdas()
+        .first()
+        .map(|(u, c)| (u.to_string(), c.to_vec()))
+        .expect("one CDA");
     assert_eq!(uri.trim_start_matches("urn:oid:"), DLU_ID);
     let (r, _, confirmed) = accepted("TD2.1", ehpad.send_built(&built.http));
     assert!(!confirmed, "answered directly, not by the landing check");
@@ -507,6 +511,7 @@ fn td32_of_the_medecin_over_the_establishment_tls_identity_is_refused() {
         client: ehpad(&dmp.base()).client,
         profile: profile("medecin-coordonnateur-cps", |_| {}),
         identity: identity("cps-sign.p12"),
+        rights: dmp_core::habilitation::Rights::embedded().unwrap(),
     };
     let (code, text, response) = refused("TD3.2", retrieve(&mixed, DLU_ID));
     assert!(matches!(response, Response::Fault(_)), "{code}");

@@ -59,6 +59,7 @@ fn build_with(
         now: now(),
         ids: IdGenerator::from_seed(seed),
         signer,
+        rights: None,
     };
     feed::build(request, &mut ctx)
 }
@@ -101,8 +102,8 @@ fn built_request_reparses() {
     let m = mtom::parse_message(&message).unwrap();
     assert_eq!(m.root.bytes.as_ref(), built.envelope.as_slice());
     assert_eq!(m.parts.len(), 3, "two CDAs and the signature");
-    for (i, (_, bytes)) in built.cdas.iter().enumerate() {
-        assert_eq!(m.parts[i].bytes.as_ref(), bytes.as_slice());
+    for (i, (_, bytes)) in built.cdas().iter().enumerate() {
+        assert_eq!(m.parts[i].bytes.as_ref(), *bytes);
     }
     assert_eq!(m.parts[2].bytes.as_ref(), built.signature.as_slice());
     let info = dmp_core::soap::parse_envelope(&built.envelope).unwrap();
@@ -128,7 +129,7 @@ fn every_signature_verifies_with_the_test_root() {
             assert!(r.is_valid(), "{name}: {:?}", r.failure);
         }
         let manifest: Vec<_> = reports.iter().flat_map(|r| &r.manifest).collect();
-        for (uri, _) in &built.cdas {
+        for (uri, _) in &built.cdas() {
             assert!(
                 manifest
                     .iter()
@@ -330,6 +331,31 @@ fn builder_errors_name_the_document() {
     assert_eq!(rule(&e).0, "documents[1].header.title");
 }
 
+/// An oversize document is refused from its known size, before its body is encoded: the
+/// error names the document, the limit (the rule) and how the size comes about.
+#[test]
+fn oversize_document_is_refused_with_its_sizes() {
+    let mut r = sample("dlu");
+    let mut data = b"%PDF-1.4\n".to_vec();
+    data.resize(15 << 20, b'x');
+    r.documents[0].body = Some(dmp_core::cda::Content {
+        media_type: dmp_core::cda::MediaType::Pdf,
+        data,
+    });
+    let e = build(&r).unwrap_err();
+    assert_eq!(rule(&e), ("documents[0]", feed::RULE_DOCUMENT_SIZE));
+    let value = &e.as_invalid().unwrap().value;
+    assert!(
+        value.contains("a 15728640-byte file is 20971520 bytes in base64"),
+        "{value}"
+    );
+    let total: usize = value.split(' ').next().unwrap().parse().unwrap();
+    assert!(
+        total > feed::MAX_DOCUMENT_BYTES && total < 20_971_520 + 16_384,
+        "{value}"
+    );
+}
+
 #[test]
 fn expired_certificate_is_refused() {
     let r = sample("dlu");
@@ -422,7 +448,7 @@ fn forge(built: &feed::BuiltRequest, from: &str, to: &str) -> Vec<u8> {
 #[test]
 fn verify_refuses_a_forged_provide_and_register() {
     let built = build(&sample("dlu")).unwrap();
-    let (uri, _) = &built.cdas[0];
+    let (uri, _) = &built.cdas()[0];
     let unique_id = uri.strip_prefix("urn:oid:").unwrap();
     let reports = xmldsig::verify(&built.http.to_message(), &options()).unwrap();
     assert!(reports.iter().all(|r| r.is_valid()));
@@ -455,7 +481,7 @@ fn verify_refuses_a_forged_provide_and_register() {
             Some(f @ xmldsig::Failure::ManifestNotInMessage { uri: u, reason }) => {
                 assert_eq!(u, uri);
                 assert!(reason.contains(why), "{reason}");
-                assert!(f.to_string().contains(uri.as_str()), "{f}");
+                assert!(f.to_string().contains(*uri), "{f}");
             }
             other => panic!("{other:?}"),
         }

@@ -53,6 +53,7 @@ fn td21() -> Vec<u8> {
         now,
         ids: IdGenerator::from_seed(20261120),
         signer: &signer,
+        rights: None,
     };
     feed::build(&request, &mut ctx).unwrap().http.to_message()
 }

@@ -83,6 +83,7 @@ pub(crate) fn request(command: &RequestCommand) -> Result<String, Fail> {
         now,
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
+        rights: None,
     };
     let built = consult::build(&request, &mut ctx)?;
     write_file(&common.output, &built.http.to_message())?;

@@ -678,12 +678,13 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
         now,
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
+        rights: None,
     };
     let built = feed::build(&request, &mut ctx).map_err(in_file(case_path))?;
     write_file(&a.output, &built.http.to_message())?;
     if let Some(dir) = &a.dump {
         let mut files = vec![("envelope.xml".to_owned(), &built.envelope[..])];
-        for (i, (_, bytes)) in built.cdas.iter().enumerate() {
+        for (i, (_, bytes)) in built.cdas().iter().enumerate() {
             files.push((format!("document-{}.xml", i + 1), &bytes[..]));
         }
         files.push(("signature.xml".to_owned(), &built.signature[..]));
@@ -698,7 +699,7 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
         "path": built.http.path,
         "bytes": built.http.body.len(),
         "message_id": built.message_id,
-        "documents": built.cdas.iter().map(|(uri, bytes)| json!({
+        "documents": built.cdas().iter().map(|(uri, bytes)| json!({
             "uri": uri,
             "bytes": bytes.len(),
         })).collect::<Vec<_>>(),
@@ -710,10 +711,10 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
         "{out}: TD2.1 request to {} ({} bytes), {} document(s), MessageID {}\n",
         built.http.path,
         built.http.body.len(),
-        built.cdas.len(),
+        built.cdas().len(),
         built.message_id
     );
-    for (uri, bytes) in &built.cdas {
+    for (uri, bytes) in &built.cdas() {
         s += &format!("  {uri}: {} bytes\n", bytes.len());
     }
     s += &format!("at {}, seed {seed}", now.to_rfc3339());

@@ -90,6 +90,7 @@ pub unsafe extern "C" fn dmp_consult_build(
             now,
             ids: IdGenerator::from_seed(seed),
             signer: signer.as_ref(),
+            rights: None,
         };
         let built = consult::build(&request, &mut ctx)?;
         let info = match out_info {

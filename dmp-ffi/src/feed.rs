@@ -123,6 +123,7 @@ pub unsafe extern "C" fn dmp_feed_build(
             now,
             ids: IdGenerator::from_seed(seed),
             signer: signer.as_ref(),
+            rights: None,
         };
         let built = feed::build(&request, &mut ctx)?;
         let info = match out_info {
@@ -133,7 +134,7 @@ pub unsafe extern "C" fn dmp_feed_build(
                 "body_bytes": built.http.body.len(),
                 "submission_set_unique_id": built.submission_set_unique_id.as_str(),
                 "message_id": built.message_id,
-                "documents": built.cdas.iter().map(|(uri, bytes)| json!({
+                "documents": built.cdas().iter().map(|(uri, bytes)| json!({
                     "unique_id": uri.strip_prefix("urn:oid:").unwrap_or(uri),
                     "uri": uri,
                     "bytes": bytes.len(),

@@ -82,6 +82,7 @@ impl LandingCheck for RegistryLanding {
             now: now.fixed_offset(),
             ids: self.ids.clone(),
             signer: signer.as_ref(),
+            rights: None,
         };
         let built = consult::build(&request, &mut ctx)
             .map_err(|e| format!("the landing search cannot be built: {e}"))?;

@@ -9,6 +9,7 @@ use dmp_core::actor::ActorProfile;
 use dmp_core::consult::{self, ConsultRequest};
 use dmp_core::crypto::{SigningIdentity, UsagePolicy};
 use dmp_core::feed::{self, FeedContext, FeedRequest, IdGenerator};
+use dmp_core::habilitation::Rights;
 use dmp_core::landing::Probe;
 use dmp_core::soap::mtom::HttpRequest;
 
@@ -27,6 +28,9 @@ pub struct Session {
     /// The signing identity (ORG_SIGN in indirect mode, the card's signature key in direct
     /// mode), configured with the algorithm to use.
     pub identity: SigningIdentity,
+    /// The functional-rights tables of the pre-send checks, parsed once for the session
+    /// ([`Rights::embedded`]).
+    pub rights: Rights,
 }
 
 fn random_seed() -> u64 {
@@ -43,10 +47,13 @@ impl Session {
         base_url_override: Option<&str>,
     ) -> Result<Session, TransportError> {
         let client = Client::from_profile(&profile, profile_dir, base_url_override)?;
+        let rights =
+            Rights::embedded().map_err(|e| TransportError::settings("rights", e.to_string()))?;
         Ok(Session {
             client,
             profile,
             identity,
+            rights,
         })
     }
 
@@ -71,6 +78,7 @@ impl Session {
             now: now.fixed_offset(),
             ids: IdGenerator::from_seed(random_seed()),
             signer: &signer,
+            rights: Some(&self.rights),
         };
         let http = build(&mut ctx)?;
         Ok(self.send_built(&http))

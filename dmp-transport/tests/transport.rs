@@ -129,6 +129,7 @@ fn td21() -> HttpRequest {
         now,
         ids: IdGenerator::from_seed(7),
         signer: &signer,
+        rights: None,
     };
     feed::build(&request, &mut ctx).unwrap().http
 }

@@ -122,6 +122,7 @@ pub fn build(s: &Session, request: &FeedRequest, seed: u64) -> BuiltRequest {
         now: now.fixed_offset(),
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
+        rights: None,
     };
     feed::build(request, &mut ctx).expect("TD2.1 built")
 }

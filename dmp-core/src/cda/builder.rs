@@ -6,13 +6,20 @@
 //! the nomenclature tables of [`codes`] (no `codeSystemName`: optional, and it would be a
 //! hand-typed string). Times are local with their UTC offset, to the second.
 
+use std::borrow::Cow;
+
+use base64::Engine as _;
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
 use super::header::{Author, CdaHeader, CdaOrganization, CdaPerson, Content};
 use crate::codes::{self, Concept};
+use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::ids::oid::{PS_IDNAT, STRUCT_IDNAT};
 use crate::model::ConfidentialityLevel;
+use crate::xml::c14n::{canonicalize, C14nMethod};
+use crate::xml::reader::Limits;
+use crate::xml::tree::Tree;
 use crate::xml::writer::{self, Attr, XmlWriter};
 
 /// CDA R2 namespace, default namespace of the document (structuration minimale p.11).
@@ -58,9 +65,22 @@ const HEADER_CAPACITY: usize = 16 * 1024;
 /// `xsi:schemaLocation`, and is deterministic: the same inputs give the same bytes. The bytes
 /// are returned only when the whole document was written.
 ///
-/// Memory: the output buffer is reserved once (header + base64 of the payload) and the
+/// Memory: the output buffer is reserved once (its exact size, [`PreparedCda::len`]) and the
 /// payload is encoded straight into it, so a 20 MB PDF costs the input plus the ~27 MB output.
 pub fn build(header: &CdaHeader, content: &Content) -> Result<Vec<u8>> {
+    let cda = prepare(header, Cow::Borrowed(content))?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(cda.len())
+        .map_err(|_| cda.too_big())?;
+    cda.write_into(&mut out, |_| {})?;
+    Ok(out)
+}
+
+/// Writes the header of the document of `header` and `content` (every check of [`build`])
+/// but not its body: the exact size is then known ([`PreparedCda::len`]) before the
+/// payload's megabytes are encoded, and the body is encoded straight into the caller's
+/// buffer ([`PreparedCda::write_into`], [`PreparedCda::write_digesting`]).
+pub fn prepare<'a>(header: &CdaHeader, content: Cow<'a, Content>) -> Result<PreparedCda<'a>> {
     header.validate()?;
     check_free_text(header)?;
     if content.data.is_empty() {
@@ -71,16 +91,15 @@ pub fn build(header: &CdaHeader, content: &Content) -> Result<Vec<u8>> {
         ));
     }
     content.check_format()?;
-    let too_big = || {
+    let body_len = base64::encoded_len(content.data.len(), true).ok_or_else(|| {
         Error::invalid(
             "content.data",
             "too large to build the document in memory",
             format!("{} bytes", content.data.len()),
         )
-    };
-    let body_len = base64::encoded_len(content.data.len(), true).ok_or_else(too_big)?;
-    let mut w = XmlWriter::try_with_capacity(HEADER_CAPACITY.saturating_add(body_len))
-        .map_err(|_| too_big())?;
+    })?;
+    let mut w = XmlWriter::try_with_capacity(HEADER_CAPACITY)?;
+    let mut split = 0;
     w.declaration();
     w.elem(
         "ClinicalDocument",
@@ -105,19 +124,130 @@ pub fn build(header: &CdaHeader, content: &Content) -> Result<Vec<u8>> {
             component_of(w, header)?;
             w.elem("component", &[], |w| {
                 w.elem("nonXMLBody", &[], |w| {
-                    w.base64(
+                    split = w.hole(
                         "text",
                         &[
                             ("mediaType", content.media_type.mime()),
                             ("representation", B64),
                         ],
-                        &content.data,
-                    )
+                    )?;
+                    Ok(())
                 })
             })
         },
     )?;
-    w.finish()
+    let skeleton = w.finish()?;
+    if skeleton.len().checked_add(body_len).is_none() {
+        return Err(Error::invalid(
+            "content.data",
+            "too large to build the document in memory",
+            format!("{} bytes", content.data.len()),
+        ));
+    }
+    Ok(PreparedCda {
+        skeleton,
+        split,
+        content,
+        body_len,
+    })
+}
+
+/// Input bytes encoded (then digested) at a time: a multiple of 3 (no padding inside the
+/// body), 64 KiB of base64 that are digested while still in the cache.
+const BODY_CHUNK: usize = 3 * 16 * 1024;
+
+/// A CDA document whose header is written and whose body is not yet encoded ([`prepare`]).
+#[derive(Debug, Clone)]
+pub struct PreparedCda<'a> {
+    /// The document with an empty `nonXMLBody/text`.
+    skeleton: Vec<u8>,
+    /// Where, in `skeleton`, the base64 body goes (just after `<text …>`).
+    split: usize,
+    /// The body.
+    content: Cow<'a, Content>,
+    /// The length of its base64.
+    body_len: usize,
+}
+
+impl PreparedCda<'_> {
+    /// The exact size of the document, in bytes.
+    pub fn len(&self) -> usize {
+        self.skeleton.len() + self.body_len
+    }
+
+    /// The body (its media type and bytes).
+    pub fn content(&self) -> &Content {
+        &self.content
+    }
+
+    /// Always false: a document has at least its header.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    fn too_big(&self) -> Error {
+        Error::invalid(
+            "content.data",
+            "too large to build the document in memory",
+            format!("{} bytes", self.content.data.len()),
+        )
+    }
+
+    /// Appends the document to `out` (reserve [`len`](Self::len) first to avoid a
+    /// reallocation), handing each piece of the base64 body to `body` as it is written.
+    /// On error `out` is left as it was.
+    pub fn write_into(&self, out: &mut Vec<u8>, mut body: impl FnMut(&[u8])) -> Result<()> {
+        let mark = out.len();
+        out.try_reserve(self.len()).map_err(|_| self.too_big())?;
+        out.extend_from_slice(&self.skeleton[..self.split]);
+        for chunk in self.content.data.chunks(BODY_CHUNK) {
+            let at = out.len();
+            let n = base64::encoded_len(chunk.len(), true).unwrap_or(usize::MAX);
+            out.resize(at.saturating_add(n), 0);
+            match base64::engine::general_purpose::STANDARD.encode_slice(chunk, &mut out[at..]) {
+                Ok(written) if written == n => body(&out[at..]),
+                _ => {
+                    out.truncate(mark);
+                    return Err(self.too_big());
+                }
+            }
+        }
+        out.extend_from_slice(&self.skeleton[self.split..]);
+        Ok(())
+    }
+
+    /// [`write_into`](Self::write_into), returning the `alg` digest of the canonical form
+    /// (C14N 1.0 with comments) of the document written: the digest of the XAdES manifest
+    /// reference (`DigestSource::C14nDigest`), without parsing the document again.
+    ///
+    /// Why this equals the digest of the canonicalised document: the body is one text node,
+    /// the only content of the innermost element, and a base64 text (`A-Z a-z 0-9 + / =`)
+    /// is its own canonical form. So the canonical document is the canonical form of the
+    /// small document with an empty body (computed by the one C14N implementation), with
+    /// the base64 inserted just before the `</text>` that starts its fixed end.
+    pub fn write_digesting(&self, out: &mut Vec<u8>, alg: DigestAlgorithm) -> Result<Vec<u8>> {
+        let tree = Tree::parse(&self.skeleton, &Limits::default())?;
+        let canonical = canonicalize(&tree, None, None, &C14nMethod::Inclusive { comments: true })?;
+        // The end after the body, as written; in canonical form without the line break that
+        // follows the root element.
+        let end = &self.skeleton[self.split..];
+        let canonical_end = end.strip_suffix(b"\n").unwrap_or(end);
+        let head = canonical
+            .strip_suffix(canonical_end)
+            .filter(|h| h.ends_with(b">"))
+            .ok_or_else(|| {
+                Error::crypto(
+                    "signature",
+                    "the canonical form of the CDA does not end with its body's element \
+                     (please report this)",
+                )
+            })?;
+        let mut digest = alg.start();
+        digest.update(head);
+        self.write_into(out, |piece| digest.update(piece))?;
+        digest.update(canonical_end);
+        Ok(digest.finish())
+    }
 }
 
 /// From `realmCode` to `versionNumber`.

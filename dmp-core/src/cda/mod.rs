@@ -11,7 +11,8 @@ mod header;
 mod reader;
 
 pub use builder::{
-    build, DEVICE_AUTHOR_CODE, N1_TEMPLATE_IDS, TEMPLATE_CI_SIS, TEMPLATE_HL7_FRANCE, TEMPLATE_N1,
+    build, prepare, PreparedCda, DEVICE_AUTHOR_CODE, N1_TEMPLATE_IDS, TEMPLATE_CI_SIS,
+    TEMPLATE_HL7_FRANCE, TEMPLATE_N1,
 };
 pub use case::{Case, CaseContent};
 pub use header::{

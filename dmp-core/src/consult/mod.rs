@@ -86,11 +86,19 @@ pub struct BuiltConsult {
 /// Checks what needs no building (rights, consent, environment) for `request` at `now`;
 /// [`build`] runs it first. Call it alone to grey out a button.
 pub fn check_request(request: &ConsultRequest, now: DateTime<Utc>) -> Result<()> {
+    check_request_with(request, now, &Rights::embedded()?)
+}
+
+/// [`check_request`] against `rights` held by the caller (parsed once).
+pub fn check_request_with(
+    request: &ConsultRequest,
+    now: DateTime<Utc>,
+    rights: &Rights,
+) -> Result<()> {
     let actor = &request.actor;
     actor.validate().map_err(|e| e.at("actor"))?;
     let tx = &request.transaction;
     let kind = tx.kind();
-    let rights = Rights::embedded()?;
     let (code, label) = kind.rights_row();
     let allowed = rights
         .decide(
@@ -146,7 +154,7 @@ fn check_environment(ins: &Ins, environment: Environment) -> Result<()> {
 /// comes from `ctx.ids`, every time is `ctx.now`.
 pub fn build(request: &ConsultRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltConsult> {
     let now = ctx.now.with_timezone(&Utc);
-    check_request(request, now)?;
+    check_request_with(request, now, ctx.rights()?.as_ref())?;
     let actor = &request.actor;
     let cert = ctx
         .signer

@@ -1,6 +1,7 @@
 //! A private key with its certificate chain, loaded from PKCS#12 or PEM, and the signer made
 //! from it once its certificate has been checked at a given time.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -107,12 +108,16 @@ impl KeyMaterial {
             return Ok(key);
         }
         use rsa::pkcs8::DecodePrivateKey as _;
-        let key = rsa::PrivateKey::from_pkcs8_der(&self.pkcs8).map_err(|e| {
+        let unusable = |e: &dyn fmt::Display| {
             Error::crypto(
                 "key",
                 format!("the RSA key cannot be used for rsa-sha1 signing ({e})"),
             )
-        })?;
+        };
+        let mut key = rsa::PrivateKey::from_pkcs8_der(&self.pkcs8).map_err(|e| unusable(&e))?;
+        // The CRT values (dP, dQ, qInv): a private operation then costs two half-size
+        // exponentiations. Parsing already computes them; this makes sure of it.
+        key.precompute().map_err(|e| unusable(&e))?;
         // Another thread may have won the race; either value is the same key.
         let _ = legacy.set(key);
         legacy
@@ -141,9 +146,20 @@ impl KeyMaterial {
                     hash_len: Some(hash.len()),
                     prefix: Box::new(SHA1_DIGEST_INFO),
                 };
-                // Blinded with the operating-system RNG (rsa's `getrandom` feature); an RNG
-                // failure is an error, not a panic.
-                key.sign(padding, &hash).map_err(|e| failed(&e))
+                // As ring signs RSA-SHA256: CRT with the precomputed values (`legacy_rsa`),
+                // constant-time exponentiation (crypto-bigint), the result checked against
+                // faults (s^e = m, in `rsa`), no blinding. The rsa crate's triple blinding
+                // (base, exponent, modulus, with fresh Montgomery parameters per signature)
+                // cost 3–4× the exponentiation it guards, for a side channel the
+                // constant-time arithmetic already closes.
+                use rsa::traits::SignatureScheme as _;
+                padding
+                    .sign(
+                        None::<&mut dyn rsa::rand_core::TryCryptoRng<Error = Infallible>>,
+                        key,
+                        &hash,
+                    )
+                    .map_err(|e| failed(&e))
             }
             (KeyKind::EcP256(kp), SignatureAlgorithm::EcdsaP256Sha256) => kp
                 .sign(&SystemRandom::new(), data)

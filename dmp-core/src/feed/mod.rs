@@ -70,6 +70,9 @@ pub use response::{parse_response, FeedOutcome};
 pub use crate::actor::AuthMode as FeedMode;
 pub use crate::actor::{Environment, LocalLogin};
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -176,7 +179,9 @@ impl FeedDocument {
         }
     }
 
-    fn parts(&self) -> Result<(&CdaHeader, Content)> {
+    /// The header and the body; the body is borrowed when the caller gave the bytes
+    /// ([`FeedDocument::body`]): a 20 MiB payload is not copied.
+    fn parts(&self) -> Result<(&CdaHeader, Cow<'_, Content>)> {
         let header = self.header.as_ref().ok_or_else(|| {
             Error::invalid(
                 "header",
@@ -185,7 +190,7 @@ impl FeedDocument {
             )
         })?;
         if let Some(b) = &self.body {
-            return Ok((header, b.clone()));
+            return Ok((header, Cow::Borrowed(b)));
         }
         let content = self
             .content
@@ -200,7 +205,7 @@ impl FeedDocument {
                 "{p}: files are read by FeedRequest::resolve (the core reads no file)"
             ))
         })?;
-        Ok((header, body))
+        Ok((header, Cow::Owned(body)))
     }
 }
 
@@ -451,6 +456,20 @@ pub struct FeedContext<'a> {
     /// The signer of the XAdES signature and of the VIHF (ORG_SIGN in indirect mode), made
     /// with [`crate::crypto::SigningIdentity::signer_at`] for `now`.
     pub signer: &'a dyn Signer,
+    /// The functional-rights tables the pre-send checks read: [`Rights::embedded`], parsed
+    /// once and held by a caller that builds many requests (a session). `None`: parsed for
+    /// this build (about a millisecond).
+    pub rights: Option<&'a Rights>,
+}
+
+impl FeedContext<'_> {
+    /// The rights to check against: the caller's, else the embedded tables parsed now.
+    pub(crate) fn rights(&self) -> Result<Cow<'_, Rights>> {
+        match self.rights {
+            Some(r) => Ok(Cow::Borrowed(r)),
+            None => Ok(Cow::Owned(Rights::embedded()?)),
+        }
+    }
 }
 
 /// A built request: the HTTP message and its pieces (for `--dump` and inspection).
@@ -460,8 +479,9 @@ pub struct BuiltRequest {
     pub http: mtom::HttpRequest,
     /// The SOAP envelope (the root MIME part).
     pub envelope: Vec<u8>,
-    /// Each CDA: its `urn:oid:<uniqueId>` and its bytes, as sent.
-    pub cdas: Vec<(String, Vec<u8>)>,
+    /// Each CDA: its `urn:oid:<uniqueId>` and its place in `http.body` (see
+    /// [`BuiltRequest::cdas`]: the CDA is written once, in the message).
+    cda_parts: Vec<(String, Range<usize>)>,
     /// The XAdES signature document (the signature part).
     pub signature: Vec<u8>,
     /// The signed VIHF assertion.
@@ -474,6 +494,22 @@ pub struct BuiltRequest {
     pub message_id: String,
 }
 
+impl BuiltRequest {
+    /// Each CDA: its `urn:oid:<uniqueId>` and its bytes as sent (borrowed from the MTOM body,
+    /// where the builder wrote them: no second copy of the documents).
+    pub fn cdas(&self) -> Vec<(&str, &[u8])> {
+        self.cda_parts
+            .iter()
+            .map(|(uri, r)| {
+                (
+                    uri.as_str(),
+                    self.http.body.get(r.clone()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+}
+
 fn invalid(field: impl Into<String>, rule: &str, value: impl AsRef<str>) -> Error {
     Error::invalid(field, rule, value)
 }
@@ -481,7 +517,11 @@ fn invalid(field: impl Into<String>, rule: &str, value: impl AsRef<str>) -> Erro
 /// The pre-send checks that need no building (see the module documentation). [`build`]
 /// runs them first; call them alone to grey out a button.
 pub fn check_request(request: &FeedRequest) -> Result<()> {
-    let rights = Rights::embedded()?;
+    check_request_with(request, &Rights::embedded()?)
+}
+
+/// [`check_request`] against `rights` held by the caller (parsed once).
+pub fn check_request_with(request: &FeedRequest, rights: &Rights) -> Result<()> {
     let actor = request.actor();
     let auth = request.mode.authentication(actor);
     if !rights.allows(auth, actor, request.access_mode, "TD2.1") {
@@ -563,8 +603,13 @@ pub fn check_request(request: &FeedRequest) -> Result<()> {
 
 /// Builds the TD2.1 request (see the module documentation for the steps and the checks).
 /// Every id comes from `ctx.ids`, every time is `ctx.now`.
+///
+/// Memory and time: every check, size included, runs before a payload is encoded; each CDA
+/// is then encoded once, straight into the MTOM body (reserved once), and its canonical form
+/// is digested as it is written ([`cda::PreparedCda::write_digesting`]): the documents are not
+/// parsed again.
 pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRequest> {
-    check_request(request)?;
+    check_request_with(request, ctx.rights()?.as_ref())?;
     let now = ctx.now;
     let now_utc = now.with_timezone(&Utc);
     let cert = ctx
@@ -574,7 +619,8 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
     check_signing_certificate(cert, now_utc, UsagePolicy::DmpSignature)?;
     let ids = &mut ctx.ids;
 
-    // 1. CDA bytes and metadata, per document.
+    // 1. Each CDA's header (its exact size then known, the body not encoded yet) and its
+    //    metadata.
     let mut cdas = Vec::with_capacity(request.documents.len());
     let mut entries = Vec::with_capacity(request.documents.len());
     let mut replacements = Vec::new();
@@ -585,11 +631,20 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         header
             .validate()
             .map_err(|e| e.at(&format!("{at}.header")))?;
-        let bytes = cda::build(header, &body).map_err(|e| e.at(&format!("{at}.header")))?;
-        if bytes.len() > MAX_DOCUMENT_BYTES {
-            return Err(invalid(at, RULE_DOCUMENT_SIZE, bytes.len().to_string()));
+        let cda = cda::prepare(header, body).map_err(|e| e.at(&format!("{at}.header")))?;
+        if cda.len() > MAX_DOCUMENT_BYTES {
+            return Err(invalid(
+                at,
+                RULE_DOCUMENT_SIZE,
+                format!(
+                    "{} bytes (a {}-byte file is {} bytes in base64)",
+                    cda.len(),
+                    cda.content().data.len(),
+                    base64::encoded_len(cda.content().data.len(), true).unwrap_or(usize::MAX)
+                ),
+            ));
         }
-        total += bytes.len();
+        total += cda.len();
         if total > MAX_TOTAL_BYTES {
             return Err(invalid("documents", RULE_TOTAL_SIZE, total.to_string()));
         }
@@ -600,7 +655,7 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         let entry_uuid = ids.urn_uuid();
         let entry = DocumentEntry::from_cda(
             header,
-            &body,
+            cda.content(),
             &visibility,
             &entry_uuid,
             d.comments.as_deref(),
@@ -631,7 +686,7 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
             (None, None) => {}
         }
         let cid = format!("document-{}.{}@dmp", i + 1, ids.hex());
-        cdas.push((format!("urn:oid:{}", header.id), bytes));
+        cdas.push((format!("urn:oid:{}", header.id), cda));
         entries.push((entry, cid));
     }
     let first = &entries[0].0;
@@ -654,17 +709,8 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         content_type,
     )?;
 
-    // 3. XAdES over the manifest: the submission set (dummy digest), each CDA as sent.
-    let mut refs = vec![ManifestReference {
-        uri: format!("urn:oid:{ss_oid}"),
-        digest: DigestSource::dmp_dummy(),
-    }];
-    refs.extend(cdas.iter().map(|(uri, bytes)| ManifestReference {
-        uri: uri.clone(),
-        digest: DigestSource::C14nWithComments(bytes),
-    }));
-    let signature_id = ids.uuid().hyphenated().to_string();
-    let signature = xades::sign_manifest(&refs, &XadesOptions::new(signature_id, now), ctx.signer)?;
+    // 3. The XAdES options (signed once the CDAs are written and digested, step 7).
+    let xades_options = XadesOptions::new(ids.uuid().hyphenated().to_string(), now);
 
     // 4. Signature entry, metadata.
     let sig_uuid = ids.urn_uuid();
@@ -692,7 +738,8 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         ctx.signer,
     )?;
 
-    // 6. Envelope and MTOM.
+    // 6. Envelope, then the MTOM message: the root part, each CDA written in place and
+    //    digested as it is written.
     let message_id = ids.urn_uuid();
     let base = request
         .base_url
@@ -702,23 +749,70 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
     let envelope =
         soap::build_envelope(action::PROVIDE_AND_REGISTER, &message_id, &to, &vihf, &body)?;
     let boundary = format!("MIMEBoundary_{}", ids.hex());
-    let mut parts: Vec<mtom::Part<'_>> = par
+    let room = par
         .entries
         .iter()
         .zip(&cdas)
-        .map(|((_, cid), (_, bytes))| mtom::Part::new(cid.clone(), "text/xml", &bytes[..]))
+        .map(|((_, cid), (_, cda))| mtom::MtomWriter::part_room(cid, "text/xml", cda.len()))
+        .fold(
+            signature_room(ctx.signer, cdas.len()),
+            usize::saturating_add,
+        );
+    let mut message = mtom::MtomWriter::start(
+        endpoint::REPOSITORY,
+        &envelope,
+        &boundary,
+        action::PROVIDE_AND_REGISTER,
+        room,
+    )?;
+    let mut refs = vec![ManifestReference {
+        uri: format!("urn:oid:{ss_oid}"),
+        digest: DigestSource::dmp_dummy(),
+    }];
+    for ((_, cid), (uri, cda)) in par.entries.iter().zip(&cdas) {
+        let digest = message.part(cid, "text/xml", |out| {
+            cda.write_digesting(out, xades_options.digest)
+        })?;
+        refs.push(ManifestReference {
+            uri: uri.clone(),
+            digest: DigestSource::C14nDigest(digest),
+        });
+    }
+
+    // 7. XAdES over the manifest: the submission set (dummy digest), each CDA as sent; its
+    //    part closes the message.
+    let signature = xades::sign_manifest(&refs, &xades_options, ctx.signer)?;
+    message.part(&sig_cid, "text/xml", |out| {
+        out.extend_from_slice(&signature);
+        Ok(())
+    })?;
+    let (http, places) = message.finish()?;
+    let cda_parts = cdas
+        .into_iter()
+        .zip(places)
+        .map(|((uri, _), place)| (uri, place))
         .collect();
-    parts.push(mtom::Part::new(sig_cid, "text/xml", &signature[..]));
-    let http = mtom::build(&envelope, &parts, &boundary, action::PROVIDE_AND_REGISTER)?;
-    drop(parts);
     Ok(BuiltRequest {
         http,
         envelope,
-        cdas,
+        cda_parts,
         signature,
         vihf,
         metadata,
         submission_set_unique_id: ss_oid,
         message_id,
     })
+}
+
+/// Room for the XAdES signature part, reserved with the message so that appending it does
+/// not move the megabytes already written: the fixed layout (≈ 3 KiB), a reference per
+/// document, and per certificate of the chain its base64 (`KeyInfo`) and its issuer and
+/// digest (`SigningCertificate`). Only a hint: a larger signature is still written whole.
+fn signature_room(signer: &dyn Signer, documents: usize) -> usize {
+    let chain: usize = signer
+        .certificate_chain()
+        .iter()
+        .map(|c| c.der().len())
+        .sum();
+    8192 + 512 * (documents + 1) + 3 * chain
 }

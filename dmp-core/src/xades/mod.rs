@@ -76,6 +76,11 @@ pub enum DigestSource<'a> {
     /// Canonicalise these XML bytes (C14N 1.0 with comments) and digest the result; the
     /// reference carries the C14N-with-comments transform (the DMP's CDA documents).
     C14nWithComments(&'a [u8]),
+    /// The digest (with [`XadesOptions::digest`]) of a part's C14N 1.0 with comments form,
+    /// computed by the caller: the feed digests each CDA while writing it into the message
+    /// ([`crate::cda::PreparedCda::write_digesting`]). The reference carries the
+    /// C14N-with-comments transform, as with [`DigestSource::C14nWithComments`].
+    C14nDigest(Vec<u8>),
     /// This `DigestValue`, as given (see [`DigestSource::dmp_dummy`]).
     Precomputed(Vec<u8>),
 }
@@ -216,6 +221,15 @@ pub fn sign_manifest(
                 let tree = Tree::parse(bytes, &options.limits)?;
                 let method = C14nMethod::Inclusive { comments: true };
                 (true, c14n_digest(&tree, None, &method, alg)?)
+            }
+            DigestSource::C14nDigest(v) if v.len() == alg.output_len() => (true, v.clone()),
+            DigestSource::C14nDigest(v) => {
+                return Err(err(format!(
+                    "manifest reference {}: a {}-byte digest given for a {}-byte algorithm",
+                    r.uri,
+                    v.len(),
+                    alg.output_len()
+                )))
             }
             DigestSource::Precomputed(v) => (false, v.clone()),
         };

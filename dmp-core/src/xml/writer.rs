@@ -189,6 +189,18 @@ impl XmlWriter {
         Ok(())
     }
 
+    /// Writes `<name attrs></name>` on one line and returns the offset between the two tags:
+    /// the place of a content written later, outside the writer (the base64 body of a CDA,
+    /// encoded straight into the message that carries it: [`crate::cda::PreparedCda`]).
+    /// On error nothing is written.
+    pub fn hole(&mut self, name: &'static str, attrs: &[Attr<'_>]) -> Result<usize> {
+        self.open_tag(name, attrs)?;
+        self.buf.push(b'>');
+        let at = self.buf.len();
+        self.close_inline(name);
+        Ok(at)
+    }
+
     /// Bytes written so far.
     pub fn len(&self) -> usize {
         self.buf.len()

@@ -63,6 +63,7 @@ pub fn build_feed(request: &FeedRequest, seed: u64) -> HttpRequest {
         now: now(),
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
+        rights: None,
     };
     dmp_core::feed::build(request, &mut ctx).unwrap().http
 }
@@ -86,6 +87,7 @@ pub fn consult_built(
         now: now(),
         ids: IdGenerator::from_seed(seed),
         signer: &signer,
+        rights: None,
     };
     dmp_core::consult::build(request, &mut ctx).unwrap()
 }
