@@ -125,6 +125,7 @@ impl<S: Store> Journal<S> {
             now: at.fixed_offset(),
             ids: IdGenerator::from_seed(uuid::Uuid::new_v4().as_u64_pair().0),
             signer: &*signer,
+            rights: self.rights.as_ref(),
         };
         let built = match consult::build(&request, &mut ctx) {
             Ok(b) => b,

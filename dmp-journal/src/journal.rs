@@ -25,6 +25,9 @@ pub struct Journal<S: Store> {
     pub(crate) key: EstablishmentKey,
     pub(crate) worker: String,
     pub(crate) lease: chrono::Duration,
+    /// The functional rights, parsed once for every request this journal builds (`None` if
+    /// they could not be: each build then parses them and reports why).
+    pub(crate) rights: Option<dmp_core::habilitation::Rights>,
 }
 
 impl<S: Store> Journal<S> {
@@ -35,6 +38,7 @@ impl<S: Store> Journal<S> {
             key,
             worker: DEFAULT_WORKER.to_owned(),
             lease: chrono::Duration::from_std(DEFAULT_LEASE).unwrap_or(chrono::Duration::MAX),
+            rights: dmp_core::habilitation::Rights::embedded().ok(),
         }
     }
 

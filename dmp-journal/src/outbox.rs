@@ -90,6 +90,7 @@ fn consult_now(dmp: &dyn Courier, request: &ConsultRequest) -> dmp_core::Result<
         now: at.fixed_offset(),
         ids: IdGenerator::from_seed(random_seed()),
         signer: &*signer,
+        rights: None,
     };
     let built = dmp_core::consult::build(request, &mut ctx)?;
     Ok(dmp.send(&built.http))
@@ -395,6 +396,7 @@ impl<S: Store> Journal<S> {
                 now: at.fixed_offset(),
                 ids: IdGenerator::from_seed(random_seed()),
                 signer: &*signer,
+                rights: self.rights.as_ref(),
             };
             let built = match feed::build(&request, &mut ctx) {
                 Ok(b) => b,
@@ -407,7 +409,7 @@ impl<S: Store> Journal<S> {
                 d.version = h.version_number;
                 d.replaces = h.replaces.as_ref().map(|r| r.as_str().to_owned());
             }
-            if let Some((_, cda)) = built.cdas.first() {
+            if let Some((_, cda)) = built.cdas().first() {
                 d.size = cda.len() as u64;
                 d.hash = Some(sha256(cda));
             }
