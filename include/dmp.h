@@ -1154,59 +1154,6 @@ DMP_API const char *dmp_sandbox_ui_url(const struct dmp_sandbox *sandbox);
 DMP_API void dmp_sandbox_free(struct dmp_sandbox *sandbox);
 
 /**
- * Which deposits of a deposit plan are due or overdue at `now`, for which usagers, and the
- * plan's coverage, as JSON (the document of `dmp due --json`, `docs/cli-json.md`):
- * `{"plan": "…", "at": "…", "current_usagers": n, "items": [{"usager", "label", "kind",
- * "producer", "reason": "event"|"max_age", "event"/"within" or "max_age", "since",
- * "last_deposit", "deadline", "status": "due"|"overdue"}…], "coverage": {"obligations",
- * "met", "pending", "overdue", "share"}}`.
- *
- * - `plan_json`: the plan (`"format": "dmp-deposit-plan/1"`, samples in
- *   `examples/data/plans/`); errors name the field as written (`documents[1].on[0].within`).
- * - `facts_json`: the facts a journal exported.
- * - `now_rfc3339`: the time to answer for; NULL: now.
- *
- * Errors: `DMP_ERR_JSON` (the last error's `argument` says which document, `path` where),
- * `DMP_ERR_INVALID` (a rule of the plan: `field`, `rule`, `value`),
- * `DMP_ERR_INVALID_ARGUMENT` (a `now_rfc3339` that is not RFC 3339).
- *
- * # Safety
- * `plan_json` and `facts_json` NUL-terminated; `now_rfc3339` NULL or NUL-terminated;
- * `out_json` writable.
- */
-DMP_API
-dmp_result dmp_due(const char *plan_json,
-                   const char *facts_json,
-                   const char *now_rfc3339,
-                   struct dmp_bytes **out_json);
-
-/**
- * The pilotage indicators of the facts, in `format`:
- * - `"json"`: the document `dmp-indicators/1` (`dmp indicators --json`, `docs/cli-json.md`);
- * - `"csv"`: one table, columns `indicator,key,detail,value` (CRLF line ends);
- * - `"html"`: one self-contained page with SVG charts (no script, no network).
- *
- * `options_json` (NULL: every default): `{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD",
- * "now": "<RFC 3339>", "dlu_window": "3 months", "plan": {…a deposit plan…}}`, every member
- * optional, unknown ones refused. The period is `from..=to`, whole days (open ends: every
- * fact); `now` (default: the current time) is when the DLU and plan figures hold — give it
- * for the same bytes on every run; `plan` adds the plan's coverage.
- *
- * Errors: `DMP_ERR_JSON` (`argument` says which document), `DMP_ERR_INVALID` (a rule of the
- * plan, its `field` under `plan.`; `from` after `to`), `DMP_ERR_INVALID_ARGUMENT` (an unknown
- * `format`).
- *
- * # Safety
- * `facts_json` and `format` NUL-terminated; `options_json` NULL or NUL-terminated; `out`
- * writable.
- */
-DMP_API
-dmp_result dmp_indicators(const char *facts_json,
-                          const char *options_json,
-                          const char *format,
-                          struct dmp_bytes **out);
-
-/**
  * Opens (creating it if needed) the journal kept in the SQLite file `path`, pseudonymising
  * under the establishment key `key` (`key_len` bytes, at least 32 random bytes, kept by the
  * DUI as any other secret and never stored in the journal: e.g. `head -c 32 /dev/urandom`).
@@ -1382,6 +1329,59 @@ DMP_API
 dmp_result dmp_journal_export_usager(const struct dmp_journal *journal,
                                      const char *ins_cx,
                                      struct dmp_bytes **out_json);
+
+/**
+ * Which deposits of a deposit plan are due or overdue at `now`, for which usagers, and the
+ * plan's coverage, as JSON (the document of `dmp due --json`, `docs/cli-json.md`):
+ * `{"plan": "…", "at": "…", "current_usagers": n, "items": [{"usager", "label", "kind",
+ * "producer", "reason": "event"|"max_age", "event"/"within" or "max_age", "since",
+ * "last_deposit", "deadline", "status": "due"|"overdue"}…], "coverage": {"obligations",
+ * "met", "pending", "overdue", "share"}}`.
+ *
+ * - `plan_json`: the plan (`"format": "dmp-deposit-plan/1"`, samples in
+ *   `examples/data/plans/`); errors name the field as written (`documents[1].on[0].within`).
+ * - `facts_json`: the facts a journal exported.
+ * - `now_rfc3339`: the time to answer for; NULL: now.
+ *
+ * Errors: `DMP_ERR_JSON` (the last error's `argument` says which document, `path` where),
+ * `DMP_ERR_INVALID` (a rule of the plan: `field`, `rule`, `value`),
+ * `DMP_ERR_INVALID_ARGUMENT` (a `now_rfc3339` that is not RFC 3339).
+ *
+ * # Safety
+ * `plan_json` and `facts_json` NUL-terminated; `now_rfc3339` NULL or NUL-terminated;
+ * `out_json` writable.
+ */
+DMP_API
+dmp_result dmp_due(const char *plan_json,
+                   const char *facts_json,
+                   const char *now_rfc3339,
+                   struct dmp_bytes **out_json);
+
+/**
+ * The pilotage indicators of the facts, in `format`:
+ * - `"json"`: the document `dmp-indicators/1` (`dmp indicators --json`, `docs/cli-json.md`);
+ * - `"csv"`: one table, columns `indicator,key,detail,value` (CRLF line ends);
+ * - `"html"`: one self-contained page with SVG charts (no script, no network).
+ *
+ * `options_json` (NULL: every default): `{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD",
+ * "now": "<RFC 3339>", "dlu_window": "3 months", "plan": {…a deposit plan…}}`, every member
+ * optional, unknown ones refused. The period is `from..=to`, whole days (open ends: every
+ * fact); `now` (default: the current time) is when the DLU and plan figures hold — give it
+ * for the same bytes on every run; `plan` adds the plan's coverage.
+ *
+ * Errors: `DMP_ERR_JSON` (`argument` says which document), `DMP_ERR_INVALID` (a rule of the
+ * plan, its `field` under `plan.`; `from` after `to`), `DMP_ERR_INVALID_ARGUMENT` (an unknown
+ * `format`).
+ *
+ * # Safety
+ * `facts_json` and `format` NUL-terminated; `options_json` NULL or NUL-terminated; `out`
+ * writable.
+ */
+DMP_API
+dmp_result dmp_indicators(const char *facts_json,
+                          const char *options_json,
+                          const char *format,
+                          struct dmp_bytes **out);
 
 #ifdef __cplusplus
 }  // extern "C"
