@@ -763,7 +763,7 @@ pub(crate) fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> 
 
 /// The wrapped-body fast path of [`decode_base64`]: from `at`, the start of a line, takes
 /// the length of that line and its end (LF or CRLF) as the pattern, gathers the lines that
-/// follow it exactly into `window` (64 KiB of whole quanta: the length must be a multiple
+/// follow it exactly into a window (64 KiB of whole quanta: the length must be a multiple
 /// of 4) and decodes each window in one call onto `out`. Returns where it stopped: the
 /// first line that breaks the pattern, or the start of a window the engine refused or
 /// ending with padding, with `out` as it was before that window, so that the general path
@@ -801,33 +801,28 @@ fn gather_lines<const E: usize>(
     out: &mut Vec<u8>,
 ) -> usize {
     let stride = len + E;
-    let full = LINES_WINDOW / len * len;
-    let mut window = Vec::with_capacity(full);
+    let mut window = vec![0u8; LINES_WINDOW / len * len];
     loop {
-        let start = at;
-        window.clear();
-        let mut whole = true;
-        while window.len() < full {
-            match (bytes.get(at..at + len), bytes.get(at + len..at + stride)) {
-                (Some(line), Some(end)) if end == eol => {
-                    window.extend_from_slice(line);
-                    at += stride;
-                }
-                _ => {
-                    whole = false;
-                    break;
-                }
+        let mut lines = 0;
+        let text = bytes.get(at..).unwrap_or_default();
+        for (to, line) in window.chunks_exact_mut(len).zip(text.chunks_exact(stride)) {
+            match line.split_at_checked(len) {
+                Some((data, end)) if end == eol => to.copy_from_slice(data),
+                _ => break,
             }
+            lines += 1;
         }
-        if window.is_empty() {
+        let gathered = window.get(..lines * len).unwrap_or_default();
+        if gathered.is_empty() {
             return at;
         }
         let mark = out.len();
-        if window.last() == Some(&b'=') || engine.decode_vec(&window, out).is_err() {
+        if gathered.last() == Some(&b'=') || engine.decode_vec(gathered, out).is_err() {
             out.truncate(mark);
-            return start;
+            return at;
         }
-        if !whole {
+        at += lines * stride;
+        if lines * len < window.len() {
             return at;
         }
     }
