@@ -1,7 +1,6 @@
 //! A private key with its certificate chain, loaded from PKCS#12 or PEM, and the signer made
 //! from it once its certificate has been checked at a given time.
 
-use std::convert::Infallible;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -11,6 +10,7 @@ use ring::signature::{self as sig, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
 use zeroize::Zeroizing;
 
 use super::der::{self, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE};
+use super::rsa_private::RsaPrivateKey;
 use super::{check_signing_certificate, Certificate, SignatureAlgorithm, Signer, UsagePolicy};
 use crate::error::{Error, Result};
 
@@ -26,8 +26,8 @@ const SHA1_DIGEST_INFO: [u8; 15] = [
 enum KeyKind {
     Rsa {
         ring: RsaKeyPair,
-        /// The same key for the `rsa` crate, made on first use of RSA-SHA1.
-        legacy: Box<OnceLock<rsa::PrivateKey>>,
+        /// The same key in CRT form for RSA-SHA1, made on first use of that algorithm.
+        legacy: Box<OnceLock<RsaPrivateKey>>,
     },
     EcP256(EcdsaKeyPair),
 }
@@ -100,24 +100,14 @@ impl KeyMaterial {
         }
     }
 
-    fn legacy_rsa(&self) -> Result<&rsa::PrivateKey> {
+    fn legacy_rsa(&self) -> Result<&RsaPrivateKey> {
         let KeyKind::Rsa { legacy, .. } = &self.kind else {
             return Err(Error::crypto("algorithm", "rsa-sha1 needs an RSA key"));
         };
         if let Some(key) = legacy.get() {
             return Ok(key);
         }
-        use rsa::pkcs8::DecodePrivateKey as _;
-        let unusable = |e: &dyn fmt::Display| {
-            Error::crypto(
-                "key",
-                format!("the RSA key cannot be used for rsa-sha1 signing ({e})"),
-            )
-        };
-        let mut key = rsa::PrivateKey::from_pkcs8_der(&self.pkcs8).map_err(|e| unusable(&e))?;
-        // The CRT values (dP, dQ, qInv): a private operation then costs two half-size
-        // exponentiations. Parsing already computes them; this makes sure of it.
-        key.precompute().map_err(|e| unusable(&e))?;
+        let key = RsaPrivateKey::from_pkcs8(&self.pkcs8)?;
         // Another thread may have won the race; either value is the same key.
         let _ = legacy.set(key);
         legacy
@@ -140,26 +130,9 @@ impl KeyMaterial {
                 Ok(out)
             }
             (KeyKind::Rsa { .. }, SignatureAlgorithm::RsaSha1) => {
-                let key = self.legacy_rsa()?;
                 let hash = super::DigestAlgorithm::Sha1.digest(data);
-                let padding = rsa::Pkcs1v15Sign {
-                    hash_len: Some(hash.len()),
-                    prefix: Box::new(SHA1_DIGEST_INFO),
-                };
-                // As ring signs RSA-SHA256: CRT with the precomputed values (`legacy_rsa`),
-                // constant-time exponentiation (crypto-bigint), the result checked against
-                // faults (s^e = m, in `rsa`), no blinding. The rsa crate's triple blinding
-                // (base, exponent, modulus, with fresh Montgomery parameters per signature)
-                // cost 3–4× the exponentiation it guards, for a side channel the
-                // constant-time arithmetic already closes.
-                use rsa::traits::SignatureScheme as _;
-                padding
-                    .sign(
-                        None::<&mut dyn rsa::rand_core::TryCryptoRng<Error = Infallible>>,
-                        key,
-                        &hash,
-                    )
-                    .map_err(|e| failed(&e))
+                self.legacy_rsa()?
+                    .sign_pkcs1(&[&SHA1_DIGEST_INFO[..], &hash].concat())
             }
             (KeyKind::EcP256(kp), SignatureAlgorithm::EcdsaP256Sha256) => kp
                 .sign(&SystemRandom::new(), data)

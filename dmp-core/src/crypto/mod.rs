@@ -49,6 +49,8 @@ mod chain;
 pub(crate) mod der;
 mod dn;
 mod identity;
+mod montgomery;
+mod rsa_private;
 
 use std::fmt;
 
