@@ -19,11 +19,11 @@ pub use header::{
     Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
     LegalAuthenticator, MediaType, ServiceEvent, TITLE_MAX,
 };
-/// Lenient base64 (white space anywhere), shared with the ITI-43 inline documents; the HL7 v3
-/// data-type readers, shared with the HL7 v3 messages of [`crate::hl7v3`].
-pub(crate) use reader::{decode_base64, raw_code, raw_id, raw_interval, raw_name};
 pub use reader::{
-    read, read_with_limits, RawAuthor, RawBody, RawCode, RawDevice, RawEncounter, RawEntity,
-    RawHeader, RawId, RawInterval, RawLegalAuthenticator, RawName, RawNamePart, RawOrganization,
-    RawPatient, RawRelatedDocument, RawServiceEvent, RawTime, ReadDocument, HL7_NS,
+    decode_base64, read, read_with_limits, RawAuthor, RawBody, RawCode, RawDevice, RawEncounter,
+    RawEntity, RawHeader, RawId, RawInterval, RawLegalAuthenticator, RawName, RawNamePart,
+    RawOrganization, RawPatient, RawRelatedDocument, RawServiceEvent, RawTime, ReadDocument,
+    HL7_NS,
 };
+/// The HL7 v3 data-type readers, shared with the HL7 v3 messages of [`crate::hl7v3`].
+pub(crate) use reader::{raw_code, raw_id, raw_interval, raw_name};
