@@ -1550,19 +1550,209 @@ mod tests {
         assert!(decode_base64(&format!("{head}QUJDQQ==QUJD")).is_err());
     }
 
+    /// `b64` in lines of `len` characters (the last one shorter), each after `eol`, and
+    /// `eol` at the end.
+    fn wrap(b64: &str, len: usize, eol: &str) -> String {
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(len)
+            .map(|l| std::str::from_utf8(l).unwrap())
+            .collect();
+        format!("{eol}{}{eol}", lines.join(eol))
+    }
+
+    /// `len` pseudo-random bytes of every value (xorshift), the same on every run.
+    fn noise(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 56) as u8
+            })
+            .collect()
+    }
+
+    fn standard(data: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(data)
+    }
+
+    /// What [`decode_base64`] must give: the base64 engine (padding optional) on the text
+    /// stripped of its white space.
+    fn oracle(text: &str) -> std::result::Result<Vec<u8>, String> {
+        let stripped: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+        )
+        .decode(stripped)
+        .map_err(|e| format!("not valid base64: {e}"))
+    }
+
+    /// The quantum decoder, byte by byte: every value in every place of a quantum is
+    /// accepted exactly when it is in the alphabet (padding refused), and then decodes as
+    /// the base64 engine does.
+    #[test]
+    fn base64_quanta_by_tables() {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for place in 0..4 {
+            for byte in 0..=255u8 {
+                let mut quantum = *b"QUJD";
+                quantum[place] = byte;
+                let mut out = [0u8; 3];
+                let valid = decode_quanta(&quantum, &mut out);
+                assert_eq!(valid, alphabet.contains(&byte), "{place} {byte}");
+                if valid {
+                    let expected = base64::engine::general_purpose::STANDARD
+                        .decode(quantum)
+                        .unwrap();
+                    assert_eq!(out.as_slice(), expected, "{place} {byte}");
+                }
+            }
+        }
+        // A bad byte anywhere in a long run is seen, whatever came before or after.
+        let text = standard(&noise(57 * 30, 7));
+        for at in [0, 1, 75, 76, 1_000, text.len() - 1] {
+            for bad in [b'=', b'!', b' ', b'\n', 0x80, 0] {
+                let mut bytes = text.clone().into_bytes();
+                bytes[at] = bad;
+                let mut out = vec![0; text.len() / 4 * 3];
+                assert!(!decode_quanta(&bytes, &mut out), "{at} {bad}");
+            }
+        }
+    }
+
+    /// Random bytes of every length from 0 to 300 and some large ones, wrapped at lengths
+    /// that are and are not multiples of 4 (the last line shorter), LF or CRLF: the bytes
+    /// come back.
+    #[test]
+    fn base64_wrapped_at_any_length() {
+        for size in (0..300).chain([65_536 / 4 * 3 + 5, 200_003]) {
+            let data = noise(size, size as u64);
+            let b64 = standard(&data);
+            for len in [4, 8, 12, 64, 76, 80, 100, 6, 75, 77] {
+                for eol in ["\n", "\r\n"] {
+                    let text = wrap(&b64, len, eol);
+                    assert_eq!(decode_base64(&text).unwrap(), data, "{size} {len} {eol:?}");
+                }
+            }
+        }
+        // Lines of mixed lengths: a change of length ends the pattern, the rest is decoded.
+        let data = noise(100_000, 3);
+        let b64 = standard(&data);
+        let (mut text, mut at) = (String::new(), 0);
+        for len in [76, 76, 64, 64, 64, 4, 76, 76, 80, 76].iter().cycle() {
+            let Some(line) = b64
+                .get(at..(at + len).min(b64.len()))
+                .filter(|l| !l.is_empty())
+            else {
+                break;
+            };
+            text.push_str(line);
+            text.push_str(if at % 3 == 0 { "\r\n" } else { "\n" });
+            at += len;
+        }
+        assert_eq!(decode_base64(&text).unwrap(), data);
+    }
+
+    /// Padding only at the very end; inside, refused with the engine's message; a bad byte
+    /// on any line refused; stray white space accepted: always what the engine says of the
+    /// stripped text (one window of text: the general path decodes it in one call).
+    #[test]
+    fn base64_wrapped_refusals_and_white_space() {
+        let data = noise(57 * 40, 11);
+        let b64 = standard(&data);
+        let lf = wrap(&b64, 76, "\n");
+        let crlf = wrap(&b64, 76, "\r\n");
+        // "=" and "==" at the end of the last line (lengths 1 and 2 modulo 3).
+        for size in [57 * 40 - 2, 57 * 40 - 1] {
+            let tail = noise(size, 5);
+            let text = wrap(&standard(&tail), 76, "\r\n");
+            assert!(text.ends_with("=\r\n"));
+            assert_eq!(decode_base64(&text).unwrap(), tail);
+            assert_eq!(decode_base64(&text.replace('=', "")).unwrap(), tail);
+        }
+        for (text, eol) in [(&lf, 1), (&crlf, 2)] {
+            let stride = 76 + eol;
+            for line in [0, 1, 17, 38] {
+                let start = eol + line * stride;
+                // Padding at the end of line N, more lines after it.
+                let padded = format!("{}=={}", &text[..start + 74], &text[start + 76..]);
+                let e = decode_base64(&padded).unwrap_err();
+                assert_eq!(Err(e.clone()), oracle(&padded), "{line}");
+                assert!(
+                    e.contains("Invalid symbol 61") || e.contains("after padding"),
+                    "{e}"
+                );
+                // A foreign byte on line N (é, two bytes, in place of two).
+                for bad in ["!", "-", "_", "\u{b}", "é"] {
+                    let end = start + 30 + bad.len();
+                    let broken = format!("{}{bad}{}", &text[..start + 30], &text[end..]);
+                    let e = decode_base64(&broken).unwrap_err();
+                    assert_eq!(Err(e), oracle(&broken), "{line} {bad:?}");
+                }
+                // Stray spaces, tabs, a form feed, a CR without LF, an empty line.
+                for stray in [" ", "\t", " \t ", "\x0c", "\r", "\n"] {
+                    for col in [0, 1, 40, 76] {
+                        let at = start + col;
+                        let spaced = format!("{}{stray}{}", &text[..at], &text[at..]);
+                        assert_eq!(decode_base64(&spaced).unwrap(), data, "{line} {stray:?}");
+                    }
+                }
+            }
+        }
+        // The exact message of a foreign byte: its offset in the stripped text.
+        let bad = format!("{}!{}", &lf[..1 + 3 * 77 + 10], &lf[1 + 3 * 77 + 11..]);
+        assert_eq!(
+            decode_base64(&bad).unwrap_err(),
+            "not valid base64: Invalid symbol 33, offset 238."
+        );
+        let padded = format!("{}=={}", &crlf[..2 + 5 * 78 + 74], &crlf[2 + 5 * 78 + 76..]);
+        assert_eq!(
+            decode_base64(&padded).unwrap_err(),
+            "not valid base64: Invalid symbol 61, offset 454."
+        );
+    }
+
+    proptest::proptest! {
+        /// Any wrapped text with a few bytes changed, inserted or removed (white space,
+        /// padding, foreign bytes, alphabet): accepted exactly when the engine accepts the
+        /// stripped text, with the same bytes.
+        #[test]
+        fn base64_wrapped_like_the_engine(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3_000),
+            len in 1usize..100,
+            crlf in proptest::prelude::any::<bool>(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<proptest::sample::Index>(), 0usize..3,
+                 proptest::sample::select(vec!['=', '!', ' ', '\t', '\r', '\n', 'A', '/', '\x0b'])),
+                0..3,
+            ),
+        ) {
+            let mut text = wrap(&standard(&data), len, if crlf { "\r\n" } else { "\n" });
+            for (at, op, c) in edits {
+                let at = at.index(text.len() + 1);
+                match op {
+                    0 => text.insert(at, c),
+                    1 if at < text.len() => text.replace_range(at..at + 1, c.encode_utf8(&mut [0; 4])),
+                    _ if at < text.len() => { text.remove(at); }
+                    _ => {}
+                }
+            }
+            let ours = decode_base64(&text);
+            match oracle(&text) {
+                Ok(bytes) => proptest::prop_assert_eq!(ours, Ok(bytes)),
+                Err(_) => proptest::prop_assert!(ours.is_err()),
+            }
+        }
+    }
+
     /// The wrapped path (lines of one length gathered into windows) gives the same bytes
     /// for LF and CRLF lines whatever the lengths of the body and the lines, and hands
     /// anything else to the general path: the same refusals, the same messages.
     #[test]
     fn base64_in_lines_by_windows() {
-        let wrap = |b64: &str, len: usize, eol: &str| -> String {
-            let lines: Vec<&str> = b64
-                .as_bytes()
-                .chunks(len)
-                .map(|l| std::str::from_utf8(l).unwrap())
-                .collect();
-            format!("{eol}{}{eol}", lines.join(eol))
-        };
         // 65 536 / 76 = 862 lines a window: sizes either side of one and two windows.
         for size in [
             3 * 862 * 19 - 1,
