@@ -5,11 +5,13 @@
 //!   deterministic (same inputs, same bytes), N1 body (the file in base64).
 //! - [`read`] parses a CDA (ours or anyone's) back, with a hardened XML reader.
 
+mod b64;
 mod builder;
 mod case;
 mod header;
 mod reader;
 
+pub use b64::decode_base64;
 pub use builder::{
     build, prepare, PreparedCda, DEVICE_AUTHOR_CODE, N1_TEMPLATE_IDS, TEMPLATE_CI_SIS,
     TEMPLATE_HL7_FRANCE, TEMPLATE_N1,
@@ -19,9 +21,8 @@ pub use header::{
     Author, CdaHeader, CdaOrganization, CdaPatient, CdaPerson, Content, Encounter,
     LegalAuthenticator, MediaType, ServiceEvent, TITLE_MAX,
 };
-/// Lenient base64 (white space anywhere), shared with the ITI-43 inline documents; the HL7 v3
-/// data-type readers, shared with the HL7 v3 messages of [`crate::hl7v3`].
-pub(crate) use reader::{decode_base64, raw_code, raw_id, raw_interval, raw_name};
+/// The HL7 v3 data-type readers, shared with the HL7 v3 messages of [`crate::hl7v3`].
+pub(crate) use reader::{raw_code, raw_id, raw_interval, raw_name};
 pub use reader::{
     read, read_with_limits, RawAuthor, RawBody, RawCode, RawDevice, RawEncounter, RawEntity,
     RawHeader, RawId, RawInterval, RawLegalAuthenticator, RawName, RawNamePart, RawOrganization,
