@@ -12,7 +12,7 @@
 //!
 //! Then XAdES signing is compared with libxmlsec1 linked in one process (issue 10: the fair
 //! comparison): the harness `benches/xmlsec/sign.c` loads the key once and times N rounds of
-//! (parse the template + sign + serialise) on the same parts, for a 6 KB, a 100 KB and a
+//! (parse the template + sign + serialise) on the same parts, for a 7 KB, a 100 KB and a
 //! 1 MB CDA, against `xades::sign_manifest` with a signer made once; both SignatureValues
 //! must be equal. The bench builds the harness with `cc` into the target folder when
 //! `pkg-config xmlsec1-openssl` works (else it prints why and what to install:
