@@ -84,6 +84,7 @@ impl<const N: usize> Modulus<N> {
 
     /// `a·b·R⁻¹ mod m` for `a·b < m·R` (CIOS: each row adds `a·b[i]` and the multiple of `m`
     /// that clears its lowest limb, in one pass with two carries).
+    #[inline(always)]
     pub(crate) fn mul(&self, a: &Limbs<N>, b: &Limbs<N>) -> Limbs<N> {
         let m = &self.m;
         let mut t = [0u64; N];
@@ -108,6 +109,7 @@ impl<const N: usize> Modulus<N> {
 
     /// `a²·R⁻¹ mod m` for `a < m`: the square with each cross product once (doubled), then
     /// the reduction. `W` is `2·N` (spelled out: Rust cannot compute it from `N`).
+    #[inline(always)]
     pub(crate) fn sqr<const W: usize>(&self, a: &Limbs<N>) -> Limbs<N> {
         debug_assert_eq!(W, 2 * N);
         let mut w = [0u64; W];
@@ -139,6 +141,7 @@ impl<const N: usize> Modulus<N> {
     }
 
     /// `w·R⁻¹ mod m` for `w < m·R` held in `W = 2·N` limbs (consumed).
+    #[inline(always)]
     pub(crate) fn redc<const W: usize>(&self, w: &mut [u64; W]) -> Limbs<N> {
         debug_assert_eq!(W, 2 * N);
         let m = &self.m;
