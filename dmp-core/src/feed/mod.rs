@@ -754,6 +754,16 @@ impl StreamingRequest<'_> {
         self.write_body(out)
     }
 
+    /// Writes document `index` (from 0, in the request's order) as it is sent, for
+    /// inspection (`dmp feed build --dump`).
+    pub fn write_document(&self, index: usize, out: &mut dyn Write) -> Result<()> {
+        let d =
+            self.draft.documents.get(index).ok_or_else(|| {
+                invalid("documents", "no document at this index", index.to_string())
+            })?;
+        d.cda.write_to(out)
+    }
+
     /// The path of the service (the repository).
     pub fn path(&self) -> &str {
         endpoint::REPOSITORY
