@@ -377,7 +377,6 @@ pub(crate) fn write_file_with<T>(
     path: &Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, Fail>,
 ) -> Result<T, Fail> {
-    use std::io::Write as _;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
