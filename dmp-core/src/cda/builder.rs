@@ -198,26 +198,30 @@ impl PreparedCda<'_> {
     /// reallocation), handing each piece of the base64 body to `body` as it is written.
     /// On error `out` is left as it was.
     pub fn write_into(&self, out: &mut Vec<u8>, body: impl FnMut(&[u8])) -> Result<()> {
-        let mark = out.len();
-        out.try_reserve(self.len()).map_err(|_| self.too_big())?;
-        let written = self.emit(&mut InPlace(out), body);
-        if written.is_err() {
-            out.truncate(mark);
-        }
-        written
+        self.append(out, |sink| self.emit(sink, body))
     }
 
     /// [`write_into`](Self::write_into), returning the `alg` digest of the canonical form
     /// (C14N 1.0 with comments) of the document written: the digest of the XAdES manifest
     /// reference (`DigestSource::C14nDigest`), without parsing the document again.
     pub fn write_digesting(&self, out: &mut Vec<u8>, alg: DigestAlgorithm) -> Result<Vec<u8>> {
+        self.append(out, |sink| self.emit_digesting(sink, alg))
+    }
+
+    /// Runs `write` on `out` with room for the document reserved; on error `out` is left as
+    /// it was.
+    fn append<T>(
+        &self,
+        out: &mut Vec<u8>,
+        write: impl FnOnce(&mut InPlace<'_>) -> Result<T>,
+    ) -> Result<T> {
         let mark = out.len();
         out.try_reserve(self.len()).map_err(|_| self.too_big())?;
-        let digest = self.emit_digesting(&mut InPlace(out), alg);
-        if digest.is_err() {
+        let written = write(&mut InPlace(out));
+        if written.is_err() {
             out.truncate(mark);
         }
-        digest
+        written
     }
 
     /// The digest [`write_digesting`](Self::write_digesting) returns, the document generated

@@ -686,19 +686,9 @@ pub fn prepare_stream<'r>(
     ctx: &mut FeedContext<'_>,
 ) -> Result<StreamingRequest<'r>> {
     let draft = draft(request, ctx)?;
-    let mut frame: Vec<(&str, &str)> = draft
-        .documents
-        .iter()
-        .map(|d| (d.content_id.as_str(), "text/xml"))
-        .collect();
-    frame.push((draft.signature_cid.as_str(), "text/xml"));
-    mtom::check_frame(
-        endpoint::REPOSITORY,
-        &draft.envelope,
-        &draft.boundary,
-        action::PROVIDE_AND_REGISTER,
-        &frame,
-    )?;
+    // Every check of the message's frame (the head, the parts, the envelope's includes, the
+    // boundary in the envelope and headers), the message started into nothing.
+    draft.message(&mut std::io::sink())?;
     let mut digests = Vec::with_capacity(draft.documents.len());
     for (i, d) in draft.documents.iter().enumerate() {
         // The base64 body cannot hold the boundary (no `-` in base64), nor can it complete
@@ -724,20 +714,7 @@ impl StreamingRequest<'_> {
     /// ([`Error::Write`]) what was written is incomplete.
     pub fn write_body(&self, out: &mut dyn Write) -> Result<u64> {
         let draft = &self.draft;
-        let mut frame: Vec<(&str, &str)> = draft
-            .documents
-            .iter()
-            .map(|d| (d.content_id.as_str(), "text/xml"))
-            .collect();
-        frame.push((draft.signature_cid.as_str(), "text/xml"));
-        let mut message = mtom::MtomStream::start(
-            out,
-            endpoint::REPOSITORY,
-            &draft.envelope,
-            &draft.boundary,
-            action::PROVIDE_AND_REGISTER,
-            &frame,
-        )?;
+        let mut message = draft.message(out)?;
         for d in &draft.documents {
             message.part(|out| d.cda.write_to(out))?;
         }
@@ -842,6 +819,26 @@ struct Draft<'r> {
 }
 
 impl Draft<'_> {
+    /// The message written to `out`, its root part written: the parts to come are each
+    /// document, then the signature.
+    fn message<'w>(&self, out: &'w mut dyn Write) -> Result<mtom::MtomStream<'w>> {
+        let frame: Vec<(&str, &str)> = self
+            .documents
+            .iter()
+            .map(|d| d.content_id.as_str())
+            .chain([self.signature_cid.as_str()])
+            .map(|cid| (cid, "text/xml"))
+            .collect();
+        mtom::MtomStream::start(
+            out,
+            endpoint::REPOSITORY,
+            &self.envelope,
+            &self.boundary,
+            action::PROVIDE_AND_REGISTER,
+            &frame,
+        )
+    }
+
     /// The XAdES signature over the manifest: the submission set (dummy digest), then each
     /// document by the digest of its canonical form as sent (`digests`, in order).
     fn sign(&self, digests: Vec<Vec<u8>>, signer: &dyn Signer) -> Result<Vec<u8>> {
