@@ -22,6 +22,12 @@
 //!
 //! Same request, clock, key and seed: same bytes.
 //!
+//! [`build_to`] writes the same bytes to a caller's [`std::io::Write`] (a spool file, a
+//! socket) instead of holding them: the documents are generated into their digests first,
+//! the signature made, and only then is the message written, each document generated again
+//! 64 KiB at a time ([`prepare_stream`], [`StreamingRequest::write_body`]). Every check comes
+//! before the first byte; only the writer can fail after it ([`Error::Write`]).
+//!
 //! # Pre-send checks
 //!
 //! Each failure is an [`Error::Invalid`] whose field names the place (`mode`,
