@@ -1,6 +1,8 @@
 //! Building + signing a TD2.1 request for a 1, 5, 10 and 15 MiB PDF, against the floor (SHA-1 +
 //! SHA-256 + base64 of the same bytes) in the same run (time linear in the size: the ratio
 //! stays flat); the peak memory of one build (VmHWM, reset before it), as a multiple of the PDF.
+//! Both forms: held in memory (`feed::build`) and streamed into a file (`feed::build_to`, a
+//! real file in the temporary folder: the page cache is not the process's memory).
 //!
 //! `cargo bench --bench feed`
 
@@ -76,34 +78,78 @@ fn build_once(
     feed::build(request, &mut ctx).unwrap()
 }
 
+/// One streamed build into `out`, the rights parsed once by the caller.
+fn stream_once<'r>(
+    request: &'r FeedRequest,
+    signer: &CheckedSigner,
+    rights: &Rights,
+    out: &mut dyn std::io::Write,
+) -> feed::StreamingRequest<'r> {
+    let mut ctx = FeedContext {
+        now: now(),
+        ids: IdGenerator::from_seed(1),
+        signer,
+        rights: Some(rights),
+    };
+    feed::build_to(request, &mut ctx, out).unwrap()
+}
+
+/// The file the streamed builds write (one per process, removed by the caller).
+fn spool_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("dmp-bench-feed-{}.mtom", std::process::id()))
+}
+
 fn now() -> DateTime<FixedOffset> {
     "2026-11-20T15:00:00+01:00".parse().unwrap()
 }
 
-/// In a fresh process (this bench run again with `--peak-of SIZE`, so that nothing freed
-/// earlier is still resident): one build of a SIZE-byte PDF; prints the VmRSS before the
-/// build and the VmHWM after it, in kB.
-fn peak_of(size: usize) {
+/// In a fresh process (this bench run again with `--peak-of SIZE [--stream]`, so that nothing
+/// freed earlier is still resident): one build of a SIZE-byte PDF, held or streamed into a
+/// file; prints the VmRSS before the build and the VmHWM after it, in kB.
+fn peak_of(size: usize, stream: bool) {
     let signer = signer(now());
     let rights = Rights::embedded().unwrap();
     let request = request_of(size);
+    let path = spool_path();
+    let mut file = stream.then(|| std::fs::File::create(&path).unwrap());
     let before = status_kb("VmRSS").unwrap_or(0);
-    let built = build_once(&request, &signer, &rights);
+    if let Some(file) = &mut file {
+        std::hint::black_box(stream_once(&request, &signer, &rights, file));
+    } else {
+        std::hint::black_box(build_once(&request, &signer, &rights));
+    }
     let peak = status_kb("VmHWM").unwrap_or(0);
-    std::hint::black_box(built);
+    if stream {
+        let _ = std::fs::remove_file(&path);
+    }
     println!("{before} {peak}");
 }
 
-/// (VmRSS before, VmHWM after) of one build of a `size`-byte PDF, in kB, from a fresh process.
-fn measure_peak(size: usize) -> Option<(u64, u64)> {
+/// (VmRSS before, VmHWM after) of one build of a `size`-byte PDF, held or streamed, in kB,
+/// from a fresh process.
+fn measure_peak(size: usize, stream: bool) -> Option<(u64, u64)> {
     let exe = std::env::current_exe().ok()?;
-    let out = std::process::Command::new(exe)
-        .args(["--peak-of", &size.to_string()])
-        .output()
-        .ok()?;
+    let mut command = std::process::Command::new(exe);
+    command.args(["--peak-of", &size.to_string()]);
+    if stream {
+        command.arg("--stream");
+    }
+    let out = command.output().ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
     let mut kb = text.split_whitespace().map(|v| v.parse::<u64>().ok());
     Some((kb.next()??, kb.next()??))
+}
+
+/// A peak as a multiple of the PDF: (peak, peak − VmRSS before), printed `2.35×`.
+fn multiples(peak: Option<(u64, u64)>, size: usize) -> (String, String) {
+    let payload = size as f64 / 1024.0;
+    match peak {
+        Some((before, peak)) => (
+            format!("{:.2}×", peak as f64 / payload),
+            format!("{:.2}×", peak.saturating_sub(before) as f64 / payload),
+        ),
+        None => ("n/a".to_owned(), "n/a".to_owned()),
+    }
 }
 
 fn main() {
@@ -113,6 +159,7 @@ fn main() {
             args.get(i + 1)
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(1 << 20),
+            args.iter().any(|a| a == "--stream"),
         );
         return;
     }
@@ -121,17 +168,27 @@ fn main() {
     println!(
         "feed: TD2.1 build + sign (CDA, XAdES C14N digest, VIHF, SOAP, MTOM) against the floor"
     );
-    println!("(SHA-1 + SHA-256 + base64 of the PDF). Memory of one build in a fresh process, as a");
+    println!("(SHA-1 + SHA-256 + base64 of the PDF), held in memory (build) and streamed into a");
+    println!("file (stream: build_to, each document generated twice: digested, then written).");
+    println!("Memory of one build in a fresh process, as a multiple of the PDF: peak = VmHWM (the");
+    println!("PDF held by the request included); added = the peak minus VmRSS before the build.");
     println!(
-        "multiple of the PDF: peak = VmHWM (the PDF held by the request included); added = the"
-    );
-    println!("peak minus VmRSS before the build.");
-    println!(
-        "{:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7}",
-        "PDF MiB", "floor ms", "build ms", "MiB/s", "×floor", "peak", "added"
+        "{:>9} {:>9} {:>9} {:>7} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8}",
+        "PDF MiB",
+        "floor ms",
+        "build ms",
+        "MiB/s",
+        "×floor",
+        "stream ms",
+        "×floor",
+        "peak",
+        "added",
+        "s. peak",
+        "s. added"
     );
     // Up to the largest PDF whose CDA fits the 20 MiB limit (15 MiB less its header).
     // 16 KiB: the fixed cost of a request (signatures, rights, metadata, VIHF).
+    let spool = spool_path();
     let mut rows = Vec::new();
     for size in [16 << 10, 1 << 20, 5 << 20, 10 << 20, (15 << 20) - 8192] {
         let request = request_of(size);
@@ -144,39 +201,69 @@ fn main() {
         let build = best_of(5, || {
             std::hint::black_box(build_once(&request, &signer, &rights));
         });
+        let stream = best_of(5, || {
+            let mut file = std::fs::File::create(&spool).unwrap();
+            std::hint::black_box(stream_once(&request, &signer, &rights, &mut file));
+        });
         let mib = size as f64 / (1 << 20) as f64;
-        let payload = size as f64 / 1024.0;
-        let (peak, added) = match measure_peak(size) {
-            Some((before, peak)) => (
-                format!("{:.2}×", peak as f64 / payload),
-                format!("{:.2}×", peak.saturating_sub(before) as f64 / payload),
-            ),
-            None => ("n/a".to_owned(), "n/a".to_owned()),
-        };
+        let held = measure_peak(size, false);
+        let streamed = measure_peak(size, true);
+        let (peak, added) = multiples(held, size);
+        let (s_peak, s_added) = multiples(streamed, size);
         println!(
-            "{:>9.2} {:>9.1} {:>9.1} {:>7.0} {:>6.2}× {:>7} {:>7}",
+            "{:>9.2} {:>9.1} {:>9.1} {:>7.0} {:>6.2}× {:>9.1} {:>6.2}× {:>7} {:>7} {:>8} {:>8}",
             mib,
             floor.as_secs_f64() * 1e3,
             build.as_secs_f64() * 1e3,
             mib / build.as_secs_f64(),
             build.as_secs_f64() / floor.as_secs_f64(),
+            stream.as_secs_f64() * 1e3,
+            stream.as_secs_f64() / floor.as_secs_f64(),
             peak,
             added,
+            s_peak,
+            s_added,
         );
-        rows.push((mib, floor.as_secs_f64() * 1e3, build.as_secs_f64() * 1e3));
+        rows.push((
+            mib,
+            floor.as_secs_f64() * 1e3,
+            build.as_secs_f64() * 1e3,
+            stream.as_secs_f64() * 1e3,
+            held.map(|p| p.1),
+            streamed.map(|p| p.1),
+        ));
     }
+    let _ = std::fs::remove_file(&spool);
     // Linear: the cost of each further MiB, from 1 MiB to the largest, against the floor's.
     if let (Some(a), Some(b)) = (rows.get(1), rows.last()) {
         let per_mib = |t0: f64, t1: f64| (t1 - t0) / (b.0 - a.0);
         println!(
             "each further MiB ({:.0} → {:.0} MiB): build {:.2} ms, floor {:.2} ms ({:.2}×); \
-             fixed cost (16 KiB PDF) {:.1} ms",
+             stream {:.2} ms ({:.2}×); fixed cost (16 KiB PDF) {:.1} ms",
             a.0,
             b.0,
             per_mib(a.2, b.2),
             per_mib(a.1, b.1),
             per_mib(a.2, b.2) / per_mib(a.1, b.1),
+            per_mib(a.3, b.3),
+            per_mib(a.3, b.3) / per_mib(a.1, b.1),
             rows.first().map_or(0.0, |r| r.2),
+        );
+        // The memory slope: each further MiB of PDF costs this many MiB of peak.
+        let slope = |p0: Option<u64>, p1: Option<u64>| match (p0, p1) {
+            (Some(p0), Some(p1)) => format!(
+                "{:.2} MiB/MiB",
+                (p1 as f64 - p0 as f64) / 1024.0 / (b.0 - a.0)
+            ),
+            _ => "n/a".to_owned(),
+        };
+        println!(
+            "peak slope (peak({:.0}) − peak({:.0})) / {:.0} MiB: held {}, streamed {}",
+            b.0,
+            a.0,
+            b.0 - a.0,
+            slope(a.4, b.4),
+            slope(a.5, b.5),
         );
     }
 }

@@ -621,3 +621,175 @@ proptest::proptest! {
 thread_local! {
     static MESSAGE: Vec<u8> = build(&sample("dlu")).unwrap().http.to_message();
 }
+
+// --- The streamed build (feed::build_to): the same bytes, written rather than held. ---
+
+fn context(signer: &dyn dmp_core::crypto::Signer, seed: u64) -> FeedContext<'_> {
+    FeedContext {
+        now: now(),
+        ids: IdGenerator::from_seed(seed),
+        signer,
+        rights: None,
+    }
+}
+
+/// `r` with its first document's body replaced by `data` (`media_type`).
+fn with_body(
+    mut r: FeedRequest,
+    media_type: dmp_core::cda::MediaType,
+    data: Vec<u8>,
+) -> FeedRequest {
+    r.documents[0].body = Some(dmp_core::cda::Content { media_type, data });
+    r
+}
+
+/// A PDF of `len` bytes whose bytes vary (every base64 chunk differs).
+fn pdf(len: usize) -> Vec<u8> {
+    let mut data = b"%PDF-1.4\n".to_vec();
+    data.extend((0..len.saturating_sub(9)).map(|i| (i * 7 % 251) as u8));
+    data
+}
+
+#[test]
+fn streamed_build_writes_the_built_bytes() {
+    let cases = [
+        ("one document", sample("dlu")),
+        ("two documents", sample("projet-personnalise")),
+        ("a new version (RPLC)", sample("replacement")),
+        // Several 48 KiB input chunks and a last partial one (its base64 padded).
+        (
+            "a 1 MiB PDF",
+            with_body(
+                sample("dlu"),
+                dmp_core::cda::MediaType::Pdf,
+                pdf((1 << 20) + 1),
+            ),
+        ),
+        (
+            "a text body",
+            with_body(
+                sample("projet-personnalise"),
+                dmp_core::cda::MediaType::Text,
+                "Compte rendu : à revoir le 3 mai.\n"
+                    .repeat(5000)
+                    .into_bytes(),
+            ),
+        ),
+    ];
+    for (name, r) in &cases {
+        let s = signer();
+        let built = feed::build(r, &mut context(&s, 42)).unwrap();
+        let mut body = Vec::new();
+        let streamed = feed::build_to(r, &mut context(&s, 42), &mut body).unwrap();
+        assert_eq!(body.len(), built.http.body.len(), "{name}");
+        assert!(body == built.http.body, "{name}: the bytes differ");
+        // What the summary gives is what BuiltRequest gives.
+        assert_eq!(streamed.path(), built.http.path, "{name}");
+        assert_eq!(streamed.headers(), built.http.headers, "{name}");
+        assert_eq!(streamed.envelope(), &built.envelope[..], "{name}");
+        assert_eq!(streamed.signature(), &built.signature[..], "{name}");
+        assert_eq!(streamed.vihf(), &built.vihf[..], "{name}");
+        assert_eq!(streamed.metadata(), built.metadata, "{name}");
+        assert_eq!(streamed.message_id(), built.message_id, "{name}");
+        assert_eq!(
+            streamed.submission_set_unique_id(),
+            &built.submission_set_unique_id,
+            "{name}"
+        );
+        let sizes: Vec<(&str, usize)> = built.cdas().iter().map(|(u, b)| (*u, b.len())).collect();
+        assert_eq!(streamed.documents(), sizes, "{name}");
+        // Written again, as a message file: the same as to_message, and it checks.
+        let mut message = Vec::new();
+        let n = streamed.write_message(&mut message).unwrap();
+        assert_eq!(n, built.http.body.len() as u64, "{name}");
+        assert!(
+            message == built.http.to_message(),
+            "{name}: the message differs"
+        );
+        let report = feed::check(&message, &options()).unwrap();
+        assert_eq!(report.documents.len(), sizes.len(), "{name}");
+    }
+}
+
+/// Every refusal comes before the first byte: the sink stays empty.
+#[test]
+fn streamed_build_refuses_before_writing() {
+    let r = with_body(sample("dlu"), dmp_core::cda::MediaType::Pdf, pdf(15 << 20));
+    let s = signer();
+    let mut sink = Vec::new();
+    let e = feed::build_to(&r, &mut context(&s, 42), &mut sink)
+        .err()
+        .expect("an oversize document is refused");
+    assert_eq!(rule(&e), ("documents[0]", feed::RULE_DOCUMENT_SIZE));
+    assert!(sink.is_empty(), "{} bytes written", sink.len());
+
+    let mut r = sample("projet-personnalise");
+    r.mode = FeedMode::Air;
+    let e = feed::build_to(&r, &mut context(&s, 42), &mut sink)
+        .err()
+        .expect("AIR is refused");
+    assert_eq!(rule(&e), ("mode", feed::RULE_RIGHTS));
+    assert!(sink.is_empty(), "{} bytes written", sink.len());
+}
+
+/// A writer that takes `room` bytes, then fails as a full disk does.
+struct FullDisk {
+    room: usize,
+    taken: usize,
+}
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.room - self.taken);
+        if n == 0 && !buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "no space left on the spool disk",
+            ));
+        }
+        self.taken += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn streamed_build_reports_the_writer_error() {
+    let r = with_body(sample("dlu"), dmp_core::cda::MediaType::Pdf, pdf(300_000));
+    let s = signer();
+    let full = feed::build(&r, &mut context(&s, 42))
+        .unwrap()
+        .http
+        .body
+        .len();
+    // At the first byte, in the envelope, in the middle of the document's base64, at the
+    // closing delimiter.
+    for room in [0, 100, full / 2, full - 3] {
+        let mut disk = FullDisk { room, taken: 0 };
+        let e = feed::build_to(&r, &mut context(&s, 42), &mut disk)
+            .err()
+            .expect("the writer fails");
+        assert_eq!(
+            e,
+            Error::Write {
+                message: "no space left on the spool disk".into()
+            },
+            "room {room}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "cannot write the request: no space left on the spool disk"
+        );
+        assert_eq!(disk.taken, room);
+    }
+    let mut disk = FullDisk {
+        room: full,
+        taken: 0,
+    };
+    let streamed = feed::build_to(&r, &mut context(&s, 42), &mut disk).unwrap();
+    assert_eq!(disk.taken, full);
+    assert_eq!(streamed.documents().len(), 1);
+}

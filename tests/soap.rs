@@ -1032,3 +1032,106 @@ fn validate_xds_accepts_our_mtom_request() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+// ---------------------------------------------------------------------------------------------
+// MTOM written to a caller's writer (MtomStream)
+
+/// Streams `parts` with `MtomStream`, each part's bytes in writes of `piece` bytes.
+fn stream(parts: &[Part<'_>], boundary: &str, piece: usize) -> dmp_core::Result<Vec<u8>> {
+    let env = envelope();
+    let frame: Vec<(&str, &str)> = parts
+        .iter()
+        .map(|p| (p.content_id.as_str(), p.content_type.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    let mut s = mtom::MtomStream::start(
+        &mut out,
+        endpoint::REPOSITORY,
+        &env,
+        boundary,
+        action::PROVIDE_AND_REGISTER,
+        &frame,
+    )?;
+    for p in parts {
+        s.part(|w| {
+            for chunk in p.bytes.chunks(piece) {
+                w.write_all(chunk).map_err(Error::write)?;
+            }
+            Ok(())
+        })?;
+    }
+    let n = s.finish()?;
+    assert_eq!(n, out.len() as u64);
+    Ok(out)
+}
+
+#[test]
+fn streamed_mtom_is_the_built_message() {
+    let env = envelope();
+    let built = mtom::build(&env, &parts(), BOUNDARY, action::PROVIDE_AND_REGISTER).unwrap();
+    for piece in [1, 7, 4096] {
+        assert_eq!(
+            stream(&parts(), BOUNDARY, piece).unwrap(),
+            built.body,
+            "{piece}"
+        );
+    }
+    assert_eq!(
+        built.header("Content-Type"),
+        Some(mtom::content_type(BOUNDARY, action::PROVIDE_AND_REGISTER).as_str())
+    );
+}
+
+/// The boundary in a part's bytes is found even when it is cut across two writes; a part
+/// missing from the frame, or a part too many, is refused.
+#[test]
+fn streamed_mtom_finds_the_boundary_across_writes() {
+    let mut p = parts();
+    p[1] = Part::new(
+        "sig1@dmp",
+        "text/xml",
+        format!("abc\r\n--{BOUNDARY}--\r\n").into_bytes(),
+    );
+    for piece in [1, 3, 5, 64] {
+        let e = stream(&p, BOUNDARY, piece).unwrap_err();
+        assert_eq!(invalid_field(&e), "boundary", "{piece}: {e}");
+        assert!(e.to_string().contains("part 1 (sig1@dmp)"), "{e}");
+    }
+    // A delimiter missing its first dash in one write and found only with the next one.
+    let mut q = parts();
+    q[0] = Part::new("doc1@dmp", "text/xml", format!("-{BOUNDARY}").into_bytes());
+    assert!(
+        stream(&q, BOUNDARY, 1).is_ok(),
+        "one dash is not a delimiter"
+    );
+
+    let env = envelope();
+    let mut out = Vec::new();
+    let frame = [("doc1@dmp", "text/xml"), ("sig1@dmp", "text/xml")];
+    let mut s = mtom::MtomStream::start(
+        &mut out,
+        endpoint::REPOSITORY,
+        &env,
+        BOUNDARY,
+        action::PROVIDE_AND_REGISTER,
+        &frame,
+    )
+    .unwrap();
+    s.part(|w| w.write_all(b"<a/>").map_err(Error::write))
+        .unwrap();
+    assert_eq!(invalid_field(&s.finish().unwrap_err()), "parts");
+    // An xop:Include naming no part is refused before the first byte.
+    let mut out = Vec::new();
+    let e = mtom::MtomStream::start(
+        &mut out,
+        endpoint::REPOSITORY,
+        &env,
+        BOUNDARY,
+        action::PROVIDE_AND_REGISTER,
+        &frame[..1],
+    )
+    .err()
+    .unwrap();
+    assert_eq!(invalid_field(&e), "envelope");
+    assert!(out.is_empty());
+}

@@ -365,15 +365,47 @@ pub(crate) fn dump(dir: &Path, files: &[(String, &[u8])]) -> Result<(), Fail> {
 
 /// Writes `bytes` to `path` through a temporary file, so that a failure leaves no partial file.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Fail> {
+    write_file_with(path, |w| {
+        w.write_all(bytes)
+            .map_err(|e| Fail(format!("cannot write {}: {e}", path.display()), 1))
+    })
+}
+
+/// Writes `path` through a temporary file with what `write` writes (buffered), so that a
+/// failure, of the writing or of `write`, leaves no partial file.
+pub(crate) fn write_file_with<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, Fail>,
+) -> Result<T, Fail> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Fail(format!("cannot write {}: {e}", path.display()), 1)
-        })
+    let cannot = |e: std::io::Error| Fail(format!("cannot write {}: {e}", path.display()), 1);
+    let written = std::fs::File::create(&tmp)
+        .map_err(cannot)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(64 << 10, file);
+            let t = write(&mut out)?;
+            let file = out.into_inner().map_err(|e| cannot(e.into_error()))?;
+            file.sync_all().map_err(cannot)?;
+            drop(file);
+            std::fs::rename(&tmp, path).map_err(cannot)?;
+            Ok(t)
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// A core error while writing `path`: the writer's own words are about the file.
+fn writing(path: &Path) -> impl Fn(dmp_core::Error) -> Fail + '_ {
+    move |e| match e {
+        dmp_core::Error::Write { message } => {
+            Fail(format!("cannot write {}: {message}", path.display()), 1)
+        }
+        other => in_file(path)(other),
+    }
 }
 
 /// The folder of a file the user gave: relative paths inside it are from there.
@@ -680,46 +712,44 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
         signer: &signer,
         rights: None,
     };
-    let built = feed::build(&request, &mut ctx).map_err(in_file(case_path))?;
-    write_file(&a.output, &built.http.to_message())?;
+    // Written, not held: checked, digested and signed first, then streamed into the file
+    // (a 15 MiB PDF costs the PDF, not its 20 MiB of base64 besides). With --send, read
+    // back from the file and sent, as `dmp send` does.
+    let streamed = feed::prepare_stream(&request, &mut ctx).map_err(in_file(case_path))?;
+    let bytes = write_file_with(&a.output, |out| {
+        streamed.write_message(out).map_err(writing(&a.output))
+    })?;
     if let Some(dir) = &a.dump {
-        let mut files = vec![("envelope.xml".to_owned(), &built.envelope[..])];
-        for (i, (_, bytes)) in built.cdas().iter().enumerate() {
-            files.push((format!("document-{}.xml", i + 1), &bytes[..]));
+        dump(
+            dir,
+            &[
+                ("envelope.xml".to_owned(), streamed.envelope()),
+                ("signature.xml".to_owned(), streamed.signature()),
+                ("vihf.xml".to_owned(), streamed.vihf()),
+                ("metadata.txt".to_owned(), streamed.metadata().as_bytes()),
+            ],
+        )?;
+        for i in 0..streamed.documents().len() {
+            let path = dir.join(format!("document-{}.xml", i + 1));
+            write_file_with(&path, |out| {
+                streamed.write_document(i, out).map_err(writing(&path))
+            })?;
         }
-        files.push(("signature.xml".to_owned(), &built.signature[..]));
-        files.push(("vihf.xml".to_owned(), &built.vihf[..]));
-        files.push(("metadata.txt".to_owned(), built.metadata.as_bytes()));
-        dump(dir, &files)?;
     }
-    let out = a.output.display();
-    let info = json!({
-        "output": out.to_string(),
-        "transaction": "TD2.1",
-        "path": built.http.path,
-        "bytes": built.http.body.len(),
-        "message_id": built.message_id,
-        "documents": built.cdas().iter().map(|(uri, bytes)| json!({
-            "uri": uri,
-            "bytes": bytes.len(),
-        })).collect::<Vec<_>>(),
-        "at": now.to_rfc3339(),
-        "seed": seed,
-        "random_seed": random,
-    });
-    let mut s = format!(
-        "{out}: TD2.1 request to {} ({} bytes), {} document(s), MessageID {}\n",
-        built.http.path,
-        built.http.body.len(),
-        built.cdas().len(),
-        built.message_id
+    let (s, info) = feed_built_report(
+        a,
+        now,
+        seed,
+        random,
+        streamed.path(),
+        bytes,
+        streamed.message_id(),
+        &streamed.documents(),
     );
-    for (uri, bytes) in &built.cdas() {
-        s += &format!("  {uri}: {} bytes\n", bytes.len());
-    }
-    s += &format!("at {}, seed {seed}", now.to_rfc3339());
-    s += if random { " (random)\n" } else { "\n" };
     if a.send.send {
+        // Sent as `dmp send` sends a request file: read back from the file just written.
+        let http = dmp_core::soap::mtom::HttpRequest::from_message(&read_bytes(&a.output)?)
+            .map_err(in_file(&a.output))?;
         let actor_path = match &a.actor {
             Some(p) => p.clone(),
             None => feed_profile_path(case_path)?,
@@ -739,12 +769,51 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
             reader: Some(&actor_path),
             built: built_info,
         };
-        return send::deliver(&how, &built.http, actor, &actor_path, Some(identity));
+        return send::deliver(&how, &http, actor, &actor_path, Some(identity));
     }
     if a.json {
         return to_json(&info);
     }
     Ok(s)
+}
+
+/// What `dmp feed build` says of the request it wrote: its text and its JSON.
+#[allow(clippy::too_many_arguments)]
+fn feed_built_report(
+    a: &FeedBuildArgs,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    seed: u64,
+    random: bool,
+    path: &str,
+    bytes: u64,
+    message_id: &str,
+    documents: &[(&str, usize)],
+) -> (String, serde_json::Value) {
+    let out = a.output.display();
+    let info = json!({
+        "output": out.to_string(),
+        "transaction": "TD2.1",
+        "path": path,
+        "bytes": bytes,
+        "message_id": message_id,
+        "documents": documents.iter().map(|(uri, bytes)| json!({
+            "uri": uri,
+            "bytes": bytes,
+        })).collect::<Vec<_>>(),
+        "at": now.to_rfc3339(),
+        "seed": seed,
+        "random_seed": random,
+    });
+    let mut s = format!(
+        "{out}: TD2.1 request to {path} ({bytes} bytes), {} document(s), MessageID {message_id}\n",
+        documents.len(),
+    );
+    for (uri, bytes) in documents {
+        s += &format!("  {uri}: {bytes} bytes\n");
+    }
+    s += &format!("at {}, seed {seed}", now.to_rfc3339());
+    s += if random { " (random)\n" } else { "\n" };
+    (s, info)
 }
 
 /// A feed case (docs/schema/feed-case.schema.json) with its profile and files read, paths

@@ -143,3 +143,42 @@ fn verify_refuses_forged_messages() {
     );
     assert!(stderr.contains("the message does not verify"), "{stderr}");
 }
+
+/// The request is streamed into its file: each dumped document is the one in the message,
+/// and a file that cannot be written is named, with nothing left behind.
+#[test]
+fn streamed_file_holds_the_dumped_documents() {
+    let out = tmp("two.mime");
+    let dump = tmp("dump-two");
+    let (code, stdout, stderr) = build(
+        "projet-personnalise",
+        &out,
+        &["--at", AT, "--seed", "7", "--dump", &dump],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("2 document(s)"), "{stdout}");
+    let message = std::fs::read(&out).unwrap();
+    assert!(message.starts_with(b"Content-Type: multipart/related; boundary=\"MIMEBoundary_"));
+    for n in [1, 2] {
+        let doc =
+            std::fs::read(std::path::Path::new(&dump).join(format!("document-{n}.xml"))).unwrap();
+        assert!(doc.starts_with(b"<?xml"), "document-{n}");
+        assert!(
+            message.windows(doc.len()).any(|w| w == doc),
+            "document-{n}.xml is not in the message"
+        );
+        assert!(
+            stdout.contains(&format!(": {} bytes", doc.len())),
+            "document-{n}: {stdout}"
+        );
+    }
+
+    let missing = tmp("no-such-folder/out.mime");
+    let (code, stdout, stderr) = build("dlu", &missing, &["--at", AT]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot write {missing}")),
+        "{stderr}"
+    );
+    assert!(!std::path::Path::new(&missing).parent().unwrap().exists());
+}

@@ -66,6 +66,13 @@ pub enum Error {
         /// Why, precisely (names the certificate by its subject; never key material).
         message: String,
     },
+    /// The caller's writer refused the bytes of a request written as it is built (a full
+    /// disk, a closed socket): what was written is incomplete and must be thrown away.
+    #[error("cannot write the request: {message}")]
+    Write {
+        /// The writer's own words.
+        message: String,
+    },
 }
 
 /// What a [`Error::Crypto`] refused, in words for the message (the `what` code stays as it is
@@ -159,6 +166,13 @@ impl Error {
         Error::Crypto {
             what: what.into(),
             message: message.into(),
+        }
+    }
+
+    /// An error of the caller's writer ([`Error::Write`]).
+    pub fn write(e: std::io::Error) -> Self {
+        Error::Write {
+            message: e.to_string(),
         }
     }
 

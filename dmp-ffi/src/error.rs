@@ -240,6 +240,10 @@ impl From<dmp_core::Error> for Failure {
             } => Failure::new(dmp_result::DMP_ERR_KEY, message)
                 .with("what", what)
                 .with("detail", detail),
+            // A caller's writer (a streamed request); the C ABI writes into buffers only.
+            dmp_core::Error::Write { message: detail } => {
+                Failure::new(dmp_result::DMP_ERR_DATA, message).with("detail", detail)
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 //! hand-typed string). Times are local with their UTC offset, to the second.
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use base64::Engine as _;
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
@@ -196,36 +197,71 @@ impl PreparedCda<'_> {
     /// Appends the document to `out` (reserve [`len`](Self::len) first to avoid a
     /// reallocation), handing each piece of the base64 body to `body` as it is written.
     /// On error `out` is left as it was.
-    pub fn write_into(&self, out: &mut Vec<u8>, mut body: impl FnMut(&[u8])) -> Result<()> {
-        let mark = out.len();
-        out.try_reserve(self.len()).map_err(|_| self.too_big())?;
-        out.extend_from_slice(&self.skeleton[..self.split]);
-        for chunk in self.content.data.chunks(BODY_CHUNK) {
-            let at = out.len();
-            let n = base64::encoded_len(chunk.len(), true).unwrap_or(usize::MAX);
-            out.resize(at.saturating_add(n), 0);
-            match base64::engine::general_purpose::STANDARD.encode_slice(chunk, &mut out[at..]) {
-                Ok(written) if written == n => body(&out[at..]),
-                _ => {
-                    out.truncate(mark);
-                    return Err(self.too_big());
-                }
-            }
-        }
-        out.extend_from_slice(&self.skeleton[self.split..]);
-        Ok(())
+    pub fn write_into(&self, out: &mut Vec<u8>, body: impl FnMut(&[u8])) -> Result<()> {
+        self.append(out, |sink| self.emit(sink, body))
     }
 
     /// [`write_into`](Self::write_into), returning the `alg` digest of the canonical form
     /// (C14N 1.0 with comments) of the document written: the digest of the XAdES manifest
     /// reference (`DigestSource::C14nDigest`), without parsing the document again.
+    pub fn write_digesting(&self, out: &mut Vec<u8>, alg: DigestAlgorithm) -> Result<Vec<u8>> {
+        self.append(out, |sink| self.emit_digesting(sink, alg))
+    }
+
+    /// Runs `write` on `out` with room for the document reserved; on error `out` is left as
+    /// it was.
+    fn append<T>(
+        &self,
+        out: &mut Vec<u8>,
+        write: impl FnOnce(&mut InPlace<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mark = out.len();
+        out.try_reserve(self.len()).map_err(|_| self.too_big())?;
+        let written = write(&mut InPlace(out));
+        if written.is_err() {
+            out.truncate(mark);
+        }
+        written
+    }
+
+    /// The digest [`write_digesting`](Self::write_digesting) returns, the document generated
+    /// chunk by chunk into the hash and kept nowhere: the first pass of a streamed request
+    /// ([`crate::feed::prepare_stream`]), which signs before it writes.
+    pub fn digest(&self, alg: DigestAlgorithm) -> Result<Vec<u8>> {
+        self.emit_digesting(&mut Chunked::new(std::io::sink())?, alg)
+    }
+
+    /// Writes the document to `out` chunk by chunk (64 KiB of base64 at a time): the same
+    /// bytes as [`write_into`](Self::write_into), without holding them. An error of `out`
+    /// is an [`Error::Write`].
+    pub fn write_to(&self, out: &mut dyn Write) -> Result<()> {
+        self.emit(&mut Chunked::new(out)?, |_| {})
+    }
+
+    /// The markup of the document, its base64 body left out: what can hold any text (the
+    /// body is base64, `A-Z a-z 0-9 + / =`). The body goes between a `>` and a `<` of it.
+    pub(crate) fn markup(&self) -> &[u8] {
+        &self.skeleton
+    }
+
+    /// Generates the document into `sink`, handing each piece of the base64 body to `body`:
+    /// the one generator of the CDA bytes, whatever they go into.
+    fn emit(&self, sink: &mut impl Sink, mut body: impl FnMut(&[u8])) -> Result<()> {
+        sink.put(&self.skeleton[..self.split])?;
+        for chunk in self.content.data.chunks(BODY_CHUNK) {
+            body(sink.put_base64(chunk).ok_or_else(|| self.too_big())??);
+        }
+        sink.put(&self.skeleton[self.split..])
+    }
+
+    /// [`emit`](Self::emit), returning the digest of the canonical form of what it wrote.
     ///
     /// Why this equals the digest of the canonicalised document: the body is one text node,
     /// the only content of the innermost element, and a base64 text (`A-Z a-z 0-9 + / =`)
     /// is its own canonical form. So the canonical document is the canonical form of the
     /// small document with an empty body (computed by the one C14N implementation), with
     /// the base64 inserted just before the `</text>` that starts its fixed end.
-    pub fn write_digesting(&self, out: &mut Vec<u8>, alg: DigestAlgorithm) -> Result<Vec<u8>> {
+    fn emit_digesting(&self, sink: &mut impl Sink, alg: DigestAlgorithm) -> Result<Vec<u8>> {
         let tree = Tree::parse(&self.skeleton, &Limits::default())?;
         let canonical = canonicalize(&tree, None, None, &C14nMethod::Inclusive { comments: true })?;
         // The end after the body, as written; in canonical form without the line break that
@@ -244,9 +280,79 @@ impl PreparedCda<'_> {
             })?;
         let mut digest = alg.start();
         digest.update(head);
-        self.write_into(out, |piece| digest.update(piece))?;
+        self.emit(sink, |piece| digest.update(piece))?;
         digest.update(canonical_end);
         Ok(digest.finish())
+    }
+}
+
+/// Where [`PreparedCda`] puts the document: the one generator ([`PreparedCda::emit`]) over
+/// a buffer (encoded in place, no copy) or a writer (encoded 64 KiB at a time).
+trait Sink {
+    /// Appends markup.
+    fn put(&mut self, bytes: &[u8]) -> Result<()>;
+    /// Appends the base64 of `chunk` (a multiple of 3 bytes but the last) and returns it;
+    /// `None` when the encoding does not fit (cannot happen with a well-sized chunk).
+    fn put_base64(&mut self, chunk: &[u8]) -> Option<Result<&[u8]>>;
+}
+
+/// The document appended to a buffer, the base64 encoded straight into it.
+struct InPlace<'a>(&'a mut Vec<u8>);
+
+impl Sink for InPlace<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn put_base64(&mut self, chunk: &[u8]) -> Option<Result<&[u8]>> {
+        let at = self.0.len();
+        let n = base64::encoded_len(chunk.len(), true)?;
+        self.0.resize(at.checked_add(n)?, 0);
+        let out = self.0.get_mut(at..)?;
+        match base64::engine::general_purpose::STANDARD.encode_slice(chunk, &mut *out) {
+            Ok(written) if written == n => Some(Ok(out)),
+            _ => None,
+        }
+    }
+}
+
+/// The document written to `W` a chunk at a time: the base64 is encoded into one 64 KiB
+/// buffer, written, and the buffer used again.
+struct Chunked<W> {
+    out: W,
+    buffer: Vec<u8>,
+}
+
+impl<W: Write> Chunked<W> {
+    fn new(out: W) -> Result<Chunked<W>> {
+        let room = base64::encoded_len(BODY_CHUNK, true).unwrap_or(BODY_CHUNK * 2);
+        let mut buffer = Vec::new();
+        buffer.try_reserve_exact(room).map_err(|_| Error::Write {
+            message: "not enough memory for a 64 KiB buffer".to_owned(),
+        })?;
+        Ok(Chunked { out, buffer })
+    }
+}
+
+impl<W: Write> Sink for Chunked<W> {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(Error::write)
+    }
+
+    fn put_base64(&mut self, chunk: &[u8]) -> Option<Result<&[u8]>> {
+        let n = base64::encoded_len(chunk.len(), true)?;
+        self.buffer.resize(n, 0);
+        match base64::engine::general_purpose::STANDARD.encode_slice(chunk, &mut self.buffer) {
+            Ok(written) if written == n => {}
+            _ => return None,
+        }
+        Some(
+            self.out
+                .write_all(&self.buffer)
+                .map_err(Error::write)
+                .map(|()| &self.buffer[..]),
+        )
     }
 }
 

@@ -48,6 +48,7 @@
 //! delimiter) is an error. Errors are [`Error::Data`] with source `"mime"`.
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use base64::Engine as _;
 
@@ -117,17 +118,26 @@ impl HttpRequest {
     /// The message as a file: `Name: value` header lines, a blank line, the body (CRLF line
     /// ends). [`parse_message`] reads it back.
     pub fn to_message(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.body.len() + 512);
-        for (n, v) in &self.headers {
-            out.extend_from_slice(n.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(v.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(b"\r\n");
+        let head = header_lines(&self.headers);
+        let mut out = Vec::with_capacity(self.body.len() + head.len());
+        out.extend_from_slice(head.as_bytes());
         out.extend_from_slice(&self.body);
         out
     }
+}
+
+/// The head of a message file ([`HttpRequest::to_message`]): a `Name: value` line per header
+/// and the blank line, CRLF line ends.
+pub fn header_lines(headers: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(512);
+    for (n, v) in headers {
+        out.push_str(n);
+        out.push_str(": ");
+        out.push_str(v);
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    out
 }
 
 impl HttpRequest {
@@ -218,13 +228,11 @@ pub fn build_to(
     action: &str,
 ) -> Result<HttpRequest> {
     // Every check on the parts before any byte is written (the errors in this order).
-    check_head(path, envelope, boundary, action)?;
-    let cids: Vec<&str> = parts.iter().map(|p| p.content_id.as_str()).collect();
-    for (i, p) in parts.iter().enumerate() {
-        check_part(&p.content_id, &p.content_type, &cids[..i])
-            .map_err(|e| e.at(&format!("parts[{i}]")))?;
-    }
-    check_includes(envelope, &cids)?;
+    let frame: Vec<(&str, &str)> = parts
+        .iter()
+        .map(|p| (p.content_id.as_str(), p.content_type.as_str()))
+        .collect();
+    check_frame(path, envelope, boundary, action, &frame)?;
     let room = parts
         .iter()
         .map(|p| MtomWriter::part_room(&p.content_id, &p.content_type, p.bytes.len()))
@@ -237,6 +245,24 @@ pub fn build_to(
         })?;
     }
     Ok(w.finish()?.0)
+}
+
+/// The checks of a message of `envelope` and parts (Content-ID, Content-Type), before any
+/// byte is written: path, boundary, action, envelope, each part's Content-ID (unique) and
+/// Content-Type, every `xop:Include` naming a part. The errors come in this order.
+pub fn check_frame(
+    path: &str,
+    envelope: &[u8],
+    boundary: &str,
+    action: &str,
+    parts: &[(&str, &str)],
+) -> Result<()> {
+    check_head(path, envelope, boundary, action)?;
+    let cids: Vec<&str> = parts.iter().map(|(cid, _)| *cid).collect();
+    for (i, (cid, ct)) in parts.iter().enumerate() {
+        check_part(cid, ct, &cids[..i]).map_err(|e| e.at(&format!("parts[{i}]")))?;
+    }
+    check_includes(envelope, &cids)
 }
 
 /// An MTOM request written part by part into one buffer reserved once: a part can be
@@ -273,18 +299,7 @@ impl MtomWriter {
     ) -> Result<MtomWriter> {
         check_head(path, envelope, boundary, action)?;
         let delimiter = format!("--{boundary}");
-        let root_headers = format!(
-            "Content-Type: application/xop+xml; charset=UTF-8; type=\"application/soap+xml\"; \
-             action=\"{action}\"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: \
-             <{ROOT_CONTENT_ID}>\r\n"
-        );
-        collision(&delimiter, boundary, "the envelope", envelope)?;
-        collision(
-            &delimiter,
-            boundary,
-            "the root part headers",
-            root_headers.as_bytes(),
-        )?;
+        let root_headers = root_headers(&delimiter, boundary, envelope, action)?;
         let total = room
             .saturating_add(envelope.len() + root_headers.len())
             .saturating_add(2 * delimiter.len() + 16);
@@ -296,7 +311,7 @@ impl MtomWriter {
                 format!("{total} bytes"),
             )
         })?;
-        put_head(&mut body, &delimiter, &root_headers);
+        body.extend_from_slice(root_headers.as_bytes());
         let at = body.len();
         body.extend_from_slice(envelope);
         let envelope = at..body.len();
@@ -324,12 +339,10 @@ impl MtomWriter {
         let at = |e: Error| e.at(&format!("parts[{i}]"));
         let before: Vec<&str> = self.parts.iter().map(|(c, _)| c.as_str()).collect();
         check_part(content_id, content_type, &before).map_err(at)?;
-        let headers = format!(
-            "Content-Type: {content_type}\r\nContent-Transfer-Encoding: binary\r\nContent-ID: \
-             <{content_id}>\r\n"
-        );
+        let headers = part_headers(content_id, content_type);
         let mark = self.body.len();
-        put_head(&mut self.body, &self.delimiter, &headers);
+        self.body
+            .extend_from_slice(part_head(&self.delimiter, &headers).as_bytes());
         let from = self.body.len();
         let written = write(&mut self.body).and_then(|t| {
             let boundary = &self.delimiter[2..];
@@ -377,12 +390,7 @@ impl MtomWriter {
         check_includes(envelope, &cids)?;
         self.body.extend_from_slice(self.delimiter.as_bytes());
         self.body.extend_from_slice(b"--\r\n");
-        let boundary = &self.delimiter[2..];
-        let action = &self.action;
-        let content_type = format!(
-            "multipart/related; boundary=\"{boundary}\"; type=\"application/xop+xml\"; \
-             start=\"<{ROOT_CONTENT_ID}>\"; start-info=\"application/soap+xml\"; action=\"{action}\""
-        );
+        let content_type = content_type(&self.delimiter[2..], &self.action);
         let ranges = self.parts.into_iter().map(|(_, r)| r).collect();
         Ok((
             HttpRequest {
@@ -392,6 +400,174 @@ impl MtomWriter {
             },
             ranges,
         ))
+    }
+}
+
+/// An MTOM request written part by part into a caller's writer, holding none of it: a TD2.1
+/// whose documents go to a spool file or a socket ([`crate::feed::prepare_stream`]). The
+/// same bytes as [`MtomWriter`]. Every check of the message ([`check_frame`]) runs in
+/// [`MtomStream::start`], before the first byte: what is written cannot be taken back. The
+/// one check left for later is the boundary inside a part's bytes, made as they pass (the
+/// caller checks them first when it can: [`check_boundary_absent`]).
+pub struct MtomStream<'w> {
+    out: &'w mut dyn Write,
+    delimiter: String,
+    /// Each part's delimiter line and headers, in the order they are to be written.
+    parts: Vec<(String, String)>,
+    /// How many parts are written.
+    done: usize,
+    /// Bytes written so far.
+    written: u64,
+}
+
+impl<'w> MtomStream<'w> {
+    /// Checks the whole message (the parts by Content-ID and Content-Type, in order) and
+    /// writes the root part.
+    pub fn start(
+        out: &'w mut dyn Write,
+        path: &str,
+        envelope: &[u8],
+        boundary: &str,
+        action: &str,
+        parts: &[(&str, &str)],
+    ) -> Result<MtomStream<'w>> {
+        check_frame(path, envelope, boundary, action, parts)?;
+        let delimiter = format!("--{boundary}");
+        let root = root_headers(&delimiter, boundary, envelope, action)?;
+        let mut heads = Vec::with_capacity(parts.len());
+        for (i, (cid, ct)) in parts.iter().enumerate() {
+            let headers = part_headers(cid, ct);
+            collision(
+                &delimiter,
+                boundary,
+                &format!("the headers of part {i}"),
+                headers.as_bytes(),
+            )?;
+            heads.push(((*cid).to_owned(), part_head(&delimiter, &headers)));
+        }
+        let mut stream = MtomStream {
+            out,
+            delimiter,
+            parts: heads,
+            done: 0,
+            written: 0,
+        };
+        stream.put(root.as_bytes())?;
+        stream.put(envelope)?;
+        stream.put(b"\r\n")?;
+        Ok(stream)
+    }
+
+    /// Writes the next part: its headers, what `write` writes, its line end. Fails when
+    /// every part given to [`start`](Self::start) is written, when the writer fails
+    /// ([`Error::Write`]), or when the boundary occurs in the bytes written.
+    pub fn part(&mut self, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+        let i = self.done;
+        let Some((cid, head)) = self.parts.get(i) else {
+            return Err(Error::invalid(
+                "parts",
+                "more parts written than the message was started with",
+                (i + 1).to_string(),
+            ));
+        };
+        let what = format!("part {i} ({cid})");
+        self.out.write_all(head.as_bytes()).map_err(Error::write)?;
+        self.written += head.len() as u64;
+        let mut scan = Scan::new(&mut *self.out, self.delimiter.as_bytes());
+        let written = write(&mut scan);
+        let (bytes, found) = (scan.written, scan.found);
+        self.written += bytes;
+        written?;
+        if found {
+            return Err(boundary_in(
+                self.delimiter.get(2..).unwrap_or_default(),
+                &what,
+            ));
+        }
+        self.done += 1;
+        self.put(b"\r\n")
+    }
+
+    /// Closes the message (every part given to [`start`](Self::start) must be written) and
+    /// flushes the writer; returns the number of bytes of the body.
+    pub fn finish(mut self) -> Result<u64> {
+        if self.done != self.parts.len() {
+            return Err(Error::invalid(
+                "parts",
+                "the message was started with more parts than were written",
+                format!("{} of {}", self.done, self.parts.len()),
+            ));
+        }
+        let close = format!("{}--\r\n", self.delimiter);
+        self.put(close.as_bytes())?;
+        self.out.flush().map_err(Error::write)?;
+        Ok(self.written)
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(Error::write)?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// Fails when `--boundary` occurs in `bytes` (`what`, e.g. `document 1`): a part checked
+/// before it is streamed ([`MtomStream`]).
+pub fn check_boundary_absent(boundary: &str, what: &str, bytes: &[u8]) -> Result<()> {
+    collision(&format!("--{boundary}"), boundary, what, bytes)
+}
+
+/// A writer that passes bytes on, counts them and looks for the delimiter in them, across
+/// the writes (the last `delimiter - 1` bytes of one are kept for the next).
+struct Scan<'a> {
+    out: &'a mut dyn Write,
+    delimiter: &'a [u8],
+    tail: Vec<u8>,
+    found: bool,
+    written: u64,
+}
+
+impl<'a> Scan<'a> {
+    fn new(out: &'a mut dyn Write, delimiter: &'a [u8]) -> Scan<'a> {
+        Scan {
+            out,
+            delimiter,
+            tail: Vec::with_capacity(delimiter.len() * 2),
+            found: false,
+            written: 0,
+        }
+    }
+
+    fn look(&mut self, bytes: &[u8]) {
+        let keep = self.delimiter.len().saturating_sub(1);
+        let head = bytes.get(..bytes.len().min(keep)).unwrap_or_default();
+        self.tail.extend_from_slice(head);
+        if find(&self.tail, self.delimiter, 0).is_some() || find(bytes, self.delimiter, 0).is_some()
+        {
+            self.found = true;
+        }
+        if bytes.len() >= keep {
+            self.tail.clear();
+            self.tail
+                .extend_from_slice(bytes.get(bytes.len() - keep..).unwrap_or_default());
+        } else {
+            let cut = self.tail.len().saturating_sub(keep);
+            self.tail.drain(..cut);
+        }
+    }
+}
+
+impl Write for Scan<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        let done = buf.get(..n).unwrap_or_default();
+        self.look(done);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -410,23 +586,58 @@ fn check_head(path: &str, envelope: &[u8], boundary: &str, action: &str) -> Resu
 }
 
 /// A delimiter line, the part's headers and the blank line.
-fn put_head(body: &mut Vec<u8>, delimiter: &str, headers: &str) {
-    body.extend_from_slice(delimiter.as_bytes());
-    body.extend_from_slice(b"\r\n");
-    body.extend_from_slice(headers.as_bytes());
-    body.extend_from_slice(b"\r\n");
+fn part_head(delimiter: &str, headers: &str) -> String {
+    format!("{delimiter}\r\n{headers}\r\n")
+}
+
+/// The `Content-Type` of the message (its one HTTP header).
+pub fn content_type(boundary: &str, action: &str) -> String {
+    format!(
+        "multipart/related; boundary=\"{boundary}\"; type=\"application/xop+xml\"; \
+         start=\"<{ROOT_CONTENT_ID}>\"; start-info=\"application/soap+xml\"; action=\"{action}\""
+    )
+}
+
+/// The root part's delimiter and headers, up to the envelope; fails when the delimiter
+/// occurs in them or in the envelope.
+fn root_headers(delimiter: &str, boundary: &str, envelope: &[u8], action: &str) -> Result<String> {
+    let headers = format!(
+        "Content-Type: application/xop+xml; charset=UTF-8; type=\"application/soap+xml\"; \
+         action=\"{action}\"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: \
+         <{ROOT_CONTENT_ID}>\r\n"
+    );
+    collision(delimiter, boundary, "the envelope", envelope)?;
+    collision(
+        delimiter,
+        boundary,
+        "the root part headers",
+        headers.as_bytes(),
+    )?;
+    Ok(part_head(delimiter, &headers))
+}
+
+/// A part's headers (without its delimiter).
+fn part_headers(content_id: &str, content_type: &str) -> String {
+    format!(
+        "Content-Type: {content_type}\r\nContent-Transfer-Encoding: binary\r\nContent-ID: \
+         <{content_id}>\r\n"
+    )
 }
 
 /// Fails when the `delimiter` (`--` + `boundary`) occurs in `bytes` (`what`).
 fn collision(delimiter: &str, boundary: &str, what: &str, bytes: &[u8]) -> Result<()> {
     if find(bytes, delimiter.as_bytes(), 0).is_some() {
-        return Err(Error::invalid(
-            "boundary",
-            format!("occurs in {what}: choose another boundary"),
-            boundary,
-        ));
+        return Err(boundary_in(boundary, what));
     }
     Ok(())
+}
+
+fn boundary_in(boundary: &str, what: &str) -> Error {
+    Error::invalid(
+        "boundary",
+        format!("occurs in {what}: choose another boundary"),
+        boundary,
+    )
 }
 
 /// RFC 2046 boundary: 1 to 70 characters among `0-9 A-Z a-z ' ( ) + _ , - . / : = ?` (the
