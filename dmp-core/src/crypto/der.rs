@@ -80,6 +80,28 @@ pub(crate) fn expect_tlv<'a>(input: &'a [u8], tag: u8, what: &str) -> Result<(Tl
     Ok((tlv, rest))
 }
 
+/// A PKCS#8 `PrivateKeyInfo` read: its `AlgorithmIdentifier`'s content and its
+/// `privateKey` octets. The errors name the key (code `key`), not a certificate.
+pub(crate) fn private_key_info(pkcs8: &[u8]) -> Result<(&[u8], &[u8])> {
+    let what = "PKCS#8 private key";
+    let read = || -> Result<(&[u8], &[u8])> {
+        let (info, _) = expect_tlv(pkcs8, TAG_SEQUENCE, what)?;
+        let (_version, rest) = expect_tlv(info.content, TAG_INTEGER, what)?;
+        let (algorithm, rest) = expect_tlv(rest, TAG_SEQUENCE, what)?;
+        let (key, _) = expect_tlv(rest, TAG_OCTET_STRING, what)?;
+        Ok((algorithm.content, key.content))
+    };
+    read().map_err(key_error)
+}
+
+/// A DER error found in a private key, under the code `key` (the reader says `certificate`).
+pub(crate) fn key_error(e: Error) -> Error {
+    match e {
+        Error::Crypto { message, .. } => Error::crypto("key", message),
+        other => other,
+    }
+}
+
 /// The dotted form of an OBJECT IDENTIFIER's content bytes (`2.5.4.3`).
 pub(crate) fn oid_to_string(content: &[u8]) -> Result<String> {
     let bad = || Error::crypto("certificate", "malformed OBJECT IDENTIFIER".to_owned());

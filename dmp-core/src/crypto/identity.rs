@@ -9,19 +9,14 @@ use ring::rand::SystemRandom;
 use ring::signature::{self as sig, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
 use zeroize::Zeroizing;
 
-use super::der::{self, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE};
-use super::rsa_private::RsaPrivateKey;
+use super::der::{self, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE};
+use super::rsa_private::{RsaPrivateKey, SHA1_DIGEST_INFO};
 use super::{check_signing_certificate, Certificate, SignatureAlgorithm, Signer, UsagePolicy};
 use crate::error::{Error, Result};
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_EC: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
-
-/// DER `DigestInfo` prefix of a SHA-1 digest (RFC 8017 §9.2, note 1).
-const SHA1_DIGEST_INFO: [u8; 15] = [
-    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
-];
 
 enum KeyKind {
     Rsa {
@@ -149,14 +144,9 @@ impl KeyMaterial {
 /// The algorithm OID of a PKCS#8 PrivateKeyInfo, and its curve OID for EC keys.
 fn pkcs8_algorithm(pkcs8: &[u8]) -> Result<(String, Option<String>)> {
     let what = "PKCS#8 private key";
-    let malformed = |e: Error| match e {
-        Error::Crypto { message, .. } => Error::crypto("key", message),
-        other => other,
-    };
-    let (info, _) = der::expect_tlv(pkcs8, TAG_SEQUENCE, what).map_err(malformed)?;
-    let (_version, rest) = der::expect_tlv(info.content, TAG_INTEGER, what).map_err(malformed)?;
-    let (alg_id, _) = der::expect_tlv(rest, TAG_SEQUENCE, what).map_err(malformed)?;
-    let (oid, params) = der::expect_tlv(alg_id.content, TAG_OID, what).map_err(malformed)?;
+    let malformed = der::key_error;
+    let (alg_id, _) = der::private_key_info(pkcs8)?;
+    let (oid, params) = der::expect_tlv(alg_id, TAG_OID, what).map_err(malformed)?;
     let alg = der::oid_to_string(oid.content).map_err(malformed)?;
     let curve = match der::read_tlv(params, what) {
         Ok((p, _)) if p.tag == TAG_OID => Some(der::oid_to_string(p.content).map_err(malformed)?),

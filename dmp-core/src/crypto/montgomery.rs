@@ -45,7 +45,8 @@ impl<const N: usize> Modulus<N> {
     /// The constants of an odd modulus `m > 1` (`None` otherwise). Not constant-time in the
     /// size of `m`, which is public; run once per key.
     pub(crate) fn new(m: Limbs<N>) -> Option<Self> {
-        if m[0] & 1 == 0 || m.iter().skip(1).all(|&l| l == 0) && m[0] < 3 {
+        let below_3 = m.iter().skip(1).all(|&l| l == 0) && m[0] < 3;
+        if m[0] & 1 == 0 || below_3 {
             return None;
         }
         // m⁻¹ mod 2^64 by Newton's iteration (each step doubles the correct bits).

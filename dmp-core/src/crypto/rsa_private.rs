@@ -6,9 +6,14 @@
 
 use zeroize::Zeroize;
 
-use super::der::{self, TAG_INTEGER, TAG_OCTET_STRING, TAG_SEQUENCE};
+use super::der::{self, TAG_INTEGER, TAG_SEQUENCE};
 use super::montgomery::{self as mont, Limbs, Modulus};
 use crate::error::{Error, Result};
+
+/// DER `DigestInfo` prefix of a SHA-1 digest (RFC 8017 §9.2, note 1).
+pub(crate) const SHA1_DIGEST_INFO: [u8; 15] = [
+    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+];
 
 /// A parsed RSA private key, ready to sign.
 pub(crate) struct RsaPrivateKey(Size);
@@ -71,17 +76,13 @@ fn unusable(why: &str) -> Error {
 impl<'a> Parts<'a> {
     /// The integers of the RSA key in a PKCS#8 `PrivateKeyInfo`.
     fn from_pkcs8(pkcs8: &'a [u8]) -> Result<Self> {
-        let what = "PKCS#8 private key";
-        let (info, _) = der::expect_tlv(pkcs8, TAG_SEQUENCE, what)?;
-        let (_version, rest) = der::expect_tlv(info.content, TAG_INTEGER, what)?;
-        let (_algorithm, rest) = der::expect_tlv(rest, TAG_SEQUENCE, what)?;
-        let (key, _) = der::expect_tlv(rest, TAG_OCTET_STRING, what)?;
+        let (_algorithm, key) = der::private_key_info(pkcs8)?;
         let what = "PKCS#1 RSA private key";
-        let (seq, _) = der::expect_tlv(key.content, TAG_SEQUENCE, what)?;
+        let (seq, _) = der::expect_tlv(key, TAG_SEQUENCE, what).map_err(der::key_error)?;
         let mut ints = Vec::with_capacity(9);
         let mut rest = seq.content;
         while !rest.is_empty() && ints.len() < 9 {
-            let (int, more) = der::expect_tlv(rest, TAG_INTEGER, what)?;
+            let (int, more) = der::expect_tlv(rest, TAG_INTEGER, what).map_err(der::key_error)?;
             if int.content.first().is_some_and(|&b| b & 0x80 != 0) {
                 return Err(unusable("a negative integer"));
             }
@@ -200,9 +201,6 @@ impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    const SHA1_PREFIX: [u8; 15] = [
-        0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
-    ];
 
     /// Keys of 2048, 2560 (primes between two sizes), 3072 and 4096 bits, made by
     /// `openssl genpkey` for these tests only.
@@ -227,7 +225,7 @@ mod tests {
 
     fn digest_info(msg: &[u8]) -> Vec<u8> {
         let h = crate::crypto::DigestAlgorithm::Sha1.digest(msg);
-        [&SHA1_PREFIX[..], &h].concat()
+        [&SHA1_DIGEST_INFO[..], &h].concat()
     }
 
     /// Ours against the `rsa` crate (PKCS#1 v1.5 is deterministic: the same bytes), and
@@ -251,7 +249,7 @@ mod tests {
                 let h = crate::crypto::DigestAlgorithm::Sha1.digest(&msg);
                 let expected = rsa::Pkcs1v15Sign {
                     hash_len: Some(20),
-                    prefix: Box::new(SHA1_PREFIX),
+                    prefix: Box::new(SHA1_DIGEST_INFO),
                 }
                 .sign(
                     None::<&mut dyn rsa::rand_core::TryCryptoRng<Error = std::convert::Infallible>>,
@@ -295,10 +293,11 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
+        // Named as the key's fault, not a certificate's.
+        let empty = err(&[0x30, 0x00]);
         assert!(
-            err(&[0x30, 0x00]).contains("PKCS#8"),
-            "{}",
-            err(&[0x30, 0x00])
+            empty.starts_with("private key: PKCS#8 private key"),
+            "{empty}"
         );
         // A PrivateKeyInfo whose RSAPrivateKey has only 3 integers.
         let pk1 = [
@@ -322,5 +321,12 @@ mod tests {
             "{}",
             err(&info)
         );
+        // The same with a negative integer (0x85 without a leading zero).
+        let at = info
+            .iter()
+            .rposition(|&b| b == 0x05)
+            .expect("the integer 5");
+        info[at] = 0x85;
+        assert!(err(&info).contains("a negative integer"), "{}", err(&info));
     }
 }
