@@ -736,16 +736,7 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
             })?;
         }
     }
-    let (s, info) = feed_built_report(
-        a,
-        now,
-        seed,
-        random,
-        streamed.path(),
-        bytes,
-        streamed.message_id(),
-        &streamed.documents(),
-    );
+    let (s, info) = feed_built_report(a, now, (seed, random), &streamed, bytes);
     if a.send.send {
         // Sent as `dmp send` sends a request file: read back from the file just written.
         let http = dmp_core::soap::mtom::HttpRequest::from_message(&read_bytes(&a.output)?)
@@ -777,18 +768,17 @@ fn feed_build(a: &FeedBuildArgs) -> Result<String, Fail> {
     Ok(s)
 }
 
-/// What `dmp feed build` says of the request it wrote: its text and its JSON.
-#[allow(clippy::too_many_arguments)]
+/// What `dmp feed build` says of the request it wrote (`bytes` of body): its text and its
+/// JSON. `seed` is the ids' seed and whether it was drawn at random.
 fn feed_built_report(
     a: &FeedBuildArgs,
     now: chrono::DateTime<chrono::FixedOffset>,
-    seed: u64,
-    random: bool,
-    path: &str,
+    (seed, random): (u64, bool),
+    request: &feed::StreamingRequest<'_>,
     bytes: u64,
-    message_id: &str,
-    documents: &[(&str, usize)],
 ) -> (String, serde_json::Value) {
+    let (path, message_id) = (request.path(), request.message_id());
+    let documents = request.documents();
     let out = a.output.display();
     let info = json!({
         "output": out.to_string(),
