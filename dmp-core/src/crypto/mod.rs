@@ -49,6 +49,8 @@ mod chain;
 pub(crate) mod der;
 mod dn;
 mod identity;
+#[cfg(target_arch = "x86_64")]
+mod ifma;
 mod montgomery;
 mod rsa_private;
 

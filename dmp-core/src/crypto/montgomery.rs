@@ -244,7 +244,7 @@ fn sub_borrow<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> (Limbs<N>, u64) {
 
 /// `(hi:a) − m` when that is not negative, else `a`, for `(hi:a) < 2m`, chosen by mask.
 #[inline(always)]
-fn sub_if_ge<const N: usize>(a: &Limbs<N>, hi: u64, m: &Limbs<N>) -> Limbs<N> {
+pub(crate) fn sub_if_ge<const N: usize>(a: &Limbs<N>, hi: u64, m: &Limbs<N>) -> Limbs<N> {
     let (d, borrow) = sub_borrow(a, m);
     let (_, under) = hi.overflowing_sub(borrow);
     let keep = 0u64.wrapping_sub(u64::from(under));
@@ -255,9 +255,10 @@ fn sub_if_ge<const N: usize>(a: &Limbs<N>, hi: u64, m: &Limbs<N>) -> Limbs<N> {
     out
 }
 
-/// The `width` bits of `e` from bit `at` (public positions, secret value).
+/// The `width` bits of `e` (little-endian 64-bit limbs) from bit `at` (public positions,
+/// secret value).
 #[inline(always)]
-fn window<const N: usize>(e: &Limbs<N>, at: usize, width: usize) -> u64 {
+pub(crate) fn window(e: &[u64], at: usize, width: usize) -> u64 {
     let limb = at / 64;
     let off = at % 64;
     let mut v = e.get(limb).map_or(0, |l| l >> off);
@@ -271,14 +272,21 @@ fn window<const N: usize>(e: &Limbs<N>, at: usize, width: usize) -> u64 {
 #[inline(always)]
 fn select<const N: usize, const T: usize>(table: &[Limbs<N>; T], index: u64) -> Limbs<N> {
     let mut out = [0u64; N];
-    for (k, row) in table.iter().enumerate() {
+    select_into(table.iter().map(|row| &row[..]), index, &mut out);
+    out
+}
+
+/// ORs the row numbered `index` into `out` (zero on entry), reading every row with a mask
+/// (no memory access depends on the secret index).
+#[inline(always)]
+pub(crate) fn select_into<'a>(rows: impl Iterator<Item = &'a [u64]>, index: u64, out: &mut [u64]) {
+    for (k, row) in rows.enumerate() {
         // All ones when k == index: (k ^ index) − 1 has its top bit set only for 0.
         let mask = 0u64.wrapping_sub(((k as u64) ^ index).wrapping_sub(1) >> 63);
         for (o, &r) in out.iter_mut().zip(row.iter()) {
             *o |= r & mask;
         }
     }
-    out
 }
 
 /// Big-endian bytes (leading zeros allowed) into `N` limbs; `None` if they do not fit.

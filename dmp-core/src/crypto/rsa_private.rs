@@ -2,7 +2,8 @@
 //! (RSA-SHA1: every DMP signature), done as ring does its own: the Chinese remainder theorem
 //! with the key's precomputed values, constant-time exponentiation, and each result checked
 //! with the public exponent before it leaves (a fault must not leak the key), no blinding.
-//! The arithmetic is in [`super::montgomery`].
+//! The arithmetic is in [`super::montgomery`], and the two exponentiations in
+//! [`super::ifma`] when the processor has AVX-512 IFMA.
 
 use zeroize::Zeroize;
 
@@ -38,6 +39,9 @@ struct Crt<const N: usize, const W: usize, const X: usize> {
     /// R³ mod p and mod q: a product by it takes a reduced message into the Montgomery form.
     r3p: Limbs<N>,
     r3q: Limbs<N>,
+    /// The primes for the AVX-512 IFMA exponentiations, when the processor has them.
+    #[cfg(target_arch = "x86_64")]
+    fast: Option<super::ifma::Halves>,
     n: Modulus<W>,
     e: u64,
     /// The modulus in bytes: the length of a signature.
@@ -145,7 +149,18 @@ impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
         let len = k.n.iter().skip_while(|&&b| b == 0).count();
         let r3p = p.mul(p.rr(), p.rr());
         let r3q = q.mul(q.rr(), q.rr());
+        #[cfg(target_arch = "x86_64")]
+        let fast = super::ifma::Halves::limbs(N).and_then(|l| {
+            // 2^(104·L) mod p = 2^(104·L − 128·N)·R³·R⁻¹: the ifma code's R² (R = 2^(52·L)).
+            let shift = 104 * l - 128 * N;
+            let mut x = [0u64; N];
+            *x.get_mut(shift / 64)? = 1 << (shift % 64);
+            let (rrp, rrq) = (p.mul(&x, &r3p), q.mul(&x, &r3q));
+            super::ifma::Halves::new([p.limbs(), q.limbs()], [&rrp, &rrq])
+        });
         Ok(Crt {
+            #[cfg(target_arch = "x86_64")]
+            fast,
             dp: mont::from_be(k.dp).ok_or(TOO_LARGE)?,
             dq: mont::from_be(k.dq).ok_or(TOO_LARGE)?,
             qinv: mont::from_be(k.qinv).ok_or(TOO_LARGE)?,
@@ -172,19 +187,11 @@ impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
         em.push(0);
         em.extend_from_slice(digest_info);
         let m: Limbs<W> = mont::from_be(&em).ok_or("the message does not fit the key")?;
-        // m mod p and mod q in the Montgomery form: m·R⁻¹ (m < p·q < p·R), times R³.
-        let (mut wp, mut wq) = (m, m);
-        let mp = self.p.mul(&self.p.redc(&mut wp), &self.r3p);
-        let mq = self.q.mul(&self.q.redc(&mut wq), &self.r3q);
-        let mut sp = self.p.pow_secret::<W>(&mp, &self.dp);
-        let mut sq = self.q.pow_secret::<W>(&mq, &self.dq);
-        let mut one = [0u64; N];
-        one[0] = 1;
-        sq = self.q.mul(&sq, &one);
-        // Garner: h = (s_p − s_q)·q⁻¹ mod p (s_q entered mod p in the Montgomery form, so that
+        let (mut sp, mut sq) = self.halves(&m);
+        // Garner: h = (s_p − s_q)·q⁻¹ mod p (both entered mod p in the Montgomery form, so that
         // the product by q⁻¹ comes out in the normal form), s = s_q + h·q.
-        let sq_p = self.p.mul(&sq, self.p.rr());
-        let mut h = self.p.mul(&self.p.sub(&sp, &sq_p), &self.qinv);
+        let (sp_p, sq_p) = (self.p.mul(&sp, self.p.rr()), self.p.mul(&sq, self.p.rr()));
+        let mut h = self.p.mul(&self.p.sub(&sp_p, &sq_p), &self.qinv);
         let mut s: Limbs<W> = mont::mul_wide::<N, W>(&h, self.q.limbs());
         let carry = mont::add_wide(&mut s, &sq);
         sp.zeroize();
@@ -195,6 +202,35 @@ impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
             return Err("the result did not verify with the public key");
         }
         mont::to_be(&s, self.len).ok_or("the result is larger than the modulus")
+    }
+
+    /// `m^d_p mod p` and `m^d_q mod q`, in the normal form.
+    fn halves(&self, m: &Limbs<W>) -> (Limbs<N>, Limbs<N>) {
+        let (mut wp, mut wq) = (*m, *m);
+        // m·R⁻¹ (m < p·q < p·R), reduced once more.
+        let (rp, rq) = (self.p.redc(&mut wp), self.q.redc(&mut wq));
+        let mut one = [0u64; N];
+        one[0] = 1;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(fast) = &self.fast {
+            // m mod p in the normal form: (m·R⁻¹)·R²·R⁻¹.
+            let (xp, xq) = (self.p.mul(&rp, self.p.rr()), self.q.mul(&rq, self.q.rr()));
+            let (mut sp, mut sq) = ([0u64; N], [0u64; N]);
+            let [tp, tq] = fast.pow([&xp, &xq], [&self.dp, &self.dq], [&mut sp, &mut sq]);
+            // Below twice the prime: one subtraction by mask.
+            let halves = (
+                mont::sub_if_ge(&sp, tp, self.p.limbs()),
+                mont::sub_if_ge(&sq, tq, self.q.limbs()),
+            );
+            sp.zeroize();
+            sq.zeroize();
+            return halves;
+        }
+        // Into the Montgomery form: (m·R⁻¹)·R³·R⁻¹ = m·R.
+        let (mp, mq) = (self.p.mul(&rp, &self.r3p), self.q.mul(&rq, &self.r3q));
+        let sp = self.p.pow_secret::<W>(&mp, &self.dp);
+        let sq = self.q.pow_secret::<W>(&mq, &self.dq);
+        (self.p.mul(&sp, &one), self.q.mul(&sq, &one))
     }
 }
 
@@ -223,6 +259,26 @@ mod tests {
         ),
     ];
 
+    /// The key without the IFMA exponentiations, so that both paths are tested here; `None`
+    /// when the processor lacks them (the key is already portable).
+    fn portable(pkcs8: &[u8]) -> Option<RsaPrivateKey> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut key = RsaPrivateKey::from_pkcs8(pkcs8).ok()?;
+            let fast = match &mut key.0 {
+                Size::L16(c) => c.fast.take(),
+                Size::L24(c) => c.fast.take(),
+                Size::L32(c) => c.fast.take(),
+            };
+            fast.map(|_| key)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = pkcs8;
+            None
+        }
+    }
+
     fn digest_info(msg: &[u8]) -> Vec<u8> {
         let h = crate::crypto::DigestAlgorithm::Sha1.digest(msg);
         [&SHA1_DIGEST_INFO[..], &h].concat()
@@ -236,6 +292,13 @@ mod tests {
         use rsa::traits::SignatureScheme as _;
         for (bits, pkcs8) in KEYS {
             let ours = RsaPrivateKey::from_pkcs8(pkcs8).expect(bits);
+            let portable = portable(pkcs8);
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(
+                portable.is_some(),
+                std::is_x86_feature_detected!("avx512ifma"),
+                "the IFMA path is taken when the processor has it"
+            );
             let theirs = rsa::PrivateKey::from_pkcs8_der(pkcs8).expect(bits);
             let parts = Parts::from_pkcs8(pkcs8).expect(bits);
             let unsigned = |b: &'static [u8]| &b[b.iter().take_while(|&&x| x == 0).count()..];
@@ -258,6 +321,10 @@ mod tests {
                 )
                 .expect("rsa crate");
                 assert_eq!(sig, expected, "{bits}-bit key, message {i}");
+                if let Some(portable) = &portable {
+                    let sig = portable.sign_pkcs1(&digest_info(&msg)).expect("sign");
+                    assert_eq!(sig, expected, "{bits}-bit key, message {i}, portable path");
+                }
                 public
                     .verify(
                         &ring::signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,

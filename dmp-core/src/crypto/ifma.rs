@@ -1,0 +1,416 @@
+//! The two CRT exponentiations of an RSA signature on AVX-512 IFMA (x86-64 only), used by
+//! [`super::rsa_private`] when the processor has it; otherwise the portable
+//! [`super::montgomery`] code runs.
+//!
+//! Why: RSA-SHA1 signs every DMP request, and safe scalar Rust cannot match ring's or
+//! OpenSSL's assembly (mulx/adcx/adox). The 52-bit multiply-add of IFMA works on eight limbs
+//! at once: numbers are in radix 2^52, `K` registers of 8 lanes, `L` limbs used, and the two
+//! halves (mod p, mod q) run in one loop so that their dependency chains overlap.
+//!
+//! The only module of the crate allowed `unsafe`, for three things, each under a `SAFETY`
+//! note: calling the `avx512f,avx512ifma` functions once [`Halves::new`] has seen the CPU
+//! has them, and loading/storing 8 lanes from/to a `[u64; 8]`. Constant time as the portable
+//! code: no branch or memory index depends on a secret; the table is read whole; the final
+//! carries use mask arithmetic.
+#![allow(unsafe_code)]
+
+use std::arch::x86_64::{
+    __m512i, _mm512_add_epi64, _mm512_alignr_epi64, _mm512_and_si512, _mm512_castsi512_si128,
+    _mm512_cmpeq_epu64_mask, _mm512_cmpgt_epu64_mask, _mm512_loadu_si512, _mm512_madd52hi_epu64,
+    _mm512_madd52lo_epu64, _mm512_mask_add_epi64, _mm512_set1_epi64, _mm512_setzero_si512,
+    _mm512_srli_epi64, _mm512_storeu_si512, _mm_cvtsi128_si64,
+};
+
+use zeroize::Zeroize;
+
+use super::montgomery as mont;
+
+/// The low 52 bits: one limb.
+const MASK: u64 = (1 << 52) - 1;
+
+/// `K` registers of eight 52-bit limbs.
+type Lanes<const K: usize> = [[u64; 8]; K];
+
+/// A prime in radix 2^52 with its Montgomery constants (R = 2^(52·L)).
+pub(crate) struct Prime<const K: usize, const L: usize> {
+    m: Lanes<K>,
+    /// −m⁻¹ mod 2^52.
+    k0: u64,
+    /// R² mod m.
+    rr: Lanes<K>,
+}
+
+impl<const K: usize, const L: usize> Drop for Prime<K, L> {
+    fn drop(&mut self) {
+        self.m.zeroize();
+        self.rr.zeroize();
+    }
+}
+
+/// The two primes of a key, at the register count their size needs.
+pub(crate) enum Halves {
+    /// Primes up to 1024 bits (2048-bit keys): 20 limbs.
+    L20(Box<[Prime<3, 20>; 2]>),
+    /// Up to 1536 bits (3072-bit keys): 30 limbs.
+    L30(Box<[Prime<4, 30>; 2]>),
+    /// Up to 2048 bits (4096-bit keys): 40 limbs.
+    L40(Box<[Prime<5, 40>; 2]>),
+}
+
+impl Halves {
+    /// The primes `p`, `q` (64-bit limbs, `N` of them) with `2^(104·L) mod p` and `mod q`
+    /// (64-bit limbs, reduced), for `N` = 16, 24 or 32; `None` when the processor lacks
+    /// AVX-512 IFMA or for another size. `L` is [`Halves::limbs`]`(N)`.
+    pub(crate) fn new(primes: [&[u64]; 2], rr: [&[u64]; 2]) -> Option<Self> {
+        if !(std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512ifma"))
+        {
+            return None;
+        }
+        let prime = |h: usize| (primes[h], rr[h]);
+        Some(match primes[0].len() {
+            16 => Halves::L20(Box::new([Prime::new(prime(0)), Prime::new(prime(1))])),
+            24 => Halves::L30(Box::new([Prime::new(prime(0)), Prime::new(prime(1))])),
+            32 => Halves::L40(Box::new([Prime::new(prime(0)), Prime::new(prime(1))])),
+            _ => return None,
+        })
+    }
+
+    /// The limb count in radix 2^52 for primes of `n` 64-bit limbs (`None`: not handled).
+    /// With these, R = 2^(52·L) > 4·p, which the lazy reduction needs.
+    pub(crate) fn limbs(n: usize) -> Option<usize> {
+        match n {
+            16 => Some(20),
+            24 => Some(30),
+            32 => Some(40),
+            _ => None,
+        }
+    }
+
+    /// `x_p^d_p mod p` and `x_q^d_q mod q` for `x < p` (resp. q) in 64-bit limbs, written to
+    /// `out` in 64-bit limbs: each result is below twice its prime, its top limb returned
+    /// (the caller subtracts the prime once, by mask).
+    pub(crate) fn pow(&self, x: [&[u64]; 2], d: [&[u64]; 2], out: [&mut [u64]; 2]) -> [u64; 2] {
+        match self {
+            // SAFETY: a `Halves` exists only when `new` found avx512f and avx512ifma.
+            Halves::L20(p) => unsafe { pow2(p, x, d, out) },
+            // SAFETY: as above.
+            Halves::L30(p) => unsafe { pow2(p, x, d, out) },
+            // SAFETY: as above.
+            Halves::L40(p) => unsafe { pow2(p, x, d, out) },
+        }
+    }
+}
+
+impl<const K: usize, const L: usize> Prime<K, L> {
+    fn new((m, rr): (&[u64], &[u64])) -> Self {
+        let m52: Lanes<K> = pack(m);
+        // m⁻¹ mod 2^64 by Newton's iteration, then −m⁻¹ mod 2^52.
+        let mut inv: u64 = 1;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(m52[0][0].wrapping_mul(inv)));
+        }
+        Prime {
+            m: m52,
+            k0: inv.wrapping_neg() & MASK,
+            rr: pack(rr),
+        }
+    }
+}
+
+/// 64-bit limbs into radix-2^52 lanes (the value must fit `52·8·K` bits).
+fn pack<const K: usize>(x: &[u64]) -> Lanes<K> {
+    let mut out = [[0u64; 8]; K];
+    for i in 0..8 * K {
+        let (limb, off) = (i * 52 / 64, i * 52 % 64);
+        let Some(&low) = x.get(limb) else { break };
+        let mut v = low >> off;
+        if off > 12 {
+            v |= x.get(limb + 1).map_or(0, |&h| h << (64 - off));
+        }
+        out[i / 8][i % 8] = v & MASK;
+    }
+    out
+}
+
+/// Radix-2^52 lanes (each limb below 2^52) into `out`'s 64-bit limbs; the bits above them
+/// are returned as one more limb.
+fn unpack<const K: usize>(x: &Lanes<K>, out: &mut [u64]) -> u64 {
+    let mut top = 0u64;
+    let len = out.len();
+    out.iter_mut().for_each(|o| *o = 0);
+    for i in 0..8 * K {
+        let v = x[i / 8][i % 8];
+        let (limb, off) = (i * 52 / 64, i * 52 % 64);
+        for (at, part) in [
+            (limb, v << off),
+            (limb + 1, if off > 12 { v >> (64 - off) } else { 0 }),
+        ] {
+            match out.get_mut(at) {
+                Some(o) => *o |= part,
+                None if at == len => top |= part,
+                None => {}
+            }
+        }
+    }
+    top
+}
+
+#[inline(always)]
+fn load<const K: usize>(x: &Lanes<K>) -> [__m512i; K] {
+    // SAFETY: each row is eight u64, 64 bytes read unaligned; avx512f is enabled in every
+    // caller (all are `#[target_feature]` functions reached only through `Halves`).
+    x.map(|row| unsafe { _mm512_loadu_si512(row.as_ptr().cast()) })
+}
+
+#[inline(always)]
+fn store<const K: usize>(r: &[__m512i; K]) -> Lanes<K> {
+    let mut x = [[0u64; 8]; K];
+    for (row, v) in x.iter_mut().zip(r.iter()) {
+        // SAFETY: 64 bytes written unaligned into a `[u64; 8]`; avx512f as in `load`.
+        unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), *v) };
+    }
+    x
+}
+
+/// `a·b·R⁻¹` mod p and mod q at once (almost-Montgomery: inputs below 2m, outputs below 2m,
+/// limbs normalised to 52 bits). Each step adds `a·b_i` and the multiple `y·m` that clears
+/// the lowest limb, then moves every lane down one (the lowest limb's carry kept).
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul2<const K: usize, const L: usize>(
+    p: &[Prime<K, L>; 2],
+    a: [&Lanes<K>; 2],
+    b: [&Lanes<K>; 2],
+) -> [Lanes<K>; 2] {
+    let zero = _mm512_setzero_si512();
+    let av = [load(a[0]), load(a[1])];
+    let mv = [load(&p[0].m), load(&p[1].m)];
+    let mut acc = [[zero; K]; 2];
+    for i in 0..L {
+        for h in 0..2 {
+            let bi = b[h][i / 8][i % 8];
+            let bv = _mm512_set1_epi64(bi as i64);
+            // The lowest lane after `+ lo(a·b_i)`, computed on the scalar side.
+            let low = _mm_cvtsi128_si64(_mm512_castsi512_si128(acc[h][0])) as u64;
+            let x0 = low.wrapping_add(a[h][0][0].wrapping_mul(bi) & MASK);
+            let y = x0.wrapping_mul(p[h].k0) & MASK;
+            let yv = _mm512_set1_epi64(y as i64);
+            for k in 0..K {
+                acc[h][k] = _mm512_madd52lo_epu64(acc[h][k], av[h][k], bv);
+                acc[h][k] = _mm512_madd52lo_epu64(acc[h][k], mv[h][k], yv);
+            }
+            // The lowest lane is now 0 mod 2^52; what is above goes to the next one.
+            let carry = x0.wrapping_add(p[h].m[0][0].wrapping_mul(y) & MASK) >> 52;
+            for k in 0..K - 1 {
+                acc[h][k] = _mm512_alignr_epi64::<1>(acc[h][k + 1], acc[h][k]);
+            }
+            acc[h][K - 1] = _mm512_alignr_epi64::<1>(zero, acc[h][K - 1]);
+            acc[h][0] =
+                _mm512_mask_add_epi64(acc[h][0], 1, acc[h][0], _mm512_set1_epi64(carry as i64));
+            // The high halves belong one limb up: after the move, the same lanes.
+            for k in 0..K {
+                acc[h][k] = _mm512_madd52hi_epu64(acc[h][k], av[h][k], bv);
+                acc[h][k] = _mm512_madd52hi_epu64(acc[h][k], mv[h][k], yv);
+            }
+        }
+    }
+    [store(&normalize(acc[0])), store(&normalize(acc[1]))]
+}
+
+/// Lanes (each below 2^64) carried into 52-bit limbs, the value fitting `52·8·K` bits: the
+/// carries move up one lane, then the last possible carry of each lane (at most 1) is found
+/// with mask arithmetic, as an addition of bit masks, without a loop over lanes.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn normalize<const K: usize>(mut r: [__m512i; K]) -> [__m512i; K] {
+    let mask = _mm512_set1_epi64(MASK as i64);
+    let zero = _mm512_setzero_si512();
+    let mut carry = [zero; K];
+    for k in 0..K {
+        carry[k] = _mm512_srli_epi64::<52>(r[k]);
+        r[k] = _mm512_and_si512(r[k], mask);
+    }
+    for k in (1..K).rev() {
+        r[k] = _mm512_add_epi64(r[k], _mm512_alignr_epi64::<7>(carry[k], carry[k - 1]));
+    }
+    r[0] = _mm512_add_epi64(r[0], _mm512_alignr_epi64::<7>(carry[0], zero));
+    // Each lane is now below 2^52 + 2^12: it generates a carry when above the mask, passes
+    // one on when equal to it. Carries in = ((generate << 1) + propagate) ^ propagate.
+    let (mut generate, mut propagate) = (0u64, 0u64);
+    for (k, v) in r.iter().enumerate() {
+        generate |= u64::from(_mm512_cmpgt_epu64_mask(*v, mask)) << (8 * k);
+        propagate |= u64::from(_mm512_cmpeq_epu64_mask(*v, mask)) << (8 * k);
+    }
+    let carried = (generate << 1).wrapping_add(propagate) ^ propagate;
+    let one = _mm512_set1_epi64(1);
+    for (k, v) in r.iter_mut().enumerate() {
+        let lanes = (carried >> (8 * k)) as u8;
+        *v = _mm512_and_si512(_mm512_mask_add_epi64(*v, lanes, *v, one), mask);
+    }
+    r
+}
+
+/// `table[index]`, every entry read (see [`mont::select_into`]).
+#[inline(always)]
+fn select<const K: usize>(table: &[Lanes<K>; 32], index: u64) -> Lanes<K> {
+    let mut out = [[0u64; 8]; K];
+    mont::select_into(
+        table.iter().map(|row| row.as_flattened()),
+        index,
+        out.as_flattened_mut(),
+    );
+    out
+}
+
+/// The two exponentiations: into the Montgomery form, fixed 5-bit windows (every window
+/// multiplied, by 1 when its bits are zero, as the portable code), out of it.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn pow2<const K: usize, const L: usize>(
+    p: &[Prime<K, L>; 2],
+    x: [&[u64]; 2],
+    d: [&[u64]; 2],
+    out: [&mut [u64]; 2],
+) -> [u64; 2] {
+    const BITS: usize = 5;
+    let mut one = [[0u64; 8]; K];
+    one[0][0] = 1;
+    let mut base = [pack::<K>(x[0]), pack::<K>(x[1])];
+    base = mul2(p, [&base[0], &base[1]], [&p[0].rr, &p[1].rr]);
+    let mut table = Box::new([[[[0u64; 8]; K]; 32]; 2]);
+    let [t0, t1] = mul2(p, [&one, &one], [&p[0].rr, &p[1].rr]);
+    (table[0][0], table[1][0]) = (t0, t1);
+    (table[0][1], table[1][1]) = (base[0], base[1]);
+    for k in 2..32 {
+        let [u, v] = if k % 2 == 0 {
+            let (a, b) = (&table[0][k / 2], &table[1][k / 2]);
+            mul2(p, [a, b], [a, b])
+        } else {
+            mul2(
+                p,
+                [&table[0][k - 1], &table[1][k - 1]],
+                [&base[0], &base[1]],
+            )
+        };
+        (table[0][k], table[1][k]) = (u, v);
+    }
+    let bits = 64 * d[0].len().max(d[1].len());
+    let windows = bits.div_ceil(BITS);
+    let mut acc = [[[0u64; 8]; K]; 2];
+    for w in (0..windows).rev() {
+        let entry = [
+            select(&table[0], mont::window(d[0], w * BITS, BITS)),
+            select(&table[1], mont::window(d[1], w * BITS, BITS)),
+        ];
+        acc = if w == windows - 1 {
+            entry
+        } else {
+            for _ in 0..BITS {
+                acc = mul2(p, [&acc[0], &acc[1]], [&acc[0], &acc[1]]);
+            }
+            mul2(p, [&acc[0], &acc[1]], [&entry[0], &entry[1]])
+        };
+    }
+    acc = mul2(p, [&acc[0], &acc[1]], [&one, &one]);
+    let [out0, out1] = out;
+    let tops = [unpack(&acc[0], out0), unpack(&acc[1], out1)];
+    table.zeroize();
+    acc.zeroize();
+    base.zeroize();
+    tops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_ifma() -> bool {
+        std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512ifma")
+    }
+
+    /// The value of lanes (each below 2^64) as 64-bit limbs, by plain carries: the reference.
+    fn value(lanes: &Lanes<3>) -> [u64; 21] {
+        let mut out = [0u64; 21];
+        for (i, &v) in lanes.as_flattened().iter().enumerate() {
+            let (limb, off) = (i * 52 / 64, i * 52 % 64);
+            let wide = u128::from(v) << off;
+            let mut carry = 0u128;
+            for (j, part) in [wide as u64, (wide >> 64) as u64].into_iter().enumerate() {
+                let s = u128::from(out[limb + j]) + u128::from(part) + carry;
+                out[limb + j] = s as u64;
+                carry = s >> 64;
+            }
+            let mut at = limb + 2;
+            while carry != 0 {
+                let s = u128::from(out[at]) + carry;
+                out[at] = s as u64;
+                carry = s >> 64;
+                at += 1;
+            }
+        }
+        out
+    }
+
+    /// The carries of `normalize`, including runs of lanes equal to the mask that a late
+    /// carry must cross, against the plain sum.
+    #[test]
+    fn normalize_keeps_the_value_and_leaves_52_bit_limbs() {
+        if !has_ifma() {
+            return;
+        }
+        let mut cases: Vec<Lanes<3>> = Vec::new();
+        let mut run = [[MASK; 8]; 3];
+        run[0][0] = MASK + 1; // one carry through every lane below the top one
+        run[2][7] = 0;
+        cases.push(run);
+        let mut late = [[MASK; 8]; 3];
+        late[0][0] = (1 << 63) + 5; // a large first carry, then the run
+        late[2][6] = 0;
+        late[2][7] = 0;
+        cases.push(late);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..500 {
+            let mut lanes = [[0u64; 8]; 3];
+            for l in lanes.as_flattened_mut().iter_mut().take(22) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Mostly the mask or near it, sometimes large: runs and big carries.
+                *l = match x % 4 {
+                    0 => MASK,
+                    1 => MASK + 1,
+                    2 => x >> 4,
+                    _ => x & MASK,
+                };
+            }
+            cases.push(lanes);
+        }
+        for lanes in cases {
+            let load = |l: &Lanes<3>| {
+                l.map(|row| {
+                    // SAFETY: as in `load`; the test runs only with avx512f.
+                    unsafe { _mm512_loadu_si512(row.as_ptr().cast()) }
+                })
+            };
+            // SAFETY: the processor has avx512f and avx512ifma (checked above).
+            let out = store(&unsafe { normalize(load(&lanes)) });
+            assert!(out.as_flattened().iter().all(|&l| l <= MASK), "{out:x?}");
+            assert_eq!(value(&out), value(&lanes), "{lanes:x?}");
+        }
+    }
+
+    #[test]
+    fn packing_round_trips() {
+        let x: Vec<u64> = (0..16u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        let lanes: Lanes<3> = pack(&x);
+        assert!(lanes.as_flattened().iter().all(|&l| l <= MASK));
+        let mut back = [0u64; 16];
+        assert_eq!(unpack(&lanes, &mut back), 0);
+        assert_eq!(back.to_vec(), x);
+        // A bit above the output is returned as the top limb.
+        let mut high = [[0u64; 8]; 3];
+        high[2][3] = 1 << (1024 - 52 * 19); // bit 1024 is in limb 19 (bits 988..1040)
+        assert_eq!(unpack(&high, &mut back), 1);
+        assert_eq!(back, [0u64; 16]);
+    }
+}
