@@ -1,8 +1,10 @@
 //! Building + signing a TD2.1 request for a 1, 5, 10 and 15 MiB PDF, against the floor (SHA-1 +
 //! SHA-256 + base64 of the same bytes) in the same run (time linear in the size: the ratio
-//! stays flat); the peak memory of one build (VmHWM, reset before it), as a multiple of the PDF.
-//! Both forms: held in memory (`feed::build`) and streamed into a file (`feed::build_to`, a
-//! real file in the temporary folder: the page cache is not the process's memory).
+//! stays flat); the peak memory of one build in a fresh process (VmHWM), as a multiple of the
+//! PDF, raw and less the process's start (its image and runtime, which the caller's process has
+//! anyway). Both forms: held in memory (`feed::build`) and streamed into a file
+//! (`feed::build_to`, a real file in the temporary folder: the page cache is not the process's
+//! memory).
 //!
 //! `cargo bench --bench feed`
 
@@ -35,11 +37,40 @@ fn pdf_of(size: usize) -> Vec<u8> {
     pdf
 }
 
-/// A `/proc/self/status` value in kB (`VmHWM`, `VmRSS`), if the system has it.
+/// A `/proc/self/status` value in kB (`VmHWM`, `VmRSS`, `RssFile`), if the system has it.
 fn status_kb(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(key))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What this process holds resident at one moment, in kB: all of it, and the part mapped from
+/// files (the binary's and the libraries' pages: code paged in on first use).
+#[derive(Clone, Copy)]
+struct Resident {
+    rss: u64,
+    file: u64,
+}
+
+impl Resident {
+    fn now() -> Resident {
+        Resident {
+            rss: status_kb("VmRSS").unwrap_or(0),
+            file: status_kb("RssFile").unwrap_or(0),
+        }
+    }
+}
+
+/// The memory of one build in a fresh process, in kB.
+struct Peak {
+    /// Resident at the child's first line: the process image and the runtime, nothing of ours.
+    start: Resident,
+    /// VmRSS just before the build (signer, rights, request with its PDF made).
+    before: u64,
+    /// VmHWM after the build.
+    peak: u64,
+    /// Resident after the build (for the file-backed pages paged in since the start).
+    end: Resident,
 }
 
 fn signer(now: DateTime<FixedOffset>) -> CheckedSigner {
@@ -105,8 +136,9 @@ fn now() -> DateTime<FixedOffset> {
 
 /// In a fresh process (this bench run again with `--peak-of SIZE [--stream]`, so that nothing
 /// freed earlier is still resident): one build of a SIZE-byte PDF, held or streamed into a
-/// file; prints the VmRSS before the build and the VmHWM after it, in kB.
-fn peak_of(size: usize, stream: bool) {
+/// file; prints, in kB, the resident memory at `start` (all, file-backed), the VmRSS before
+/// the build, the VmHWM after it and the resident memory then (all, file-backed).
+fn peak_of(size: usize, stream: bool, start: Resident) {
     let signer = signer(now());
     let rights = Rights::embedded().unwrap();
     let request = request_of(size);
@@ -119,15 +151,18 @@ fn peak_of(size: usize, stream: bool) {
         std::hint::black_box(build_once(&request, &signer, &rights));
     }
     let peak = status_kb("VmHWM").unwrap_or(0);
+    let end = Resident::now();
     if stream {
         let _ = std::fs::remove_file(&path);
     }
-    println!("{before} {peak}");
+    println!(
+        "{} {} {before} {peak} {} {}",
+        start.rss, start.file, end.rss, end.file
+    );
 }
 
-/// (VmRSS before, VmHWM after) of one build of a `size`-byte PDF, held or streamed, in kB,
-/// from a fresh process.
-fn measure_peak(size: usize, stream: bool) -> Option<(u64, u64)> {
+/// The memory of one build of a `size`-byte PDF, held or streamed, from a fresh process.
+fn measure_peak(size: usize, stream: bool) -> Option<Peak> {
     let exe = std::env::current_exe().ok()?;
     let mut command = std::process::Command::new(exe);
     command.args(["--peak-of", &size.to_string()]);
@@ -136,23 +171,45 @@ fn measure_peak(size: usize, stream: bool) -> Option<(u64, u64)> {
     }
     let out = command.output().ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
-    let mut kb = text.split_whitespace().map(|v| v.parse::<u64>().ok());
-    Some((kb.next()??, kb.next()??))
+    let kb: Vec<u64> = text
+        .split_whitespace()
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    let &[start_rss, start_file, before, peak, end_rss, end_file] = kb.as_slice() else {
+        return None;
+    };
+    Some(Peak {
+        start: Resident {
+            rss: start_rss,
+            file: start_file,
+        },
+        before,
+        peak,
+        end: Resident {
+            rss: end_rss,
+            file: end_file,
+        },
+    })
 }
 
-/// A peak as a multiple of the PDF: (peak, peak − VmRSS before), printed `2.35×`.
-fn multiples(peak: Option<(u64, u64)>, size: usize) -> (String, String) {
+/// A peak as multiples of the PDF, printed `2.35×`: raw (VmHWM), feed (VmHWM − the start's
+/// VmRSS), build (VmHWM − VmRSS just before the build).
+fn multiples(peak: &Option<Peak>, size: usize) -> [String; 3] {
     let payload = size as f64 / 1024.0;
+    let times = |kb: u64| format!("{:.2}×", kb as f64 / payload);
     match peak {
-        Some((before, peak)) => (
-            format!("{:.2}×", peak as f64 / payload),
-            format!("{:.2}×", peak.saturating_sub(before) as f64 / payload),
-        ),
-        None => ("n/a".to_owned(), "n/a".to_owned()),
+        Some(p) => [
+            times(p.peak),
+            times(p.peak.saturating_sub(p.start.rss)),
+            times(p.peak.saturating_sub(p.before)),
+        ],
+        None => ["n/a".to_owned(), "n/a".to_owned(), "n/a".to_owned()],
     }
 }
 
 fn main() {
+    // First, before anything of ours exists: only the process image and the runtime.
+    let start = Resident::now();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--peak-of") {
         peak_of(
@@ -160,6 +217,7 @@ fn main() {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(1 << 20),
             args.iter().any(|a| a == "--stream"),
+            start,
         );
         return;
     }
@@ -170,26 +228,15 @@ fn main() {
     );
     println!("(SHA-1 + SHA-256 + base64 of the PDF), held in memory (build) and streamed into a");
     println!("file (stream: build_to, each document generated twice: digested, then written).");
-    println!("Memory of one build in a fresh process, as a multiple of the PDF: peak = VmHWM (the");
-    println!("PDF held by the request included); added = the peak minus VmRSS before the build.");
     println!(
-        "{:>9} {:>9} {:>9} {:>7} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8}",
-        "PDF MiB",
-        "floor ms",
-        "build ms",
-        "MiB/s",
-        "×floor",
-        "stream ms",
-        "×floor",
-        "peak",
-        "added",
-        "s. peak",
-        "s. added"
+        "{:>9} {:>9} {:>9} {:>7} {:>7} {:>9} {:>7}",
+        "PDF MiB", "floor ms", "build ms", "MiB/s", "×floor", "stream ms", "×floor",
     );
     // Up to the largest PDF whose CDA fits the 20 MiB limit (15 MiB less its header).
     // 16 KiB: the fixed cost of a request (signatures, rights, metadata, VIHF).
     let spool = spool_path();
     let mut rows = Vec::new();
+    let mut peaks = Vec::new();
     for size in [16 << 10, 1 << 20, 5 << 20, 10 << 20, (15 << 20) - 8192] {
         let request = request_of(size);
         let pdf = &request.documents[0].body.as_ref().unwrap().data;
@@ -206,12 +253,8 @@ fn main() {
             std::hint::black_box(stream_once(&request, &signer, &rights, &mut file));
         });
         let mib = size as f64 / (1 << 20) as f64;
-        let held = measure_peak(size, false);
-        let streamed = measure_peak(size, true);
-        let (peak, added) = multiples(held, size);
-        let (s_peak, s_added) = multiples(streamed, size);
         println!(
-            "{:>9.2} {:>9.1} {:>9.1} {:>7.0} {:>6.2}× {:>9.1} {:>6.2}× {:>7} {:>7} {:>8} {:>8}",
+            "{:>9.2} {:>9.1} {:>9.1} {:>7.0} {:>6.2}× {:>9.1} {:>6.2}×",
             mib,
             floor.as_secs_f64() * 1e3,
             build.as_secs_f64() * 1e3,
@@ -219,18 +262,18 @@ fn main() {
             build.as_secs_f64() / floor.as_secs_f64(),
             stream.as_secs_f64() * 1e3,
             stream.as_secs_f64() / floor.as_secs_f64(),
-            peak,
-            added,
-            s_peak,
-            s_added,
         );
         rows.push((
             mib,
             floor.as_secs_f64() * 1e3,
             build.as_secs_f64() * 1e3,
             stream.as_secs_f64() * 1e3,
-            held.map(|p| p.1),
-            streamed.map(|p| p.1),
+        ));
+        peaks.push((
+            size,
+            mib,
+            measure_peak(size, false),
+            measure_peak(size, true),
         ));
     }
     let _ = std::fs::remove_file(&spool);
@@ -249,21 +292,64 @@ fn main() {
             per_mib(a.3, b.3) / per_mib(a.1, b.1),
             rows.first().map_or(0.0, |r| r.2),
         );
-        // The memory slope: each further MiB of PDF costs this many MiB of peak.
-        let slope = |p0: Option<u64>, p1: Option<u64>| match (p0, p1) {
-            (Some(p0), Some(p1)) => format!(
-                "{:.2} MiB/MiB",
-                (p1 as f64 - p0 as f64) / 1024.0 / (b.0 - a.0)
-            ),
-            _ => "n/a".to_owned(),
-        };
+    }
+    print_memory(&peaks);
+}
+
+/// The memory table: per PDF size, held and streamed, the peak of one build in a fresh process
+/// as multiples of the PDF, then the slope from 1 MiB to the largest.
+fn print_memory(peaks: &[(usize, f64, Option<Peak>, Option<Peak>)]) {
+    println!();
+    println!(
+        "Memory of one build in a fresh process, as multiples of the PDF. start = VmRSS at the\n\
+         child's first line (image + runtime, kB); held, stream = the raw VmHWM; feed =\n\
+         VmHWM − start (the request with its PDF, signer, rights, our code paged in, the build);\n\
+         build = VmHWM − VmRSS just before the build; code = file-backed pages paged in after\n\
+         start (kB; start and code: the streamed child's)."
+    );
+    println!(
+        "{:>7} {:>8} {:>7} | {:>7} {:>7} {:>6} | {:>7} {:>7} {:>6}",
+        "PDF MiB", "start kB", "code kB", "held", "feed", "build", "stream", "feed", "build"
+    );
+    for (size, mib, held, streamed) in peaks {
+        let kb = |v: Option<u64>| v.map_or("n/a".to_owned(), |v| v.to_string());
+        let [h_raw, h_feed, h_build] = multiples(held, *size);
+        let [s_raw, s_feed, s_build] = multiples(streamed, *size);
         println!(
-            "peak slope (peak({:.0}) − peak({:.0})) / {:.0} MiB: held {}, streamed {}",
-            b.0,
-            a.0,
-            b.0 - a.0,
-            slope(a.4, b.4),
-            slope(a.5, b.5),
+            "{:>7.2} {:>8} {:>7} | {:>7} {:>7} {:>6} | {:>7} {:>7} {:>6}",
+            mib,
+            kb(streamed.as_ref().map(|p| p.start.rss)),
+            kb(streamed
+                .as_ref()
+                .map(|p| p.end.file.saturating_sub(p.start.file))),
+            h_raw,
+            h_feed,
+            h_build,
+            s_raw,
+            s_feed,
+            s_build,
         );
     }
+    // Each further MiB of PDF costs this many MiB of peak, raw and less the start.
+    let (Some(a), Some(b)) = (peaks.get(1), peaks.last()) else {
+        return;
+    };
+    let slope = |p0: &Option<Peak>, p1: &Option<Peak>, less_start: bool| match (p0, p1) {
+        (Some(p0), Some(p1)) => {
+            let kb = |p: &Peak| p.peak as f64 - if less_start { p.start.rss as f64 } else { 0.0 };
+            format!("{:.2}", (kb(p1) - kb(p0)) / 1024.0 / (b.1 - a.1))
+        }
+        _ => "n/a".to_owned(),
+    };
+    println!(
+        "slope (peak({:.0}) − peak({:.0})) / {:.0} MiB, MiB per MiB of PDF: held raw {}, feed {}; \
+         streamed raw {}, feed {}",
+        b.1,
+        a.1,
+        b.1 - a.1,
+        slope(&a.2, &b.2, false),
+        slope(&a.2, &b.2, true),
+        slope(&a.3, &b.3, false),
+        slope(&a.3, &b.3, true),
+    );
 }
