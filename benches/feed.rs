@@ -11,6 +11,9 @@
 #[path = "common/mod.rs"]
 mod timing;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Utc};
 use dmp_core::cda::{Content, MediaType};
@@ -36,6 +39,56 @@ fn pdf_of(size: usize) -> Vec<u8> {
     }
     pdf
 }
+
+/// The system allocator, counting the bytes allocated now and at most: the heap peak is what
+/// the library and the request cost for a payload, without the code pages and the runtime
+/// that VmHWM also counts. A reallocation counts the new block before the old one is freed.
+struct Counting;
+
+static HEAP_NOW: AtomicUsize = AtomicUsize::new(0);
+static HEAP_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let now = HEAP_NOW.fetch_add(bytes, Relaxed) + bytes;
+    HEAP_PEAK.fetch_max(now, Relaxed);
+}
+
+// SAFETY: every call is passed to `System` unchanged; only counters are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as `alloc`.
+        unsafe { System.dealloc(ptr, layout) };
+        HEAP_NOW.fetch_sub(layout.size(), Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            grew(new_size);
+            HEAP_NOW.fetch_sub(layout.size(), Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 /// A `/proc/self/status` value in kB (`VmHWM`, `VmRSS`, `RssFile`), if the system has it.
 fn status_kb(key: &str) -> Option<u64> {
@@ -71,6 +124,8 @@ struct Peak {
     peak: u64,
     /// Resident after the build (for the file-backed pages paged in since the start).
     end: Resident,
+    /// The heap's peak over the whole process (request, signer, rights, build), in kB.
+    heap: u64,
 }
 
 fn signer(now: DateTime<FixedOffset>) -> CheckedSigner {
@@ -155,8 +210,9 @@ fn peak_of(size: usize, stream: bool, start: Resident) {
     if stream {
         let _ = std::fs::remove_file(&path);
     }
+    let heap = HEAP_PEAK.load(Relaxed) / 1024;
     println!(
-        "{} {} {before} {peak} {} {}",
+        "{} {} {before} {peak} {} {} {heap}",
         start.rss, start.file, end.rss, end.file
     );
 }
@@ -175,7 +231,7 @@ fn measure_peak(size: usize, stream: bool) -> Option<Peak> {
         .split_whitespace()
         .map(|v| v.parse().ok())
         .collect::<Option<_>>()?;
-    let &[start_rss, start_file, before, peak, end_rss, end_file] = kb.as_slice() else {
+    let &[start_rss, start_file, before, peak, end_rss, end_file, heap] = kb.as_slice() else {
         return None;
     };
     Some(Peak {
@@ -189,12 +245,13 @@ fn measure_peak(size: usize, stream: bool) -> Option<Peak> {
             rss: end_rss,
             file: end_file,
         },
+        heap,
     })
 }
 
 /// A peak as multiples of the PDF, printed `2.35×`: raw (VmHWM), feed (VmHWM − the start's
-/// VmRSS), build (VmHWM − VmRSS just before the build).
-fn multiples(peak: &Option<Peak>, size: usize) -> [String; 3] {
+/// VmRSS), build (VmHWM − VmRSS just before the build), heap (the heap's peak).
+fn multiples(peak: &Option<Peak>, size: usize) -> [String; 4] {
     let payload = size as f64 / 1024.0;
     let times = |kb: u64| format!("{:.2}×", kb as f64 / payload);
     match peak {
@@ -202,8 +259,14 @@ fn multiples(peak: &Option<Peak>, size: usize) -> [String; 3] {
             times(p.peak),
             times(p.peak.saturating_sub(p.start.rss)),
             times(p.peak.saturating_sub(p.before)),
+            times(p.heap),
         ],
-        None => ["n/a".to_owned(), "n/a".to_owned(), "n/a".to_owned()],
+        None => [
+            "n/a".to_owned(),
+            "n/a".to_owned(),
+            "n/a".to_owned(),
+            "n/a".to_owned(),
+        ],
     }
 }
 
@@ -304,19 +367,30 @@ fn print_memory(peaks: &[(usize, f64, Option<Peak>, Option<Peak>)]) {
         "Memory of one build in a fresh process, as multiples of the PDF. start = VmRSS at the\n\
          child's first line (image + runtime, kB); held, stream = the raw VmHWM; feed =\n\
          VmHWM − start (the request with its PDF, signer, rights, our code paged in, the build);\n\
-         build = VmHWM − VmRSS just before the build; code = file-backed pages paged in after\n\
-         start (kB; start and code: the streamed child's)."
+         build = VmHWM − VmRSS just before the build; heap = the heap's peak (everything\n\
+         allocated: request with its PDF, signer, rights, build); code = file-backed pages\n\
+         paged in after start (kB; start and code: the streamed child's)."
     );
     println!(
-        "{:>7} {:>8} {:>7} | {:>7} {:>7} {:>6} | {:>7} {:>7} {:>6}",
-        "PDF MiB", "start kB", "code kB", "held", "feed", "build", "stream", "feed", "build"
+        "{:>7} {:>8} {:>7} | {:>7} {:>7} {:>6} {:>6} | {:>7} {:>7} {:>6} {:>6}",
+        "PDF MiB",
+        "start kB",
+        "code kB",
+        "held",
+        "feed",
+        "build",
+        "heap",
+        "stream",
+        "feed",
+        "build",
+        "heap"
     );
     for (size, mib, held, streamed) in peaks {
         let kb = |v: Option<u64>| v.map_or("n/a".to_owned(), |v| v.to_string());
-        let [h_raw, h_feed, h_build] = multiples(held, *size);
-        let [s_raw, s_feed, s_build] = multiples(streamed, *size);
+        let [h_raw, h_feed, h_build, h_heap] = multiples(held, *size);
+        let [s_raw, s_feed, s_build, s_heap] = multiples(streamed, *size);
         println!(
-            "{:>7.2} {:>8} {:>7} | {:>7} {:>7} {:>6} | {:>7} {:>7} {:>6}",
+            "{:>7.2} {:>8} {:>7} | {:>7} {:>7} {:>6} {:>6} | {:>7} {:>7} {:>6} {:>6}",
             mib,
             kb(streamed.as_ref().map(|p| p.start.rss)),
             kb(streamed
@@ -325,9 +399,11 @@ fn print_memory(peaks: &[(usize, f64, Option<Peak>, Option<Peak>)]) {
             h_raw,
             h_feed,
             h_build,
+            h_heap,
             s_raw,
             s_feed,
             s_build,
+            s_heap,
         );
     }
     // Each further MiB of PDF costs this many MiB of peak, raw and less the start.
