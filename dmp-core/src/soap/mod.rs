@@ -186,12 +186,36 @@ pub fn build_envelope(
     security: &[u8],
     body: &[u8],
 ) -> Result<Vec<u8>> {
+    let security = fragment("security", security)?;
+    let body = fragment("body", body)?;
+    assemble(action, message_id, to, security, body)
+}
+
+/// [`build_envelope`] for fragments this crate wrote itself (the signed VIHF, a body from
+/// its writers): they are not parsed on their own, because every caller hands the envelope
+/// to [`mtom::MtomWriter::start`], [`mtom::build`] or [`plain_request`], which read it whole
+/// (a malformed fragment fails there).
+pub(crate) fn build_own_envelope(
+    action: &str,
+    message_id: &str,
+    to: &str,
+    security: &[u8],
+    body: &[u8],
+) -> Result<Vec<u8>> {
+    assemble(action, message_id, to, security.trim_ascii(), body.trim_ascii())
+}
+
+/// The envelope around two element fragments (see [`build_envelope`]).
+fn assemble(
+    action: &str,
+    message_id: &str,
+    to: &str,
+    security: &[u8],
+    body: &[u8],
+) -> Result<Vec<u8>> {
     check_uri("action", action, false)?;
     check_message_id(message_id)?;
     check_uri("to", to, true)?;
-    let security = fragment("security", security)?;
-    let body = fragment("body", body)?;
-
     let mut head = XmlWriter::new();
     head.leaf("wsa:MessageID", &[], message_id)?;
     head.leaf("wsa:To", &[], to)?;
@@ -225,9 +249,10 @@ pub fn build_envelope(
     Ok(out)
 }
 
-/// What a request may carry: a SOAP 1.2 envelope (errors name `envelope`).
-pub(crate) fn check_soap12(envelope: &[u8]) -> Result<()> {
-    let info = parse_envelope(envelope)
+/// What a request may carry: a SOAP 1.2 envelope (errors name `envelope`). Returns the
+/// `href` of its `xop:Include` elements, read in the same pass.
+pub(crate) fn check_soap12(envelope: &[u8]) -> Result<Vec<String>> {
+    let (info, includes) = read_envelope(envelope)
         .map_err(|e| Error::invalid("envelope", format!("must be a SOAP envelope: {e}"), ""))?;
     if info.version != SoapVersion::Soap12 {
         return Err(Error::invalid(
@@ -236,7 +261,7 @@ pub(crate) fn check_soap12(envelope: &[u8]) -> Result<()> {
             SoapVersion::Soap11.namespace(),
         ));
     }
-    Ok(())
+    Ok(includes)
 }
 
 /// A plain SOAP 1.2 request (no MTOM) to the service at `path`: `Content-Type:
@@ -360,6 +385,12 @@ pub struct EnvelopeInfo {
 /// Reads an envelope (SOAP 1.2 or 1.1) with the hardened parser; the root must be
 /// `Envelope` in one of the two namespaces and hold a `Body`.
 pub fn parse_envelope(envelope: &[u8]) -> Result<EnvelopeInfo> {
+    read_envelope(envelope).map(|(info, _)| info)
+}
+
+/// [`parse_envelope`], with the `href` of every `xop:Include` (what an MTOM message must
+/// carry as parts) read in the same pass.
+fn read_envelope(envelope: &[u8]) -> Result<(EnvelopeInfo, Vec<String>)> {
     let mut sink = EnvelopeSink::default();
     // Malformed XML reports as the XML reader does (its source, its band in the C ABI).
     let uris = scan::scan(envelope, &Limits::default(), "xml", &mut sink)?;
@@ -383,7 +414,12 @@ pub fn parse_envelope(envelope: &[u8]) -> Result<EnvelopeInfo> {
             .find(|(ns, name, _)| name == local && uri(*ns) == Some(WSA_NS))
             .map(|(_, _, text)| text.trim().to_owned())
     };
-    Ok(EnvelopeInfo {
+    let includes = std::mem::take(&mut sink.includes)
+        .into_iter()
+        .filter(|(ns, _)| uri(*ns) == Some(XOP_NS))
+        .map(|(_, href)| href)
+        .collect();
+    let info = EnvelopeInfo {
         version,
         action: wsa("Action"),
         message_id: wsa("MessageID"),
@@ -394,7 +430,8 @@ pub fn parse_envelope(envelope: &[u8]) -> Result<EnvelopeInfo> {
             .body_child
             .as_ref()
             .map(|c| (uri(c.ns).map(str::to_owned), c.local.clone())),
-    })
+    };
+    Ok((info, includes))
 }
 
 /// The WS-Addressing headers [`parse_envelope`] reads.
@@ -419,6 +456,9 @@ struct EnvelopeSink {
     /// The entry of `addressing` whose text is being read.
     reading: Option<usize>,
     body_child: Option<BodyChild>,
+    /// Every element named `Include`, anywhere: (namespace index, `href`); the XOP ones are
+    /// kept once the namespace table is known.
+    includes: Vec<(Option<u32>, String)>,
     /// Bytes kept (for the memory budget).
     kept: usize,
 }
@@ -442,6 +482,15 @@ struct BodyChild {
 impl<'i> scan::Sink<'i> for EnvelopeSink {
     fn start(&mut self, tag: &scan::StartTag<'i, '_>) {
         let local = scan::split_qname(tag.qname).1;
+        if local == "Include" {
+            let href = tag
+                .attrs
+                .iter()
+                .find(|a| a.qname == "href" && a.declares.is_none())
+                .map_or("", |a| &a.value);
+            self.kept += href.len();
+            self.includes.push((tag.ns, href.to_owned()));
+        }
         let root_ns = self.root.as_ref().map(|(ns, _)| *ns);
         match self.depth {
             0 => self.root = Some((tag.ns, local.to_owned())),
@@ -513,7 +562,9 @@ impl<'i> scan::Sink<'i> for EnvelopeSink {
     }
 
     fn footprint(&self) -> usize {
-        self.kept + self.addressing.len() * std::mem::size_of::<(Option<u32>, String, String)>()
+        self.kept
+            + self.addressing.len() * std::mem::size_of::<(Option<u32>, String, String)>()
+            + self.includes.len() * std::mem::size_of::<(Option<u32>, String)>()
     }
 }
 

@@ -227,12 +227,8 @@ pub fn build_to(
     boundary: &str,
     action: &str,
 ) -> Result<HttpRequest> {
-    // Every check on the parts before any byte is written (the errors in this order).
-    let frame: Vec<(&str, &str)> = parts
-        .iter()
-        .map(|p| (p.content_id.as_str(), p.content_type.as_str()))
-        .collect();
-    check_frame(path, envelope, boundary, action, &frame)?;
+    // The checks of `check_frame`, in its order, made as the message is written: the head
+    // (the envelope read once) in `start`, each part in `part`, the includes in `finish`.
     let room = parts
         .iter()
         .map(|p| MtomWriter::part_room(&p.content_id, &p.content_type, p.bytes.len()))
@@ -257,12 +253,12 @@ pub fn check_frame(
     action: &str,
     parts: &[(&str, &str)],
 ) -> Result<()> {
-    check_head(path, envelope, boundary, action)?;
+    let includes = check_head(path, envelope, boundary, action)?;
     let cids: Vec<&str> = parts.iter().map(|(cid, _)| *cid).collect();
     for (i, (cid, ct)) in parts.iter().enumerate() {
         check_part(cid, ct, &cids[..i]).map_err(|e| e.at(&format!("parts[{i}]")))?;
     }
-    check_includes(envelope, &cids)
+    check_includes(&includes, &cids)
 }
 
 /// An MTOM request written part by part into one buffer reserved once: a part can be
@@ -274,7 +270,8 @@ pub struct MtomWriter {
     path: String,
     action: String,
     delimiter: String,
-    envelope: std::ops::Range<usize>,
+    /// The `href` of each `xop:Include` of the envelope (read when it was checked).
+    includes: Vec<String>,
     /// Content-ID and place in `body` of each part written.
     parts: Vec<(String, std::ops::Range<usize>)>,
     body: Vec<u8>,
@@ -297,7 +294,7 @@ impl MtomWriter {
         action: &str,
         room: usize,
     ) -> Result<MtomWriter> {
-        check_head(path, envelope, boundary, action)?;
+        let includes = check_head(path, envelope, boundary, action)?;
         let delimiter = format!("--{boundary}");
         let root_headers = root_headers(&delimiter, boundary, envelope, action)?;
         let total = room
@@ -312,15 +309,13 @@ impl MtomWriter {
             )
         })?;
         body.extend_from_slice(root_headers.as_bytes());
-        let at = body.len();
         body.extend_from_slice(envelope);
-        let envelope = at..body.len();
         body.extend_from_slice(b"\r\n");
         Ok(MtomWriter {
             path: path.to_owned(),
             action: action.to_owned(),
             delimiter,
-            envelope,
+            includes,
             parts: Vec::new(),
             body,
         })
@@ -385,9 +380,8 @@ impl MtomWriter {
     /// Checks that every `xop:Include` of the envelope names a part, closes the message and
     /// returns it with the place of each part in its body (in the order written).
     pub fn finish(mut self) -> Result<(HttpRequest, Vec<std::ops::Range<usize>>)> {
-        let envelope = self.body.get(self.envelope.clone()).unwrap_or_default();
         let cids: Vec<&str> = self.parts.iter().map(|(c, _)| c.as_str()).collect();
-        check_includes(envelope, &cids)?;
+        check_includes(&self.includes, &cids)?;
         self.body.extend_from_slice(self.delimiter.as_bytes());
         self.body.extend_from_slice(b"--\r\n");
         let content_type = content_type(&self.delimiter[2..], &self.action);
@@ -571,8 +565,9 @@ impl Write for Scan<'_> {
     }
 }
 
-/// The checks of the message's head: boundary, action, path, SOAP 1.2 envelope.
-fn check_head(path: &str, envelope: &[u8], boundary: &str, action: &str) -> Result<()> {
+/// The checks of the message's head: boundary, action, path, SOAP 1.2 envelope; returns the
+/// `href` of the envelope's `xop:Include` elements.
+fn check_head(path: &str, envelope: &[u8], boundary: &str, action: &str) -> Result<Vec<String>> {
     check_boundary(boundary)?;
     check_uri("action", action, false)?;
     if !path.starts_with('/') || path.bytes().any(|b| !b.is_ascii_graphic()) {
@@ -692,11 +687,9 @@ fn check_part(cid: &str, ct: &str, before: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Every `xop:Include` of the envelope names one of `parts`.
-fn check_includes(envelope: &[u8], parts: &[&str]) -> Result<()> {
-    let tree = Tree::parse(envelope, &Limits::default())?;
-    for e in tree.elements().filter(|e| e.is(XOP_NS, "Include")) {
-        let href = e.attr("href").unwrap_or_default();
+/// Every `xop:Include` of the envelope (their `href`) names one of `parts`.
+fn check_includes(includes: &[String], parts: &[&str]) -> Result<()> {
+    for href in includes {
         let cid = href_cid(href);
         if !parts.contains(&cid.as_str()) {
             return Err(Error::invalid(
