@@ -203,8 +203,10 @@ static QUANTUM_TABLES: [[u32; 256]; 4] = [
     quantum_table(0),
 ];
 
+/// The standard base64 alphabet.
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 const fn quantum_table(shift: u32) -> [u32; 256] {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut table = [NOT_BASE64; 256];
     let mut i = 0;
     while i < 64 {
@@ -214,6 +216,57 @@ const fn quantum_table(shift: u32) -> [u32; 256] {
     table
 }
 
+/// Encodes `data` as standard padded base64 into the start of `out` and returns the length
+/// written (`None`, nothing written, when `out` is too short). The same bytes as the base64
+/// engine's `encode_slice`, faster: 12 bits at a time, each giving two characters from one
+/// table ([`PAIRS`], 8 KiB), 6 bytes read and 8 written per step. Public so that its speed
+/// can be measured against the base64 floor (`cda_base64` bench).
+pub fn encode_base64_into(data: &[u8], out: &mut [u8]) -> Option<usize> {
+    let len = data.len().div_ceil(3).checked_mul(4)?;
+    let out = out.get_mut(..len)?;
+    let pair = |i: u64| PAIRS[(i & 0xfff) as usize];
+    let bulk = data.len() / 6;
+    let (out_bulk, out_tail) = out.split_at_mut(bulk * 8);
+    for (from, to) in data.chunks_exact(6).zip(out_bulk.chunks_exact_mut(8)) {
+        let mut word = [0u8; 8];
+        word[..6].copy_from_slice(from);
+        let w = u64::from_be_bytes(word);
+        let chars = u64::from(pair(w >> 52)) << 48
+            | u64::from(pair(w >> 40)) << 32
+            | u64::from(pair(w >> 28)) << 16
+            | u64::from(pair(w >> 16));
+        to.copy_from_slice(&chars.to_be_bytes());
+    }
+    // The last 0 to 5 bytes: whole groups of 3, then 1 or 2 bytes padded with `=`.
+    let rest = data.get(bulk * 6..).unwrap_or_default();
+    for (from, to) in rest.chunks(3).zip(out_tail.chunks_exact_mut(4)) {
+        let n = from
+            .iter()
+            .enumerate()
+            .fold(0u64, |n, (i, &b)| n | u64::from(b) << (16 - 8 * i));
+        let [_, _, a, b, _, _, c, d] =
+            (u64::from(pair(n >> 12)) << 32 | u64::from(pair(n))).to_be_bytes();
+        let quantum = match from.len() {
+            1 => [a, b, b'=', b'='],
+            2 => [a, b, c, b'='],
+            _ => [a, b, c, d],
+        };
+        to.copy_from_slice(&quantum);
+    }
+    Some(len)
+}
+
+/// For each 12 bits, their two base64 characters (the first in the high byte).
+static PAIRS: [u16; 4096] = {
+    let mut table = [0u16; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        table[i] = (ALPHABET[i >> 6] as u16) << 8 | ALPHABET[i & 63] as u16;
+        i += 1;
+    }
+    table
+};
+
 #[cfg(test)]
 mod tests {
     use proptest::collection::vec;
@@ -221,6 +274,40 @@ mod tests {
     use proptest::sample::{select, Index};
 
     use super::*;
+
+    fn ours(data: &[u8]) -> String {
+        let mut out = vec![b'#'; data.len().div_ceil(3) * 4 + 5];
+        let n = encode_base64_into(data, &mut out).expect("room");
+        assert_eq!(&out[n..], b"#####", "nothing written past the encoding");
+        String::from_utf8(out[..n].to_vec()).expect("ASCII")
+    }
+
+    #[test]
+    fn encoding_matches_the_engine_at_every_length_near_a_step() {
+        let data: Vec<u8> = (0..=255u8).rev().chain(0..=255).chain(0..=7).collect();
+        for len in (0..40).chain(500..520) {
+            let d = &data[..len];
+            assert_eq!(
+                ours(d),
+                base64::engine::general_purpose::STANDARD.encode(d),
+                "{len}"
+            );
+        }
+        let mut short = [0u8; 7];
+        assert_eq!(
+            encode_base64_into(b"abcdef", &mut short),
+            None,
+            "8 bytes needed"
+        );
+        assert_eq!(short, [0; 7], "nothing written when it does not fit");
+    }
+
+    proptest! {
+        #[test]
+        fn encoding_matches_the_engine(data in vec(any::<u8>(), 0..400)) {
+            prop_assert_eq!(ours(&data), base64::engine::general_purpose::STANDARD.encode(&data));
+        }
+    }
 
     #[test]
     fn base64_chunks_and_whitespace() {

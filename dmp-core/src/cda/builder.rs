@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use base64::Engine as _;
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
 use super::header::{Author, CdaHeader, CdaOrganization, CdaPerson, Content};
@@ -310,8 +309,8 @@ impl Sink for InPlace<'_> {
         let n = base64::encoded_len(chunk.len(), true)?;
         self.0.resize(at.checked_add(n)?, 0);
         let out = self.0.get_mut(at..)?;
-        match base64::engine::general_purpose::STANDARD.encode_slice(chunk, &mut *out) {
-            Ok(written) if written == n => Some(Ok(out)),
+        match super::b64::encode_base64_into(chunk, &mut *out) {
+            Some(written) if written == n => Some(Ok(out)),
             _ => None,
         }
     }
@@ -343,8 +342,8 @@ impl<W: Write> Sink for Chunked<W> {
     fn put_base64(&mut self, chunk: &[u8]) -> Option<Result<&[u8]>> {
         let n = base64::encoded_len(chunk.len(), true)?;
         self.buffer.resize(n, 0);
-        match base64::engine::general_purpose::STANDARD.encode_slice(chunk, &mut self.buffer) {
-            Ok(written) if written == n => {}
+        match super::b64::encode_base64_into(chunk, &mut self.buffer) {
+            Some(written) if written == n => {}
             _ => return None,
         }
         Some(

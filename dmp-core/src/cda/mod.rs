@@ -11,7 +11,7 @@ mod case;
 mod header;
 mod reader;
 
-pub use b64::decode_base64;
+pub use b64::{decode_base64, encode_base64_into};
 pub use builder::{
     build, prepare, PreparedCda, DEVICE_AUTHOR_CODE, N1_TEMPLATE_IDS, TEMPLATE_CI_SIS,
     TEMPLATE_HL7_FRANCE, TEMPLATE_N1,

@@ -175,7 +175,15 @@ pub fn build(request: &ConsultRequest, ctx: &mut FeedContext<'_>) -> Result<Buil
     let path = endpoint::for_action(action)
         .ok_or_else(|| Error::invalid("transaction", "no DMP service for this action", action))?;
     let to = format!("{}{}", actor.base_url(), path);
-    let envelope = soap::build_own_envelope(action, &message_id, &to, &vihf, &body)?;
+    let envelope = soap::assemble(
+        &soap::Head {
+            action,
+            message_id: &message_id,
+            to: &to,
+        },
+        &vihf,
+        &body,
+    )?;
     let http = if kind.is_mtom() {
         let boundary = format!("MIMEBoundary_{}", ids.hex());
         mtom::build(&envelope, &[], &boundary, action)?

@@ -1009,8 +1009,15 @@ fn draft<'r>(request: &'r FeedRequest, ctx: &mut FeedContext<'_>) -> Result<Draf
         .as_deref()
         .unwrap_or_else(|| request.environment.default_base_url());
     let to = format!("{}{}", base.trim_end_matches('/'), endpoint::REPOSITORY);
-    let envelope =
-        soap::build_own_envelope(action::PROVIDE_AND_REGISTER, &message_id, &to, &vihf, &body)?;
+    let envelope = soap::assemble(
+        &soap::Head {
+            action: action::PROVIDE_AND_REGISTER,
+            message_id: &message_id,
+            to: &to,
+        },
+        &vihf,
+        &body,
+    )?;
     let boundary = format!("MIMEBoundary_{}", ids.hex());
     Ok(Draft {
         documents,

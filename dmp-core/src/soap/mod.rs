@@ -188,31 +188,33 @@ pub fn build_envelope(
 ) -> Result<Vec<u8>> {
     let security = fragment("security", security)?;
     let body = fragment("body", body)?;
-    assemble(action, message_id, to, security, body)
+    let head = Head {
+        action,
+        message_id,
+        to,
+    };
+    assemble(&head, security, body)
 }
 
-/// [`build_envelope`] for fragments this crate wrote itself (the signed VIHF, a body from
-/// its writers): they are not parsed on their own, because every caller hands the envelope
-/// to [`mtom::MtomWriter::start`], [`mtom::build`] or [`plain_request`], which read it whole
-/// (a malformed fragment fails there).
-pub(crate) fn build_own_envelope(
-    action: &str,
-    message_id: &str,
-    to: &str,
-    security: &[u8],
-    body: &[u8],
-) -> Result<Vec<u8>> {
-    assemble(action, message_id, to, security.trim_ascii(), body.trim_ascii())
+/// The values of an envelope's header (see [`build_envelope`]).
+pub(crate) struct Head<'a> {
+    pub(crate) action: &'a str,
+    pub(crate) message_id: &'a str,
+    pub(crate) to: &'a str,
 }
 
-/// The envelope around two element fragments (see [`build_envelope`]).
-fn assemble(
-    action: &str,
-    message_id: &str,
-    to: &str,
-    security: &[u8],
-    body: &[u8],
-) -> Result<Vec<u8>> {
+/// [`build_envelope`] once the fragments are elements; called directly for the fragments
+/// this crate wrote itself (the signed VIHF, a body from its writers), which are not parsed
+/// on their own, because every caller hands the envelope to [`mtom::MtomWriter::start`],
+/// [`mtom::build`] or [`plain_request`], which read it whole (a malformed fragment fails
+/// there).
+pub(crate) fn assemble(head: &Head<'_>, security: &[u8], body: &[u8]) -> Result<Vec<u8>> {
+    let Head {
+        action,
+        message_id,
+        to,
+    } = *head;
+    let (security, body) = (security.trim_ascii(), body.trim_ascii());
     check_uri("action", action, false)?;
     check_message_id(message_id)?;
     check_uri("to", to, true)?;
