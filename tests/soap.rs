@@ -475,6 +475,61 @@ fn mtom_build_refusals() {
         invalid_field(&build(BOUNDARY, &parts[..1]).unwrap_err()),
         "envelope"
     );
+    // Every part is checked before any is written: a bad Content-ID in part 1 is reported
+    // before the boundary found in part 0's bytes.
+    let mut p = parts.clone();
+    p[1].content_id = "<sig1@dmp>".into();
+    assert_eq!(
+        invalid_field(&build("not-the-boundary", &p).unwrap_err()),
+        "parts[1].content_id"
+    );
+    // What counts as an include: the XOP namespace whatever its prefix, and the unprefixed
+    // `href` only; an `Include` of another namespace is not one.
+    let with_body = |body: &str| {
+        build_envelope(
+            action::PROVIDE_AND_REGISTER,
+            MSG_ID,
+            "",
+            vihf(),
+            body.as_bytes(),
+        )
+        .unwrap()
+    };
+    let xop = "http://www.w3.org/2004/08/xop/include";
+    let one = &parts[..1];
+    let cases = [
+        (
+            format!(r#"<r><Include xmlns="{xop}" href="cid:doc1@dmp"/></r>"#),
+            true,
+        ),
+        (
+            format!(r#"<r><i:Include xmlns:i="{xop}" href="cid:nowhere@dmp"/></r>"#),
+            false,
+        ),
+        (
+            r#"<r><Include xmlns="urn:other" href="cid:nowhere@dmp"/></r>"#.to_owned(),
+            true,
+        ),
+        (
+            format!(r#"<r xmlns:x="urn:x"><i:Include xmlns:i="{xop}" x:href="cid:doc1@dmp"/></r>"#),
+            false,
+        ),
+    ];
+    for (body, accepted) in cases {
+        let got = mtom::build(
+            &with_body(&body),
+            one,
+            BOUNDARY,
+            action::PROVIDE_AND_REGISTER,
+        );
+        match got {
+            Ok(_) => assert!(accepted, "{body} should be refused"),
+            Err(e) => {
+                assert!(!accepted, "{body}: {e}");
+                assert_eq!(invalid_field(&e), "envelope", "{body}");
+            }
+        }
+    }
     // A SOAP 1.1 envelope (made here, and the official TD2.1 one), an unknown action.
     let soap11 = b"<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">\
         <soapenv:Header/><soapenv:Body><r/></soapenv:Body></soapenv:Envelope>";

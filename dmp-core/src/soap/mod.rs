@@ -488,7 +488,7 @@ impl<'i> scan::Sink<'i> for EnvelopeSink {
             let href = tag
                 .attrs
                 .iter()
-                .find(|a| a.qname == "href" && a.declares.is_none())
+                .find(|a| a.qname == "href")
                 .map_or("", |a| &a.value);
             self.kept += href.len();
             self.includes.push((tag.ns, href.to_owned()));

@@ -227,13 +227,18 @@ pub fn build_to(
     boundary: &str,
     action: &str,
 ) -> Result<HttpRequest> {
-    // The checks of `check_frame`, in its order, made as the message is written: the head
-    // (the envelope read once) in `start`, each part in `part`, the includes in `finish`.
+    // Every check on the parts before any byte is written (the errors in this order), the
+    // envelope read once: the writer takes the includes found here.
+    let frame: Vec<(&str, &str)> = parts
+        .iter()
+        .map(|p| (p.content_id.as_str(), p.content_type.as_str()))
+        .collect();
+    let includes = frame_includes(path, envelope, boundary, action, &frame)?;
     let room = parts
         .iter()
         .map(|p| MtomWriter::part_room(&p.content_id, &p.content_type, p.bytes.len()))
         .fold(0usize, usize::saturating_add);
-    let mut w = MtomWriter::start(path, envelope, boundary, action, room)?;
+    let mut w = MtomWriter::open(path, envelope, boundary, action, room, includes)?;
     for p in parts {
         w.part(&p.content_id, &p.content_type, |out| {
             out.extend_from_slice(&p.bytes);
@@ -253,12 +258,24 @@ pub fn check_frame(
     action: &str,
     parts: &[(&str, &str)],
 ) -> Result<()> {
+    frame_includes(path, envelope, boundary, action, parts).map(drop)
+}
+
+/// [`check_frame`], returning the `href` of the envelope's `xop:Include` elements.
+fn frame_includes(
+    path: &str,
+    envelope: &[u8],
+    boundary: &str,
+    action: &str,
+    parts: &[(&str, &str)],
+) -> Result<Vec<String>> {
     let includes = check_head(path, envelope, boundary, action)?;
     let cids: Vec<&str> = parts.iter().map(|(cid, _)| *cid).collect();
     for (i, (cid, ct)) in parts.iter().enumerate() {
         check_part(cid, ct, &cids[..i]).map_err(|e| e.at(&format!("parts[{i}]")))?;
     }
-    check_includes(&includes, &cids)
+    check_includes(&includes, &cids)?;
+    Ok(includes)
 }
 
 /// An MTOM request written part by part into one buffer reserved once: a part can be
@@ -295,6 +312,18 @@ impl MtomWriter {
         room: usize,
     ) -> Result<MtomWriter> {
         let includes = check_head(path, envelope, boundary, action)?;
+        Self::open(path, envelope, boundary, action, room, includes)
+    }
+
+    /// [`MtomWriter::start`] once the head is checked (`includes`: its `xop:Include` hrefs).
+    fn open(
+        path: &str,
+        envelope: &[u8],
+        boundary: &str,
+        action: &str,
+        room: usize,
+        includes: Vec<String>,
+    ) -> Result<MtomWriter> {
         let delimiter = format!("--{boundary}");
         let root_headers = root_headers(&delimiter, boundary, envelope, action)?;
         let total = room
