@@ -67,11 +67,11 @@ impl Halves {
         {
             return None;
         }
-        let prime = |h: usize| (primes[h], rr[h]);
+        let [(p, rp), (q, rq)] = [(primes[0], rr[0]), (primes[1], rr[1])];
         Some(match primes[0].len() {
-            16 => Halves::L20(Box::new([Prime::new(prime(0)), Prime::new(prime(1))])),
-            24 => Halves::L30(Box::new([Prime::new(prime(0)), Prime::new(prime(1))])),
-            32 => Halves::L40(Box::new([Prime::new(prime(0)), Prime::new(prime(1))])),
+            16 => Halves::L20(Box::new([Prime::new(p, rp), Prime::new(q, rq)])),
+            24 => Halves::L30(Box::new([Prime::new(p, rp), Prime::new(q, rq)])),
+            32 => Halves::L40(Box::new([Prime::new(p, rp), Prime::new(q, rq)])),
             _ => return None,
         })
     }
@@ -103,16 +103,12 @@ impl Halves {
 }
 
 impl<const K: usize, const L: usize> Prime<K, L> {
-    fn new((m, rr): (&[u64], &[u64])) -> Self {
+    fn new(m: &[u64], rr: &[u64]) -> Self {
         let m52: Lanes<K> = pack(m);
-        // m⁻¹ mod 2^64 by Newton's iteration, then −m⁻¹ mod 2^52.
-        let mut inv: u64 = 1;
-        for _ in 0..6 {
-            inv = inv.wrapping_mul(2u64.wrapping_sub(m52[0][0].wrapping_mul(inv)));
-        }
         Prime {
             m: m52,
-            k0: inv.wrapping_neg() & MASK,
+            // −m⁻¹ mod 2^52 (from its inverse mod 2^64: the low 52 bits are the same).
+            k0: mont::inverse_mod_2_64(m52[0][0]).wrapping_neg() & MASK,
             rr: pack(rr),
         }
     }

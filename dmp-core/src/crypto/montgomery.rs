@@ -49,11 +49,7 @@ impl<const N: usize> Modulus<N> {
         if m[0] & 1 == 0 || below_3 {
             return None;
         }
-        // m⁻¹ mod 2^64 by Newton's iteration (each step doubles the correct bits).
-        let mut inv: u64 = 1;
-        for _ in 0..6 {
-            inv = inv.wrapping_mul(2u64.wrapping_sub(m[0].wrapping_mul(inv)));
-        }
+        let inv = inverse_mod_2_64(m[0]);
         // R² mod m: 1 doubled 2·64·N times, reduced at each step.
         let mut x = [0u64; N];
         x[0] = 1;
@@ -226,6 +222,15 @@ impl<const N: usize> Modulus<N> {
         }
         d
     }
+}
+
+/// `x⁻¹ mod 2^64` for an odd `x`, by Newton's iteration (each step doubles the correct bits).
+pub(crate) fn inverse_mod_2_64(x: u64) -> u64 {
+    let mut inv: u64 = 1;
+    for _ in 0..6 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(inv)));
+    }
+    inv
 }
 
 /// `a − b` and the borrow out (0 or 1).
