@@ -6,6 +6,10 @@
 //! (`feed::build_to`, a real file in the temporary folder: the page cache is not the process's
 //! memory).
 //!
+//! The warm columns: the same build in a process that has fed once before (our code paged in,
+//! the signer and rights held, the free heap returned, VmHWM restarted): what one more feed
+//! costs a running DUI service, the payload itself included.
+//!
 //! `cargo bench --bench feed`
 
 #[path = "common/mod.rs"]
@@ -205,12 +209,33 @@ fn now() -> DateTime<FixedOffset> {
 /// freed earlier is still resident): one build of a SIZE-byte PDF, held or streamed into a
 /// file; prints, in kB, the resident memory at `start` (all, file-backed), the VmRSS before
 /// the build, the VmHWM after it and the resident memory then (all, file-backed).
-fn peak_of(size: usize, stream: bool, start: Resident) {
+fn peak_of(size: usize, stream: bool, warm: bool, mut start: Resident) {
     let signer = signer(now());
     let rights = Rights::embedded().unwrap();
-    let request = request_of(size);
     let path = spool_path();
     let mut file = stream.then(|| std::fs::File::create(&path).unwrap());
+    let mut heap_base = 0;
+    if warm {
+        // A process that has fed before: one build of a 16 KiB PDF pages our code in, then
+        // the free heap goes back to the system and the peak restarts from here.
+        let small = request_of(16 << 10);
+        if let Some(file) = &mut file {
+            std::hint::black_box(stream_once(&small, &signer, &rights, file));
+        } else {
+            std::hint::black_box(build_once(&small, &signer, &rights));
+        }
+        drop(small);
+        trim_heap();
+        if !reset_peak() {
+            // No way to restart VmHWM here: say nothing rather than a wrong number.
+            return;
+        }
+        start = Resident::now();
+        // The heap held from here (signer, rights) is the caller's already.
+        heap_base = HEAP_NOW.load(Relaxed);
+        HEAP_PEAK.store(heap_base, Relaxed);
+    }
+    let request = request_of(size);
     let before = status_kb("VmRSS").unwrap_or(0);
     if let Some(file) = &mut file {
         std::hint::black_box(stream_once(&request, &signer, &rights, file));
@@ -222,20 +247,44 @@ fn peak_of(size: usize, stream: bool, start: Resident) {
     if stream {
         let _ = std::fs::remove_file(&path);
     }
-    let heap = HEAP_PEAK.load(Relaxed).max(0) / 1024;
+    let heap = (HEAP_PEAK.load(Relaxed) - heap_base).max(0) / 1024;
     println!(
         "{} {} {before} {peak} {} {} {heap}",
         start.rss, start.file, end.rss, end.file
     );
 }
 
-/// The memory of one build of a `size`-byte PDF, held or streamed, from a fresh process.
-fn measure_peak(size: usize, stream: bool) -> Option<Peak> {
+/// Gives the heap's free memory back to the system (glibc keeps it otherwise), so that a
+/// warm process starts from what it really holds.
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: glibc's `malloc_trim` takes a size and touches only the allocator's state.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// Restarts this process's VmHWM from its VmRSS now (Linux ≥ 4.0: `5` into `clear_refs`).
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The memory of one build of a `size`-byte PDF, held or streamed, from a fresh process;
+/// `warm`: after a first build of a small PDF, measured from there (see [`peak_of`]).
+fn measure_peak(size: usize, stream: bool, warm: bool) -> Option<Peak> {
     let exe = std::env::current_exe().ok()?;
     let mut command = std::process::Command::new(exe);
     command.args(["--peak-of", &size.to_string()]);
     if stream {
         command.arg("--stream");
+    }
+    if warm {
+        command.arg("--warm");
     }
     let out = command.output().ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
@@ -305,6 +354,7 @@ fn main() {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(1 << 20),
             args.iter().any(|a| a == "--stream"),
+            args.iter().any(|a| a == "--warm"),
             start,
         );
         return;
@@ -357,12 +407,14 @@ fn main() {
             build.as_secs_f64() * 1e3,
             stream.as_secs_f64() * 1e3,
         ));
-        peaks.push((
+        peaks.push(Peaks {
             size,
             mib,
-            measure_peak(size, false),
-            measure_peak(size, true),
-        ));
+            held: measure_peak(size, false, false),
+            streamed: measure_peak(size, true, false),
+            held_warm: measure_peak(size, false, true),
+            streamed_warm: measure_peak(size, true, true),
+        });
     }
     let _ = std::fs::remove_file(&spool);
     // Linear: the cost of each further MiB, from 1 MiB to the largest, against the floor's.
@@ -384,9 +436,20 @@ fn main() {
     print_memory(&peaks);
 }
 
+/// The memory of one size of PDF, each from its own fresh process.
+struct Peaks {
+    size: usize,
+    mib: f64,
+    held: Option<Peak>,
+    streamed: Option<Peak>,
+    /// After a first build of a small PDF (code paged in, free heap returned), from there.
+    held_warm: Option<Peak>,
+    streamed_warm: Option<Peak>,
+}
+
 /// The memory table: per PDF size, held and streamed, the peak of one build in a fresh process
 /// as multiples of the PDF, then the slope from 1 MiB to the largest.
-fn print_memory(peaks: &[(usize, f64, Option<Peak>, Option<Peak>)]) {
+fn print_memory(peaks: &[Peaks]) {
     println!();
     println!(
         "Memory of one build in a fresh process, as multiples of the PDF. start = VmRSS at the\n\
@@ -394,10 +457,13 @@ fn print_memory(peaks: &[(usize, f64, Option<Peak>, Option<Peak>)]) {
          VmHWM − start (the request with its PDF, signer, rights, our code paged in, the build);\n\
          build = VmHWM − VmRSS just before the build; heap = the heap's peak (everything\n\
          allocated: request with its PDF, signer, rights, build); code = file-backed pages\n\
-         paged in after start (kB; start and code: the streamed child's)."
+         paged in after start (kB; start and code: the streamed child's); warm = in a process\n\
+         that has fed once before (a 16 KiB PDF: our code paged in, signer and rights held, the\n\
+         free heap returned, VmHWM restarted), VmHWM − VmRSS then: the PDF made, then the build\n\
+         (what one more feed costs a running process); wheap = the heap's peak above it."
     );
     println!(
-        "{:>7} {:>8} {:>7} | {:>7} {:>7} {:>6} {:>6} | {:>7} {:>7} {:>6} {:>6}",
+        "{:>7} {:>8} {:>7} | {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} | {:>7} {:>7} {:>6} {:>6} {:>6} {:>6}",
         "PDF MiB",
         "start kB",
         "code kB",
@@ -405,30 +471,40 @@ fn print_memory(peaks: &[(usize, f64, Option<Peak>, Option<Peak>)]) {
         "feed",
         "build",
         "heap",
+        "warm",
+        "wheap",
         "stream",
         "feed",
         "build",
-        "heap"
+        "heap",
+        "warm",
+        "wheap"
     );
-    for (size, mib, held, streamed) in peaks {
+    for p in peaks {
         let kb = |v: Option<u64>| v.map_or("n/a".to_owned(), |v| v.to_string());
-        let [h_raw, h_feed, h_build, h_heap] = multiples(held, *size);
-        let [s_raw, s_feed, s_build, s_heap] = multiples(streamed, *size);
+        let [h_raw, h_feed, h_build, h_heap] = multiples(&p.held, p.size);
+        let [s_raw, s_feed, s_build, s_heap] = multiples(&p.streamed, p.size);
+        let [_, hw_feed, _, hw_heap] = multiples(&p.held_warm, p.size);
+        let [_, sw_feed, _, sw_heap] = multiples(&p.streamed_warm, p.size);
         println!(
-            "{:>7.2} {:>8} {:>7} | {:>7} {:>7} {:>6} {:>6} | {:>7} {:>7} {:>6} {:>6}",
-            mib,
-            kb(streamed.as_ref().map(|p| p.start.rss)),
-            kb(streamed
+            "{:>7.2} {:>8} {:>7} | {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} | {:>7} {:>7} {:>6} {:>6} {:>6} {:>6}",
+            p.mib,
+            kb(p.streamed.as_ref().map(|p| p.start.rss)),
+            kb(p.streamed
                 .as_ref()
                 .map(|p| p.end.file.saturating_sub(p.start.file))),
             h_raw,
             h_feed,
             h_build,
             h_heap,
+            hw_feed,
+            hw_heap,
             s_raw,
             s_feed,
             s_build,
             s_heap,
+            sw_feed,
+            sw_heap,
         );
     }
     // Each further MiB of PDF costs this many MiB of peak, raw and less the start.
@@ -438,19 +514,21 @@ fn print_memory(peaks: &[(usize, f64, Option<Peak>, Option<Peak>)]) {
     let slope = |p0: &Option<Peak>, p1: &Option<Peak>, less_start: bool| match (p0, p1) {
         (Some(p0), Some(p1)) => {
             let kb = |p: &Peak| p.peak as f64 - if less_start { p.start.rss as f64 } else { 0.0 };
-            format!("{:.2}", (kb(p1) - kb(p0)) / 1024.0 / (b.1 - a.1))
+            format!("{:.2}", (kb(p1) - kb(p0)) / 1024.0 / (b.mib - a.mib))
         }
         _ => "n/a".to_owned(),
     };
     println!(
-        "slope (peak({:.0}) − peak({:.0})) / {:.0} MiB, MiB per MiB of PDF: held raw {}, feed {}; \
-         streamed raw {}, feed {}",
-        b.1,
-        a.1,
-        b.1 - a.1,
-        slope(&a.2, &b.2, false),
-        slope(&a.2, &b.2, true),
-        slope(&a.3, &b.3, false),
-        slope(&a.3, &b.3, true),
+        "slope (peak({:.0}) − peak({:.0})) / {:.0} MiB, MiB per MiB of PDF: held raw {}, feed {}, \
+         warm {}; streamed raw {}, feed {}, warm {}",
+        b.mib,
+        a.mib,
+        b.mib - a.mib,
+        slope(&a.held, &b.held, false),
+        slope(&a.held, &b.held, true),
+        slope(&a.held_warm, &b.held_warm, true),
+        slope(&a.streamed, &b.streamed, false),
+        slope(&a.streamed, &b.streamed, true),
+        slope(&a.streamed_warm, &b.streamed_warm, true),
     );
 }
