@@ -51,10 +51,11 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 
 use crate::crypto::{DigestAlgorithm, Signer};
 use crate::error::{Error, Result};
-use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod, C14N_10_WITH_COMMENTS};
+use crate::xml::c14n::{canonicalize_with, C14nMethod, C14N_10_WITH_COMMENTS};
 use crate::xml::reader::Limits;
 use crate::xml::tree::{ElementId, Tree};
 use crate::xml::writer::check_chars;
+use crate::xmldsig::twin::Twin;
 use crate::xmldsig::{
     b64, escape_attr, escape_text, DSIG_NS, MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, XADES_NS,
 };
@@ -202,11 +203,14 @@ pub fn sign_manifest(
     check_chars("purpose", &options.purpose)?;
     let alg = options.digest;
 
-    // The manifest.
-    let mut manifest = String::with_capacity(256 * references.len());
-    manifest.push_str("<Manifest Id=\"");
-    manifest.push_str(MANIFEST_ID);
-    manifest.push_str("\">");
+    // The manifest, and its C14N (no comments) in the final document: the default namespace
+    // of ds:Signature declared on it.
+    let dsig_default = format!(" xmlns=\"{DSIG_NS}\"");
+    let mut manifest = Twin::with_capacity(256 * references.len());
+    manifest.apex("Manifest", &dsig_default);
+    manifest.push(" Id=\"");
+    manifest.push(MANIFEST_ID);
+    manifest.push("\">");
     for r in references {
         check_chars("uri", &r.uri)?;
         if r.uri.is_empty() || r.uri.starts_with('#') {
@@ -233,21 +237,22 @@ pub fn sign_manifest(
             }
             DigestSource::Precomputed(v) => (false, v.clone()),
         };
-        manifest.push_str("<Reference URI=\"");
-        escape_attr(&mut manifest, &r.uri);
-        manifest.push_str("\">");
+        manifest.push("<Reference URI=\"");
+        manifest.attr(&r.uri);
+        manifest.push("\">");
         if transform {
-            manifest.push_str("<Transforms><Transform Algorithm=\"");
-            manifest.push_str(C14N_10_WITH_COMMENTS);
-            manifest.push_str("\"/></Transforms>");
+            manifest.push("<Transforms><Transform Algorithm=\"");
+            manifest.push(C14N_10_WITH_COMMENTS);
+            manifest.push("\"");
+            manifest.close_empty("Transform");
+            manifest.push("</Transforms>");
         }
-        manifest.push_str("<DigestMethod Algorithm=\"");
-        manifest.push_str(alg.uri());
-        manifest.push_str("\"/><DigestValue>");
-        manifest.push_str(&b64(&value));
-        manifest.push_str("</DigestValue></Reference>");
+        digest_method(&mut manifest, "", alg);
+        manifest.push("<DigestValue>");
+        manifest.push(&b64(&value));
+        manifest.push("</DigestValue></Reference>");
     }
-    manifest.push_str("</Manifest>");
+    manifest.push("</Manifest>");
 
     // The signature properties.
     let mut properties = String::with_capacity(256);
@@ -263,7 +268,8 @@ pub fn sign_manifest(
     escape_text(&mut properties, &options.purpose);
     properties.push_str("</SignatureProperty></SignatureProperties>");
 
-    // The qualifying properties.
+    // The signed properties, and their C14N (no comments) in the final document: the XAdES
+    // default namespace of QualifyingProperties declared on them.
     let chain = signer.certificate_chain();
     let cert = chain
         .first()
@@ -274,113 +280,106 @@ pub fn sign_manifest(
         &chain[..1]
     };
     let ds_ns = match options.style {
-        XadesStyle::Standard => format!(" xmlns=\"{DSIG_NS}\""),
-        XadesStyle::Td21Sample => String::new(),
+        XadesStyle::Standard => dsig_default.as_str(),
+        XadesStyle::Td21Sample => "",
     };
-    let mut qp = String::with_capacity(1024);
-    qp.push_str("<QualifyingProperties xmlns=\"");
-    qp.push_str(XADES_NS);
-    qp.push_str("\" Target=\"#");
-    escape_attr(&mut qp, sid);
-    qp.push_str("\"><SignedProperties Id=\"");
-    qp.push_str(SIGNED_PROPERTIES_ID);
-    qp.push_str("\"><SignedSignatureProperties><SigningTime>");
-    qp.push_str(
+    let mut sp = Twin::with_capacity(1024);
+    sp.apex("SignedProperties", &format!(" xmlns=\"{XADES_NS}\""));
+    sp.push(" Id=\"");
+    sp.push(SIGNED_PROPERTIES_ID);
+    sp.push("\"><SignedSignatureProperties><SigningTime>");
+    sp.push(
         &options
             .signing_time
             .to_rfc3339_opts(SecondsFormat::Millis, false),
     );
-    qp.push_str("</SigningTime><SigningCertificate>");
+    sp.push("</SigningTime><SigningCertificate>");
     for c in listed {
-        qp.push_str(&format!(
-            "<Cert><CertDigest><DigestMethod{ds_ns} Algorithm=\"{}\"/><DigestValue{ds_ns}>{}\
-             </DigestValue></CertDigest><IssuerSerial><X509IssuerName xmlns=\"{DSIG_NS}\">",
-            alg.uri(),
-            b64(&c.digest(alg))
-        ));
-        escape_text(&mut qp, &c.issuer_rfc2253());
-        qp.push_str(&format!(
-            "</X509IssuerName><X509SerialNumber xmlns=\"{DSIG_NS}\">{}</X509SerialNumber>\
-             </IssuerSerial></Cert>",
-            c.serial_decimal()
-        ));
+        sp.push("<Cert><CertDigest>");
+        digest_method(&mut sp, ds_ns, alg);
+        sp.push("<DigestValue");
+        sp.push(ds_ns);
+        sp.push(">");
+        sp.push(&b64(&c.digest(alg)));
+        sp.push("</DigestValue></CertDigest><IssuerSerial><X509IssuerName");
+        sp.push(&dsig_default);
+        sp.push(">");
+        sp.text(&c.issuer_rfc2253());
+        sp.push("</X509IssuerName><X509SerialNumber");
+        sp.push(&dsig_default);
+        sp.push(">");
+        sp.push(&c.serial_decimal());
+        sp.push("</X509SerialNumber></IssuerSerial></Cert>");
     }
-    qp.push_str(
-        "</SigningCertificate><SignaturePolicyIdentifier><SignaturePolicyImplied/>\
-         </SignaturePolicyIdentifier></SignedSignatureProperties><SignedDataObjectProperties/>\
-         </SignedProperties></QualifyingProperties>",
-    );
+    sp.push("</SigningCertificate><SignaturePolicyIdentifier><SignaturePolicyImplied");
+    sp.close_empty("SignaturePolicyImplied");
+    sp.push("</SignaturePolicyIdentifier></SignedSignatureProperties><SignedDataObjectProperties");
+    sp.close_empty("SignedDataObjectProperties");
+    sp.push("</SignedProperties>");
+
+    // SignedInfo, and its C14N (with comments) in the final document, which is signed.
+    let sig_alg = signer.algorithm();
+    let mut si = Twin::with_capacity(1024);
+    si.apex("SignedInfo", &dsig_default);
+    si.push("><CanonicalizationMethod Algorithm=\"");
+    si.push(C14N_10_WITH_COMMENTS);
+    si.push("\"");
+    si.close_empty("CanonicalizationMethod");
+    si.push("<SignatureMethod Algorithm=\"");
+    si.push(sig_alg.uri());
+    si.push("\"");
+    si.close_empty("SignatureMethod");
+    for (type_uri, id, target) in [
+        (MANIFEST_TYPE, MANIFEST_ID, &manifest.c14n),
+        (SIGNED_PROPERTIES_TYPE, SIGNED_PROPERTIES_ID, &sp.c14n),
+    ] {
+        si.push("<Reference Type=\"");
+        si.push(type_uri);
+        si.push("\" URI=\"#");
+        si.push(id);
+        si.push("\">");
+        digest_method(&mut si, "", alg);
+        si.push("<DigestValue>");
+        si.push(&b64(&alg.digest(target.as_bytes())));
+        si.push("</DigestValue></Reference>");
+    }
+    si.push("</SignedInfo>");
+    let value = b64(&signer.sign(si.c14n.as_bytes())?);
 
     let cert_b64 = b64(cert.der());
-    let sig_alg = signer.algorithm();
-    let document = |digests: (&str, &str), value: &str| {
-        let mut d = String::with_capacity(
-            manifest.len() + properties.len() + qp.len() + cert_b64.len() + 1500,
-        );
-        d.push_str("<Signature xmlns=\"");
-        d.push_str(DSIG_NS);
-        d.push_str("\" Id=\"");
-        escape_attr(&mut d, sid);
-        d.push_str("\"><SignedInfo><CanonicalizationMethod Algorithm=\"");
-        d.push_str(C14N_10_WITH_COMMENTS);
-        d.push_str("\"/><SignatureMethod Algorithm=\"");
-        d.push_str(sig_alg.uri());
-        d.push_str("\"/>");
-        for (type_uri, id, digest) in [
-            (MANIFEST_TYPE, MANIFEST_ID, digests.0),
-            (SIGNED_PROPERTIES_TYPE, SIGNED_PROPERTIES_ID, digests.1),
-        ] {
-            d.push_str(&format!(
-                "<Reference Type=\"{type_uri}\" URI=\"#{id}\"><DigestMethod Algorithm=\"{}\"/>\
-                 <DigestValue>{digest}</DigestValue></Reference>",
-                alg.uri()
-            ));
-        }
-        d.push_str("</SignedInfo><SignatureValue>");
-        d.push_str(value);
-        d.push_str("</SignatureValue><KeyInfo><X509Data><X509Certificate>");
-        d.push_str(&cert_b64);
-        d.push_str("</X509Certificate></X509Data></KeyInfo><Object>");
-        d.push_str(&manifest);
-        d.push_str("</Object><Object>");
-        d.push_str(&properties);
-        d.push_str("</Object><Object>");
-        d.push_str(&qp);
-        d.push_str("</Object></Signature>");
-        d
-    };
+    let mut d = String::with_capacity(
+        si.doc.len() + manifest.doc.len() + properties.len() + sp.doc.len() + cert_b64.len() + 800,
+    );
+    d.push_str("<Signature xmlns=\"");
+    d.push_str(DSIG_NS);
+    d.push_str("\" Id=\"");
+    escape_attr(&mut d, sid);
+    d.push_str("\">");
+    d.push_str(&si.doc);
+    d.push_str("<SignatureValue>");
+    d.push_str(&value);
+    d.push_str("</SignatureValue><KeyInfo><X509Data><X509Certificate>");
+    d.push_str(&cert_b64);
+    d.push_str("</X509Certificate></X509Data></KeyInfo><Object>");
+    d.push_str(&manifest.doc);
+    d.push_str("</Object><Object>");
+    d.push_str(&properties);
+    d.push_str("</Object><Object><QualifyingProperties xmlns=\"");
+    d.push_str(XADES_NS);
+    d.push_str("\" Target=\"#");
+    escape_attr(&mut d, sid);
+    d.push_str("\">");
+    d.push_str(&sp.doc);
+    d.push_str("</QualifyingProperties></Object></Signature>");
+    Ok(d.into_bytes())
+}
 
-    // Digest the manifest and the signed properties in the final document.
-    let draft = document(("", ""), "");
-    let tree = Tree::parse(draft.as_bytes(), &Limits::default())?;
-    let find = |id: &str| {
-        tree.find_by_id("Id", id)
-            .first()
-            .copied()
-            .ok_or_else(|| err(format!("internal error: #{id} lost")))
-    };
-    let plain = C14nMethod::Inclusive { comments: false };
-    let manifest_digest = b64(&c14n_digest(&tree, Some(find(MANIFEST_ID)?), &plain, alg)?);
-    let props_digest = b64(&c14n_digest(
-        &tree,
-        Some(find(SIGNED_PROPERTIES_ID)?),
-        &plain,
-        alg,
-    )?);
-
-    // Canonicalise SignedInfo in the final document and sign it.
-    let draft = document((&manifest_digest, &props_digest), "");
-    let tree = Tree::parse(draft.as_bytes(), &Limits::default())?;
-    let si = tree
-        .root()
-        .child(DSIG_NS, "SignedInfo")
-        .ok_or_else(|| err("internal error: SignedInfo lost"))?;
-    let si_bytes = canonicalize(
-        &tree,
-        Some(si.id()),
-        None,
-        &C14nMethod::Inclusive { comments: true },
-    )?;
-    let value = signer.sign(&si_bytes)?;
-    Ok(document((&manifest_digest, &props_digest), &b64(&value)).into_bytes())
+/// `<DigestMethod{declarations} Algorithm="…"/>` of `alg`.
+fn digest_method(out: &mut Twin, declarations: &str, alg: DigestAlgorithm) {
+    out.push("<DigestMethod");
+    out.push(declarations);
+    out.push(" Algorithm=\"");
+    out.push(alg.uri());
+    out.push("\"");
+    out.close_empty("DigestMethod");
 }

@@ -87,6 +87,7 @@
 //! Only the `binary`, `8bit`, `7bit` and `base64` transfer encodings are read.
 
 mod sign;
+pub(crate) mod twin;
 mod verify;
 
 use std::collections::HashMap;

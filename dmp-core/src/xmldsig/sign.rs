@@ -2,11 +2,12 @@
 
 use base64::Engine as _;
 
-use super::verify::{digest_reference_subtree, IdIndex};
+use super::twin::Twin;
+use super::verify::{digest_c14n, IdIndex};
 use super::{DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS, SAML2_NS};
 use crate::crypto::{DigestAlgorithm, Signer};
 use crate::error::{Error, Result};
-use crate::xml::c14n::{canonicalize, C14nMethod, EXC_C14N};
+use crate::xml::c14n::{C14nMethod, EXC_C14N};
 use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, Tree};
 
@@ -116,83 +117,59 @@ pub fn sign_enveloped(
     let digest_alg = options
         .digest
         .unwrap_or_else(|| signer.algorithm().digest());
-    let digest = digest_alg.digest(&canonicalize(&tree, Some(elem.id()), None, &method)?);
+    let digest = digest_c14n(&tree, Some(elem.id()), None, &method, digest_alg)?;
 
     let cert = signer
         .signing_certificate()
         .ok_or_else(|| err("the signer has no certificate"))?;
-    let mut signed_info = String::with_capacity(1024);
-    signed_info.push_str("<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"");
-    signed_info.push_str(EXC_C14N);
-    signed_info.push_str("\"/><ds:SignatureMethod Algorithm=\"");
-    signed_info.push_str(signer.algorithm().uri());
-    signed_info.push_str("\"/><ds:Reference URI=\"#");
-    escape_attr(&mut signed_info, id);
-    signed_info.push_str("\"><ds:Transforms><ds:Transform Algorithm=\"");
-    signed_info.push_str(ENVELOPED_SIGNATURE);
-    signed_info.push_str("\"/><ds:Transform Algorithm=\"");
-    signed_info.push_str(EXC_C14N);
+    // SignedInfo, and its exclusive C14N as the verifier computes it in the final document:
+    // only `ds` is used (declared on ds:Signature), `ec` where it is declared.
+    let mut si = Twin::with_capacity(1024);
+    si.apex("ds:SignedInfo", &format!(" xmlns:ds=\"{DSIG_NS}\""));
+    si.push("><ds:CanonicalizationMethod Algorithm=\"");
+    si.push(EXC_C14N);
+    si.push("\"");
+    si.close_empty("ds:CanonicalizationMethod");
+    si.push("<ds:SignatureMethod Algorithm=\"");
+    si.push(signer.algorithm().uri());
+    si.push("\"");
+    si.close_empty("ds:SignatureMethod");
+    si.push("<ds:Reference URI=\"#");
+    si.attr(id);
+    si.push("\"><ds:Transforms><ds:Transform Algorithm=\"");
+    si.push(ENVELOPED_SIGNATURE);
+    si.push("\"");
+    si.close_empty("ds:Transform");
+    si.push("<ds:Transform Algorithm=\"");
+    si.push(EXC_C14N);
     if options.inclusive_prefixes.is_empty() {
-        signed_info.push_str("\"/>");
+        si.push("\"");
+        si.close_empty("ds:Transform");
     } else {
-        signed_info.push_str("\"><ec:InclusiveNamespaces xmlns:ec=\"");
-        signed_info.push_str(EXC_C14N_NS);
-        signed_info.push_str("\" PrefixList=\"");
-        escape_attr(&mut signed_info, &prefixes);
-        signed_info.push_str("\"/></ds:Transform>");
+        si.push("\"><ec:InclusiveNamespaces xmlns:ec=\"");
+        si.push(EXC_C14N_NS);
+        si.push("\" PrefixList=\"");
+        si.attr(&prefixes);
+        si.push("\"");
+        si.close_empty("ec:InclusiveNamespaces");
+        si.push("</ds:Transform>");
     }
-    signed_info.push_str("</ds:Transforms><ds:DigestMethod Algorithm=\"");
-    signed_info.push_str(digest_alg.uri());
-    signed_info.push_str("\"/><ds:DigestValue>");
-    signed_info.push_str(&b64(&digest));
-    signed_info.push_str("</ds:DigestValue></ds:Reference></ds:SignedInfo>");
-    let cert_b64 = b64(cert.der());
-    let signature = |value: &str| {
-        format!(
-            "<ds:Signature xmlns:ds=\"{DSIG_NS}\">{signed_info}<ds:SignatureValue>{value}\
-             </ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert_b64}\
-             </ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"
-        )
-    };
-
-    // Insert with an empty value, re-parse, check the digest as the verifier computes it and
-    // canonicalise SignedInfo in its final context.
-    let (draft, at) = splice.apply(xml, &signature(""));
-    let draft_tree = Tree::parse(&draft, &options.limits)?;
-    let sig = insert_signature_check(&draft_tree, at)?;
-    let signed = draft_tree
-        .find_by_id(&options.id_attribute, id)
-        .first()
-        .and_then(|&e| draft_tree.element(e))
-        .ok_or_else(|| err("the signed element is lost after inserting the signature"))?;
-    let check = digest_reference_subtree(&draft_tree, signed, Some(sig), &method, digest_alg)?;
-    if check != digest {
-        return Err(err(
-            "internal error: the digest of the signed element changes once the signature is \
-             inserted",
-        ));
-    }
-    let si = sig
-        .child(DSIG_NS, "SignedInfo")
-        .ok_or_else(|| err("internal error: SignedInfo lost"))?;
-    let si_c14n = canonicalize(
-        &draft_tree,
-        Some(si.id()),
-        None,
-        &C14nMethod::Exclusive {
-            comments: false,
-            inclusive_prefixes: Vec::new(),
-        },
-    )?;
-    let value = signer.sign(&si_c14n)?;
-    Ok(splice.apply(xml, &signature(&b64(&value))).0)
-}
-
-/// Finds the `ds:Signature` element starting at byte `at` of a parsed document.
-fn insert_signature_check(tree: &Tree, at: usize) -> Result<Element<'_>> {
-    tree.elements()
-        .find(|e| e.span().start == at && e.is(DSIG_NS, "Signature"))
-        .ok_or_else(|| err("internal error: the inserted signature is not where expected"))
+    si.push("</ds:Transforms><ds:DigestMethod Algorithm=\"");
+    si.push(digest_alg.uri());
+    si.push("\"");
+    si.close_empty("ds:DigestMethod");
+    si.push("<ds:DigestValue>");
+    si.push(&b64(&digest));
+    si.push("</ds:DigestValue></ds:Reference></ds:SignedInfo>");
+    let value = b64(&signer.sign(si.c14n.as_bytes())?);
+    let signature = format!(
+        "<ds:Signature xmlns:ds=\"{DSIG_NS}\">{}<ds:SignatureValue>{value}</ds:SignatureValue>\
+         <ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>\
+         </ds:KeyInfo></ds:Signature>",
+        si.doc,
+        b64(cert.der())
+    );
+    Ok(splice.apply(xml, &signature))
 }
 
 /// Where and how to insert the signature bytes.
@@ -231,8 +208,8 @@ impl Splice {
         Ok(Splice::At(span.start + end_tag))
     }
 
-    /// The document with `sig` inserted, and the offset of `sig` in it.
-    fn apply(&self, xml: &[u8], sig: &str) -> (Vec<u8>, usize) {
+    /// The document with `sig` inserted.
+    fn apply(&self, xml: &[u8], sig: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(xml.len() + sig.len() + 16);
         match self {
             Splice::At(at) => {
@@ -240,21 +217,19 @@ impl Splice {
                 out.extend_from_slice(xml.get(..at).unwrap_or_default());
                 out.extend_from_slice(sig.as_bytes());
                 out.extend_from_slice(xml.get(at..).unwrap_or_default());
-                (out, at)
             }
             Splice::Expand { end, qname } => {
                 let head = xml.get(..end.saturating_sub(2)).unwrap_or_default();
                 out.extend_from_slice(head);
                 out.push(b'>');
-                let at = out.len();
                 out.extend_from_slice(sig.as_bytes());
                 out.extend_from_slice(b"</");
                 out.extend_from_slice(qname.as_bytes());
                 out.push(b'>');
                 out.extend_from_slice(xml.get(*end..).unwrap_or_default());
-                (out, at)
             }
         }
+        out
     }
 }
 

@@ -54,17 +54,6 @@ pub(crate) fn digest_c14n(
     Ok(h.finish())
 }
 
-/// As [`digest_c14n`] for an element minus an optional signature element.
-pub(crate) fn digest_reference_subtree(
-    tree: &Tree,
-    elem: Element<'_>,
-    exclude: Option<Element<'_>>,
-    method: &C14nMethod,
-    alg: DigestAlgorithm,
-) -> Result<Vec<u8>> {
-    digest_c14n(tree, Some(elem.id()), exclude.map(|e| e.id()), method, alg)
-}
-
 /// Every value of an ID attribute (`ID`, `Id`, `id`, `wsu:Id`, `xml:id`) with the elements
 /// carrying it.
 pub(crate) struct IdIndex {
