@@ -563,6 +563,10 @@ impl<'i> scan::Sink<'i> for EnvelopeSink {
         }
     }
 
+    fn wants_lines(&self) -> bool {
+        false
+    }
+
     fn footprint(&self) -> usize {
         self.kept
             + self.addressing.len() * std::mem::size_of::<(Option<u32>, String, String)>()

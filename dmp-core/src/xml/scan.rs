@@ -49,12 +49,13 @@ pub(crate) fn is_xml_blank(s: &str) -> bool {
 /// Line (1-based) of byte offset `pos` in `input`.
 pub(crate) fn line_at(input: &[u8], pos: usize) -> usize {
     let end = pos.min(input.len());
-    1 + input
-        .get(..end)
-        .unwrap_or_default()
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+    1 + count_newlines(input.get(..end).unwrap_or_default())
+}
+
+/// The number of `\n` in `bytes`, many bytes per instruction (every start tag asks for its
+/// line, so this runs over the whole input).
+fn count_newlines(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 /// Counts lines incrementally: parsers ask for growing offsets, so each byte is scanned once.
@@ -77,12 +78,7 @@ impl LineCursor {
         if pos < self.from {
             return line_at(input, pos);
         }
-        let added = input
-            .get(self.from..pos)
-            .unwrap_or_default()
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let added = count_newlines(input.get(self.from..pos).unwrap_or_default());
         self.from = pos;
         self.line += added;
         self.line
@@ -268,18 +264,31 @@ pub(crate) fn is_ncname(s: &str) -> bool {
 
 /// A qualified name: `NCName` or `NCName:NCName`.
 pub(crate) fn is_qname(s: &str) -> bool {
-    match s.split_once(':') {
-        Some((p, l)) => is_ncname(p) && is_ncname(l),
-        None => is_ncname(s),
+    match split_qname(s) {
+        (Some(p), l) => is_ncname(p) && is_ncname(l),
+        (None, l) => is_ncname(l),
     }
 }
 
-/// Splits a qualified name into (prefix, local name).
+/// Splits a qualified name into (prefix, local name) at its first colon.
 pub(crate) fn split_qname(q: &str) -> (Option<&str>, &str) {
-    match q.split_once(':') {
-        Some((p, l)) => (Some(p), l),
+    // A byte loop: names are short, and `:` never occurs inside a UTF-8 sequence.
+    match q.bytes().position(|b| b == b':') {
+        Some(i) => (q.get(..i), q.get(i + 1..).unwrap_or_default()),
         None => (None, q),
     }
+}
+
+/// Whether `text` holds a carriage return (its line ends then need normalising).
+fn has_cr(text: &str) -> bool {
+    memchr::memchr(b'\r', text.as_bytes()).is_some()
+}
+
+/// Whether `text` holds `]]>`, which XML 1.0 forbids in character data (§2.4). Looks for
+/// the rare `>` first.
+fn has_cdata_end(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'>', bytes).any(|i| i >= 2 && bytes.get(i - 2..i) == Some(b"]]"))
 }
 
 /// Appends `text` with its line ends normalised (XML 1.0 §2.11: CR LF and a lone CR become
@@ -349,10 +358,11 @@ pub(crate) fn resolve_reference(name: &str) -> std::result::Result<char, String>
 /// Attribute-value normalisation (XML 1.0 §3.3.3, CDATA type) of a raw value: borrowed when
 /// there is nothing to change.
 pub(crate) fn normalize_attr_value(raw: &str) -> std::result::Result<Cow<'_, str>, String> {
-    if !raw
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
-    {
+    // Without an early exit the test vectorises; any other byte below 0x20 is already
+    // refused by the scanner (and would only take the careful path below).
+    if !raw.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'&') | (b == b'<')
+    }) {
         return Ok(Cow::Borrowed(raw));
     }
     let mut out = String::with_capacity(raw.len());
@@ -382,22 +392,20 @@ pub(crate) fn normalize_attr_value(raw: &str) -> std::result::Result<Cow<'_, str
 /// Whether each quoted attribute value is followed by white space or the end of the tag
 /// (quick-xml accepts `a="1"b="2"`, XML does not).
 pub(crate) fn attributes_separated(raw: &[u8]) -> bool {
-    let mut quote = None;
-    let mut iter = raw.iter().peekable();
-    while let Some(&b) = iter.next() {
-        match quote {
-            Some(q) if b == q => {
-                quote = None;
-                if iter
-                    .peek()
-                    .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n' | b'/'))
-                {
-                    return false;
-                }
-            }
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None => {}
+    let mut rest = raw;
+    // From each opening quote to its closing one, then the byte after it.
+    while let Some(open) = memchr::memchr2(b'"', b'\'', rest) {
+        let quote = rest.get(open).copied().unwrap_or(b'"');
+        let value = rest.get(open + 1..).unwrap_or_default();
+        let Some(close) = memchr::memchr(quote, value) else {
+            return true; // unterminated: the attribute reader says so
+        };
+        rest = value.get(close + 1..).unwrap_or_default();
+        if rest
+            .first()
+            .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n' | b'/'))
+        {
+            return false;
         }
     }
     true
@@ -430,7 +438,8 @@ pub(crate) struct StartTag<'i, 's> {
     pub(crate) attrs: &'s [ScanAttr<'i>],
     /// Offset of its `<` in the caller's input.
     pub(crate) start: usize,
-    /// 1-based line of its `<`.
+    /// 1-based line of its `<` (0 when the sink does not want lines, see
+    /// [`Sink::wants_lines`]).
     pub(crate) line: usize,
 }
 
@@ -449,6 +458,11 @@ pub(crate) trait Sink<'i> {
     fn comment(&mut self, _comment: &str) {}
     /// A processing instruction (raw data, leading white space removed), anywhere.
     fn pi(&mut self, _target: &str, _data: &str) {}
+    /// Whether the sink keeps the line of each start tag ([`StartTag::line`]); when not, the
+    /// scanner does not count lines (it still does for an error).
+    fn wants_lines(&self) -> bool {
+        true
+    }
     /// The bytes the sink's tree takes so far (its arenas and allocations, estimated with
     /// their allocator overhead), checked against the [`Limits`] memory budget.
     fn footprint(&self) -> usize;
@@ -615,7 +629,11 @@ impl<'i> Scanner<'i, '_> {
                 return Err(e);
             }
         };
-        let line = self.cursor.line(self.text.as_bytes(), pos);
+        let line = if sink.wants_lines() {
+            self.cursor.line(self.text.as_bytes(), pos)
+        } else {
+            0
+        };
         sink.start(&StartTag {
             qname,
             ns,
@@ -876,17 +894,17 @@ pub(crate) fn scan<'i, S: Sink<'i>>(
             Event::End(_) => s.close(end, sink)?,
             Event::Text(t) => {
                 let raw = s.borrowed(&t, pos, "text")?;
-                if raw.contains("]]>") {
+                if has_cdata_end(raw) {
                     return Err(s.err(pos, "']]>' is not allowed in text"));
                 }
-                s.text(raw, raw.contains('\r'), pos, sink, true)?;
+                s.text(raw, has_cr(raw), pos, sink, true)?;
             }
             Event::CData(c) => {
                 if s.stack.is_empty() {
                     return Err(s.err(pos, "CDATA outside the root element"));
                 }
                 let raw = s.borrowed(&c, pos, "CDATA")?;
-                s.text(raw, raw.contains('\r'), pos, sink, false)?;
+                s.text(raw, has_cr(raw), pos, sink, false)?;
             }
             Event::GeneralRef(r) => {
                 if s.stack.is_empty() {
@@ -1030,6 +1048,28 @@ mod tests {
         assert!(attributes_separated(b" a=\"1\" b='2'"));
         assert!(attributes_separated(b" a=\"1\"/"));
         assert!(!attributes_separated(b" a=\"1\"b='2'"));
+        // A quote of the other kind inside a value does not end it.
+        assert!(attributes_separated(b" a=\"it's\" b='say \"hi\"'"));
+        assert!(!attributes_separated(b" a=\"it's\"b='x'"));
+        assert!(!attributes_separated(b" a='\"'b='x'"));
+        assert!(attributes_separated(b" a=\"1\"\t\r\nb='2'") && attributes_separated(b""));
+        assert!(attributes_separated(b" a=\"unterminated"));
+        assert!(has_cdata_end("a]]>b") && has_cdata_end("]]>") && has_cdata_end("x]]]>"));
+        assert!(!has_cdata_end("a]>b") && !has_cdata_end("]] >") && !has_cdata_end(">]]"));
+        assert!(has_cr("a\rb") && !has_cr("a\nb"));
+        assert_eq!(split_qname("a:b:c"), (Some("a"), "b:c"));
+        assert_eq!(split_qname(":b"), (Some(""), "b"));
+        assert_eq!(split_qname("é"), (None, "é"));
+        assert_eq!(count_newlines(&b"\n".repeat(1000)), 1000);
+        let mut cursor = LineCursor::default();
+        let text = "a\nbb\n\nc".repeat(50);
+        for pos in [0, 1, 2, 5, 7, 100, 400, 10_000] {
+            assert_eq!(
+                cursor.line(text.as_bytes(), pos),
+                line_at(text.as_bytes(), pos)
+            );
+        }
+        assert_eq!(line_at(text.as_bytes(), 7), 4);
         assert!(is_qname("a:b") && !is_qname("a:b:c") && !is_qname(":a") && !is_qname("1"));
         assert!(is_ncname("é-1") && !is_ncname("-a") && !is_ncname(""));
         let mut s: Scoped<&str, u8> = Scoped::new();
