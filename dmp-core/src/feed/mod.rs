@@ -987,8 +987,7 @@ fn draft<'r>(request: &'r FeedRequest, ctx: &mut FeedContext<'_>) -> Result<Draf
         signature: Some((sig_entry, signature_cid.clone())),
         replacements,
     };
-    let body = par.to_xml()?;
-    let metadata = par.metadata_summary()?;
+    let (body, metadata) = par.to_xml_with_summary()?;
 
     // 5. VIHF.
     let first_header = request.documents[0]

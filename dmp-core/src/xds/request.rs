@@ -297,7 +297,17 @@ impl ProvideAndRegister {
     /// output is deterministic (one element per line, two-space indent) and escaped by
     /// [`XmlWriter`].
     pub fn to_xml(&self) -> Result<Vec<u8>> {
+        self.xml_of(&self.metadata()?)
+    }
+
+    /// [`to_xml`](Self::to_xml) and [`metadata_summary`](Self::metadata_summary), the
+    /// metadata made once for both.
+    pub(crate) fn to_xml_with_summary(&self) -> Result<(Vec<u8>, String)> {
         let objects = self.metadata()?;
+        Ok((self.xml_of(&objects)?, self.summary_of(&objects)))
+    }
+
+    fn xml_of(&self, objects: &[RegistryObject]) -> Result<Vec<u8>> {
         let mut w = XmlWriter::new();
         w.elem(
             "xdsb:ProvideAndRegisterDocumentSetRequest",
@@ -324,8 +334,12 @@ impl ProvideAndRegister {
     /// A plain-text listing of the metadata, one line per slot, classification and external
     /// identifier (for logs, `--dump` and tests).
     pub fn metadata_summary(&self) -> Result<String> {
+        Ok(self.summary_of(&self.metadata()?))
+    }
+
+    fn summary_of(&self, objects: &[RegistryObject]) -> String {
         let mut out = String::new();
-        for o in self.metadata()? {
+        for o in objects {
             let _ = writeln!(out, "{} {}", o.kind.local_name(), o.id);
             for (k, v) in &o.attributes {
                 let _ = writeln!(out, "  @{k} = {v}");
@@ -362,7 +376,7 @@ impl ProvideAndRegister {
         for (id, cid) in self.parts() {
             let _ = writeln!(out, "Document {id} = cid:{cid}");
         }
-        Ok(out)
+        out
     }
 
     /// (entry id, Content-ID) of each MIME part: the documents, then the signature.

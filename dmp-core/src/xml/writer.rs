@@ -160,8 +160,7 @@ impl XmlWriter {
         let mark = self.buf.len();
         let result = self.open_tag(name, attrs).and_then(|()| {
             self.buf.push(b'>');
-            let path = self.path(name);
-            self.text(&path, text)
+            self.text(name, text)
         });
         if let Err(e) = result {
             self.buf.truncate(mark);
@@ -273,8 +272,11 @@ impl XmlWriter {
         Ok(())
     }
 
-    fn text(&mut self, path: &str, text: &str) -> Result<()> {
-        check_chars(path, text)?;
+    /// The text of the would-be child `name`; the path for the message is made only on error.
+    fn text(&mut self, name: &str, text: &str) -> Result<()> {
+        if forbidden_char(text).is_some() {
+            return check_chars(&self.path(name), text);
+        }
         escape_into(&mut self.buf, text, false);
         Ok(())
     }
