@@ -346,32 +346,19 @@ pub fn sign_manifest(
     si.push("</SignedInfo>");
     let value = b64(&signer.sign(si.c14n.as_bytes())?);
 
-    let cert_b64 = b64(cert.der());
-    let mut d = String::with_capacity(
-        si.doc.len() + manifest.doc.len() + properties.len() + sp.doc.len() + cert_b64.len() + 800,
-    );
-    d.push_str("<Signature xmlns=\"");
-    d.push_str(DSIG_NS);
-    d.push_str("\" Id=\"");
-    escape_attr(&mut d, sid);
-    d.push_str("\">");
-    d.push_str(&si.doc);
-    d.push_str("<SignatureValue>");
-    d.push_str(&value);
-    d.push_str("</SignatureValue><KeyInfo><X509Data><X509Certificate>");
-    d.push_str(&cert_b64);
-    d.push_str("</X509Certificate></X509Data></KeyInfo><Object>");
-    d.push_str(&manifest.doc);
-    d.push_str("</Object><Object>");
-    d.push_str(&properties);
-    d.push_str("</Object><Object><QualifyingProperties xmlns=\"");
-    d.push_str(XADES_NS);
-    d.push_str("\" Target=\"#");
-    escape_attr(&mut d, sid);
-    d.push_str("\">");
-    d.push_str(&sp.doc);
-    d.push_str("</QualifyingProperties></Object></Signature>");
-    Ok(d.into_bytes())
+    let mut id = String::with_capacity(sid.len());
+    escape_attr(&mut id, sid);
+    Ok(format!(
+        "<Signature xmlns=\"{DSIG_NS}\" Id=\"{id}\">{}<SignatureValue>{value}</SignatureValue>\
+         <KeyInfo><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo>\
+         <Object>{}</Object><Object>{properties}</Object><Object><QualifyingProperties \
+         xmlns=\"{XADES_NS}\" Target=\"#{id}\">{}</QualifyingProperties></Object></Signature>",
+        si.doc,
+        b64(cert.der()),
+        manifest.doc,
+        sp.doc
+    )
+    .into_bytes())
 }
 
 /// `<DigestMethod{declarations} Algorithm="…"/>` of `alg`.
