@@ -499,7 +499,10 @@ struct Scanner<'i, 'l> {
     cursor: LineCursor,
     /// Reused for each start tag.
     attrs: Vec<ScanAttr<'i>>,
-    keys: Vec<(Option<u32>, &'i str)>,
+    /// (is a namespace declaration, namespace, local name or declared prefix) of each
+    /// attribute of a start tag, to find two with the same expanded name (or two declarations
+    /// of one prefix) by sorting.
+    keys: Vec<(bool, Option<u32>, &'i str)>,
 }
 
 impl<'i> Scanner<'i, '_> {
@@ -656,7 +659,10 @@ impl<'i> Scanner<'i, '_> {
         pos: usize,
         attrs: &mut Vec<ScanAttr<'i>>,
     ) -> Result<()> {
-        for a in start.attributes().with_checks(true) {
+        // No duplicate check here: `resolve_tag` finds two attributes with the same expanded
+        // name (so the same name as written too) and two declarations of one prefix, sorted,
+        // without an allocation per tag.
+        for a in start.attributes().with_checks(false) {
             let a = a.map_err(|e| self.err(pos, format!("bad attribute on <{qname}>: {e}")))?;
             if attrs.len() >= self.limits.max_attributes {
                 return Err(self.err(
@@ -729,23 +735,37 @@ impl<'i> Scanner<'i, '_> {
         };
         let mut keys = std::mem::take(&mut self.keys);
         keys.clear();
-        for a in attrs.iter_mut().filter(|a| a.declares.is_none()) {
+        for a in attrs.iter_mut() {
+            if let Some(prefix) = a.declares {
+                keys.push((true, None, prefix.unwrap_or("")));
+                continue;
+            }
             let (prefix, local) = split_qname(a.qname);
             if let Some(p) = prefix {
                 a.ns = Some(self.resolve(p, pos, Some(a.qname))?);
             }
-            keys.push((a.ns, local));
+            keys.push((false, a.ns, local));
         }
         keys.sort_unstable();
-        let duplicate = keys.windows(2).any(|w| w.first() == w.get(1));
+        let duplicate = keys
+            .windows(2)
+            .find_map(|w| w.first().filter(|&k| Some(k) == w.get(1)).copied());
         self.keys = keys;
-        if duplicate {
-            return Err(self.err(
+        match duplicate {
+            None => Ok(ns),
+            Some((false, ..)) => Err(self.err(
                 pos,
                 format!("two attributes with the same namespace and local name on <{qname}>"),
-            ));
+            )),
+            Some((true, _, "")) => Err(self.err(
+                pos,
+                format!("the default namespace is declared twice on <{qname}>"),
+            )),
+            Some((true, _, prefix)) => Err(self.err(
+                pos,
+                format!("the namespace prefix {prefix} is declared twice on <{qname}>"),
+            )),
         }
-        Ok(ns)
     }
 
     fn close<S: Sink<'i>>(&mut self, end: usize, sink: &mut S) -> Result<()> {
@@ -1009,6 +1029,42 @@ mod tests {
         assert_eq!(forbidden_char("\u{FFFF}"), Some((0, '\u{FFFF}')));
         assert_eq!(forbidden_char("\u{1F}"), Some((0, '\u{1F}')));
         assert_eq!(forbidden_char("\u{EFFF}\u{FFFD}"), None);
+    }
+
+    #[test]
+    fn duplicate_attributes_and_declarations() {
+        use crate::xml::tree::Tree;
+        let message = |doc: &str| match Tree::parse(doc.as_bytes(), &Limits::default()) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        };
+        for (doc, says) in [
+            (
+                "<r a=\"1\" a=\"2\"/>",
+                "two attributes with the same namespace",
+            ),
+            (
+                "<r xmlns:p=\"urn:x\" xmlns:q=\"urn:x\" p:a=\"1\" q:a=\"2\"/>",
+                "two attributes with the same namespace",
+            ),
+            (
+                "<r xmlns:p=\"urn:x\" xmlns:p=\"urn:y\"/>",
+                "the namespace prefix p is declared twice",
+            ),
+            (
+                "<r xmlns=\"urn:x\" b=\"1\" xmlns=\"urn:x\"/>",
+                "the default namespace is declared twice",
+            ),
+        ] {
+            assert!(message(doc).contains(says), "{doc}: {}", message(doc));
+        }
+        // Same local name in other namespaces, a prefix named as an attribute: all fine.
+        for doc in [
+            "<r xmlns:p=\"urn:x\" xmlns:q=\"urn:y\" p:a=\"1\" q:a=\"2\" a=\"3\"/>",
+            "<r xmlns:a=\"urn:x\" a=\"1\" xmlns=\"urn:y\"/>",
+        ] {
+            assert_eq!(message(doc), "", "{doc}");
+        }
     }
 
     #[test]
