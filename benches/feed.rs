@@ -340,7 +340,13 @@ fn main() {
     if args.iter().any(|a| a == "--loop") {
         let signer = signer(now());
         let rights = Rights::embedded().unwrap();
-        let request = request_of(16 << 10);
+        let size = args
+            .iter()
+            .position(|a| a == "--loop")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(16 << 10);
+        let request = request_of(size);
         // The best of 20 rounds of 100 builds: the fixed cost, the machine's noise left out.
         let best = best_of(20, || {
             for _ in 0..100 {
@@ -380,15 +386,18 @@ fn main() {
     for size in [16 << 10, 1 << 20, 5 << 20, 10 << 20, (15 << 20) - 8192] {
         let request = request_of(size);
         let pdf = &request.documents[0].body.as_ref().unwrap().data;
-        let floor = best_of(5, || {
+        // The best of more runs for the small sizes (a few ms each, where the machine's noise
+        // weighs most): about 40 MiB of PDF per measurement, at least 5 runs.
+        let runs = ((40 << 20) / size).clamp(5, 50);
+        let floor = best_of(runs, || {
             std::hint::black_box(DigestAlgorithm::Sha1.digest(pdf));
             std::hint::black_box(DigestAlgorithm::Sha256.digest(pdf));
             std::hint::black_box(base64::engine::general_purpose::STANDARD.encode(pdf));
         });
-        let build = best_of(5, || {
+        let build = best_of(runs, || {
             std::hint::black_box(build_once(&request, &signer, &rights));
         });
-        let stream = best_of(5, || {
+        let stream = best_of(runs, || {
             let mut file = std::fs::File::create(&spool).unwrap();
             std::hint::black_box(stream_once(&request, &signer, &rights, &mut file));
         });
