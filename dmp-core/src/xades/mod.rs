@@ -51,11 +51,12 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 
 use crate::crypto::{DigestAlgorithm, Signer};
 use crate::error::{Error, Result};
-use crate::xml::c14n::{canonicalize_with, C14nMethod, C14N_10_WITH_COMMENTS};
+use crate::xml::c14n::{C14nMethod, C14N_10_WITH_COMMENTS};
 use crate::xml::reader::Limits;
-use crate::xml::tree::{ElementId, Tree};
+use crate::xml::tree::Tree;
 use crate::xml::writer::check_chars;
 use crate::xmldsig::twin::Twin;
+use crate::xmldsig::verify::digest_c14n;
 use crate::xmldsig::{
     b64, escape_attr, escape_text, DSIG_NS, MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, XADES_NS,
 };
@@ -155,19 +156,6 @@ fn err(message: impl Into<String>) -> Error {
     Error::crypto("signature", message)
 }
 
-/// The digest of the canonical form of `apex` (`None`: the whole document), hashed as it is
-/// written (no copy of the canonical form; SHA-1 through the faster `crypto` digest).
-fn c14n_digest(
-    tree: &Tree,
-    apex: Option<ElementId>,
-    method: &C14nMethod,
-    alg: DigestAlgorithm,
-) -> Result<Vec<u8>> {
-    let mut d = alg.start();
-    canonicalize_with(tree, apex, None, method, &mut |chunk| d.update(chunk))?;
-    Ok(d.finish())
-}
-
 /// Signs a manifest of `references` with an enveloping XAdES signature and returns the
 /// signature document (see the module documentation for the layout and the decisions).
 ///
@@ -224,7 +212,7 @@ pub fn sign_manifest(
             DigestSource::C14nWithComments(bytes) => {
                 let tree = Tree::parse(bytes, &options.limits)?;
                 let method = C14nMethod::Inclusive { comments: true };
-                (true, c14n_digest(&tree, None, &method, alg)?)
+                (true, digest_c14n(&tree, None, None, &method, alg)?)
             }
             DigestSource::C14nDigest(v) if v.len() == alg.output_len() => (true, v.clone()),
             DigestSource::C14nDigest(v) => {

@@ -88,7 +88,7 @@
 
 mod sign;
 pub(crate) mod twin;
-mod verify;
+pub(crate) mod verify;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -21,27 +21,8 @@ use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
 use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, ElementId, Tree, XML_NS};
 
-/// A running digest.
-pub(crate) struct Hasher(ring::digest::Context);
-
-impl Hasher {
-    pub(crate) fn new(alg: DigestAlgorithm) -> Self {
-        Hasher(ring::digest::Context::new(match alg {
-            DigestAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-            DigestAlgorithm::Sha256 => &ring::digest::SHA256,
-        }))
-    }
-
-    pub(crate) fn update(&mut self, data: &[u8]) {
-        self.0.update(data);
-    }
-
-    pub(crate) fn finish(self) -> Vec<u8> {
-        self.0.finish().as_ref().to_vec()
-    }
-}
-
-/// The digest of the canonical form of `apex` (`None`: the whole document) minus `exclude`.
+/// The digest of the canonical form of `apex` (`None`: the whole document) minus `exclude`,
+/// hashed as it is written (no copy of the canonical form).
 pub(crate) fn digest_c14n(
     tree: &Tree,
     apex: Option<ElementId>,
@@ -49,7 +30,7 @@ pub(crate) fn digest_c14n(
     method: &C14nMethod,
     alg: DigestAlgorithm,
 ) -> Result<Vec<u8>> {
-    let mut h = Hasher::new(alg);
+    let mut h = alg.start();
     canonicalize_with(tree, apex, exclude, method, &mut |chunk| h.update(chunk))?;
     Ok(h.finish())
 }
