@@ -229,13 +229,11 @@ pub fn sign_manifest(
         manifest.attr(&r.uri);
         manifest.push("\">");
         if transform {
-            manifest.push("<Transforms><Transform Algorithm=\"");
-            manifest.push(C14N_10_WITH_COMMENTS);
-            manifest.push("\"");
-            manifest.close_empty("Transform");
+            manifest.push("<Transforms>");
+            manifest.algorithm("Transform", "", C14N_10_WITH_COMMENTS);
             manifest.push("</Transforms>");
         }
-        digest_method(&mut manifest, "", alg);
+        manifest.algorithm("DigestMethod", "", alg.uri());
         manifest.push("<DigestValue>");
         manifest.push(&b64(&value));
         manifest.push("</DigestValue></Reference>");
@@ -284,7 +282,7 @@ pub fn sign_manifest(
     sp.push("</SigningTime><SigningCertificate>");
     for c in listed {
         sp.push("<Cert><CertDigest>");
-        digest_method(&mut sp, ds_ns, alg);
+        sp.algorithm("DigestMethod", ds_ns, alg.uri());
         sp.push("<DigestValue");
         sp.push(ds_ns);
         sp.push(">");
@@ -309,14 +307,9 @@ pub fn sign_manifest(
     let sig_alg = signer.algorithm();
     let mut si = Twin::with_capacity(1024);
     si.apex("SignedInfo", &dsig_default);
-    si.push("><CanonicalizationMethod Algorithm=\"");
-    si.push(C14N_10_WITH_COMMENTS);
-    si.push("\"");
-    si.close_empty("CanonicalizationMethod");
-    si.push("<SignatureMethod Algorithm=\"");
-    si.push(sig_alg.uri());
-    si.push("\"");
-    si.close_empty("SignatureMethod");
+    si.push(">");
+    si.algorithm("CanonicalizationMethod", "", C14N_10_WITH_COMMENTS);
+    si.algorithm("SignatureMethod", "", sig_alg.uri());
     for (type_uri, id, target) in [
         (MANIFEST_TYPE, MANIFEST_ID, &manifest.c14n),
         (SIGNED_PROPERTIES_TYPE, SIGNED_PROPERTIES_ID, &sp.c14n),
@@ -326,7 +319,7 @@ pub fn sign_manifest(
         si.push("\" URI=\"#");
         si.push(id);
         si.push("\">");
-        digest_method(&mut si, "", alg);
+        si.algorithm("DigestMethod", "", alg.uri());
         si.push("<DigestValue>");
         si.push(&b64(&alg.digest(target.as_bytes())));
         si.push("</DigestValue></Reference>");
@@ -347,14 +340,4 @@ pub fn sign_manifest(
         sp.doc
     )
     .into_bytes())
-}
-
-/// `<DigestMethod{declarations} Algorithm="…"/>` of `alg`.
-fn digest_method(out: &mut Twin, declarations: &str, alg: DigestAlgorithm) {
-    out.push("<DigestMethod");
-    out.push(declarations);
-    out.push(" Algorithm=\"");
-    out.push(alg.uri());
-    out.push("\"");
-    out.close_empty("DigestMethod");
 }

@@ -126,26 +126,18 @@ pub fn sign_enveloped(
     // only `ds` is used (declared on ds:Signature), `ec` where it is declared.
     let mut si = Twin::with_capacity(1024);
     si.apex("ds:SignedInfo", &format!(" xmlns:ds=\"{DSIG_NS}\""));
-    si.push("><ds:CanonicalizationMethod Algorithm=\"");
-    si.push(EXC_C14N);
-    si.push("\"");
-    si.close_empty("ds:CanonicalizationMethod");
-    si.push("<ds:SignatureMethod Algorithm=\"");
-    si.push(signer.algorithm().uri());
-    si.push("\"");
-    si.close_empty("ds:SignatureMethod");
+    si.push(">");
+    si.algorithm("ds:CanonicalizationMethod", "", EXC_C14N);
+    si.algorithm("ds:SignatureMethod", "", signer.algorithm().uri());
     si.push("<ds:Reference URI=\"#");
     si.attr(id);
-    si.push("\"><ds:Transforms><ds:Transform Algorithm=\"");
-    si.push(ENVELOPED_SIGNATURE);
-    si.push("\"");
-    si.close_empty("ds:Transform");
-    si.push("<ds:Transform Algorithm=\"");
-    si.push(EXC_C14N);
+    si.push("\"><ds:Transforms>");
+    si.algorithm("ds:Transform", "", ENVELOPED_SIGNATURE);
     if options.inclusive_prefixes.is_empty() {
-        si.push("\"");
-        si.close_empty("ds:Transform");
+        si.algorithm("ds:Transform", "", EXC_C14N);
     } else {
+        si.push("<ds:Transform Algorithm=\"");
+        si.push(EXC_C14N);
         si.push("\"><ec:InclusiveNamespaces xmlns:ec=\"");
         si.push(EXC_C14N_NS);
         si.push("\" PrefixList=\"");
@@ -154,10 +146,8 @@ pub fn sign_enveloped(
         si.close_empty("ec:InclusiveNamespaces");
         si.push("</ds:Transform>");
     }
-    si.push("</ds:Transforms><ds:DigestMethod Algorithm=\"");
-    si.push(digest_alg.uri());
-    si.push("\"");
-    si.close_empty("ds:DigestMethod");
+    si.push("</ds:Transforms>");
+    si.algorithm("ds:DigestMethod", "", digest_alg.uri());
     si.push("<ds:DigestValue>");
     si.push(&b64(&digest));
     si.push("</ds:DigestValue></ds:Reference></ds:SignedInfo>");

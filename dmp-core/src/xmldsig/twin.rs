@@ -58,6 +58,19 @@ impl Twin {
         self.c14n.push_str(declarations);
     }
 
+    /// The empty element `<name{declarations} Algorithm="uri"/>` (a method of a signature:
+    /// `uri` is one of our algorithm constants, nothing to escape; `declarations` are the
+    /// element's own, written in both forms).
+    pub(crate) fn algorithm(&mut self, name: &str, declarations: &str, uri: &str) {
+        self.push("<");
+        self.push(name);
+        self.push(declarations);
+        self.push(" Algorithm=\"");
+        self.push(uri);
+        self.push("\"");
+        self.close_empty(name);
+    }
+
     /// Ends the start tag of the empty element `name`: `/>` in the document, `></name>` in
     /// canonical form.
     pub(crate) fn close_empty(&mut self, name: &str) {
@@ -83,8 +96,9 @@ mod tests {
         t.apex("A", " xmlns=\"urn:a\"");
         t.push(" Id=\"");
         t.attr("x\"<&\t\n\r>");
-        t.push("\"><B Algorithm=\"u\"");
-        t.close_empty("B");
+        t.push("\">");
+        t.algorithm("B", "", "u");
+        t.algorithm("D", " xmlns=\"urn:d\"", "v");
         t.push("<C>");
         t.text("1 < 2 & 3 > 2\r");
         t.push("</C></A>");
@@ -103,6 +117,8 @@ mod tests {
             assert_eq!(String::from_utf8(c14n).unwrap(), t.c14n);
         }
         assert!(t.doc.starts_with("<A Id="));
-        assert!(t.doc.contains("<B Algorithm=\"u\"/>"));
+        assert!(t
+            .doc
+            .contains("<B Algorithm=\"u\"/><D xmlns=\"urn:d\" Algorithm=\"v\"/>"));
     }
 }
