@@ -626,9 +626,9 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
             signature_room(ctx.signer, draft.documents.len()),
             usize::saturating_add,
         );
-    let mut message = mtom::MtomWriter::start(
+    let mut message = mtom::MtomWriter::start_assembled(
         endpoint::REPOSITORY,
-        &draft.envelope,
+        &draft.assembled(),
         &draft.boundary,
         action::PROVIDE_AND_REGISTER,
         room,
@@ -815,6 +815,8 @@ struct DraftDocument<'r> {
 struct Draft<'r> {
     documents: Vec<DraftDocument<'r>>,
     envelope: Vec<u8>,
+    /// The `href` of each `xop:Include` of the envelope's body, in order.
+    includes: Vec<String>,
     boundary: String,
     signature_cid: String,
     xades_options: XadesOptions,
@@ -825,6 +827,15 @@ struct Draft<'r> {
 }
 
 impl Draft<'_> {
+    /// The envelope, as the MTOM writers take what this crate assembled: with the
+    /// `xop:Include` hrefs its body was written with.
+    fn assembled(&self) -> mtom::Assembled<'_> {
+        mtom::Assembled {
+            bytes: &self.envelope,
+            includes: self.includes.clone(),
+        }
+    }
+
     /// The message written to `out`, its root part written: the parts to come are each
     /// document, then the signature.
     fn message<'w>(&self, out: &'w mut dyn Write) -> Result<mtom::MtomStream<'w>> {
@@ -835,10 +846,10 @@ impl Draft<'_> {
             .chain([self.signature_cid.as_str()])
             .map(|cid| (cid, "text/xml"))
             .collect();
-        mtom::MtomStream::start(
+        mtom::MtomStream::start_assembled(
             out,
             endpoint::REPOSITORY,
-            &self.envelope,
+            &self.assembled(),
             &self.boundary,
             action::PROVIDE_AND_REGISTER,
             &frame,
@@ -988,6 +999,7 @@ fn draft<'r>(request: &'r FeedRequest, ctx: &mut FeedContext<'_>) -> Result<Draf
         replacements,
     };
     let (body, metadata) = par.to_xml_with_summary()?;
+    let includes = par.include_hrefs();
 
     // 5. VIHF.
     let first_header = request.documents[0]
@@ -1021,6 +1033,7 @@ fn draft<'r>(request: &'r FeedRequest, ctx: &mut FeedContext<'_>) -> Result<Draf
     Ok(Draft {
         documents,
         envelope,
+        includes,
         boundary,
         signature_cid,
         xades_options,

@@ -205,9 +205,10 @@ pub(crate) struct Head<'a> {
 
 /// [`build_envelope`] once the fragments are elements; called directly for the fragments
 /// this crate wrote itself (the signed VIHF, a body from its writers), which are not parsed
-/// on their own, because every caller hands the envelope to [`mtom::MtomWriter::start`],
-/// [`mtom::build`] or [`plain_request`], which read it whole (a malformed fragment fails
-/// there).
+/// on their own. The consultation requests hand the envelope to [`plain_request`] or
+/// [`mtom::build`], which read it whole; the TD2.1 request to the MTOM writers as
+/// [`mtom::Assembled`], read again in debug builds only (its fragments are well-formed by
+/// construction).
 pub(crate) fn assemble(head: &Head<'_>, security: &[u8], body: &[u8]) -> Result<Vec<u8>> {
     let Head {
         action,

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
+use crate::soap::mtom;
 use crate::xml::writer::XmlWriter;
 
 use std::borrow::Cow;
@@ -322,7 +323,7 @@ impl ProvideAndRegister {
                 write_submit_objects(w, &[], &objects)?;
                 for (id, cid) in self.parts() {
                     w.elem("xdsb:Document", &[("id", id)], |w| {
-                        w.empty("xop:Include", &[("href", &format!("cid:{cid}"))])
+                        w.empty("xop:Include", &[("href", &mtom::include_href(cid))])
                     })?;
                 }
                 Ok(())
@@ -380,6 +381,13 @@ impl ProvideAndRegister {
     }
 
     /// (entry id, Content-ID) of each MIME part: the documents, then the signature.
+    /// The `href` of each `xop:Include` [`to_xml`](Self::to_xml) writes, in order.
+    pub(crate) fn include_hrefs(&self) -> Vec<String> {
+        self.parts()
+            .map(|(_, cid)| mtom::include_href(cid))
+            .collect()
+    }
+
     fn parts(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.entries
             .iter()
