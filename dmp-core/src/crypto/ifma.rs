@@ -1,14 +1,16 @@
-//! The two CRT exponentiations of an RSA signature on AVX-512 IFMA (x86-64 only), used by
-//! [`super::rsa_private`] when the processor has it; otherwise the portable
-//! [`super::montgomery`] code runs.
+//! The two CRT exponentiations of an RSA signature and its check with the public exponent,
+//! on AVX-512 IFMA (x86-64 only), used by [`super::rsa_private`] when the processor has it;
+//! otherwise the portable [`super::montgomery`] code runs.
 //!
 //! Why: RSA-SHA1 signs every DMP request, and safe scalar Rust cannot match ring's or
 //! OpenSSL's assembly (mulx/adcx/adox). The 52-bit multiply-add of IFMA works on eight limbs
 //! at once: numbers are in radix 2^52, `K` registers of 8 lanes, `L` limbs used, and the two
-//! halves (mod p, mod q) run in one loop so that their dependency chains overlap.
+//! halves (mod p, mod q) run in one loop so that their dependency chains overlap. The check
+//! (`s^e mod n`, a fault must not leak the key) runs alone: done by the portable code, it
+//! took a fifth of the signature's time.
 //!
 //! The only module of the crate allowed `unsafe`, for three things, each under a `SAFETY`
-//! note: calling the `avx512f,avx512ifma` functions once [`Halves::new`] has seen the CPU
+//! note: calling the `avx512f,avx512ifma` functions once [`IfmaKey::new`] has seen the CPU
 //! has them, and loading/storing 8 lanes from/to a `[u64; 8]`. Constant time as the portable
 //! code: no branch or memory index depends on a secret; the table is read whole; the final
 //! carries use mask arithmetic.
@@ -31,8 +33,9 @@ const MASK: u64 = (1 << 52) - 1;
 /// `K` registers of eight 52-bit limbs.
 type Lanes<const K: usize> = [[u64; 8]; K];
 
-/// A prime in radix 2^52 with its Montgomery constants (R = 2^(52·L)).
-pub(crate) struct Prime<const K: usize, const L: usize> {
+/// A modulus (a prime of the key, or the key's modulus for the check of a signature) in
+/// radix 2^52, with its Montgomery constants (R = 2^(52·L)).
+pub(crate) struct Modulus<const K: usize, const L: usize> {
     m: Lanes<K>,
     /// −m⁻¹ mod 2^52.
     k0: u64,
@@ -40,51 +43,68 @@ pub(crate) struct Prime<const K: usize, const L: usize> {
     rr: Lanes<K>,
 }
 
-impl<const K: usize, const L: usize> Drop for Prime<K, L> {
+impl<const K: usize, const L: usize> Drop for Modulus<K, L> {
     fn drop(&mut self) {
         self.m.zeroize();
         self.rr.zeroize();
     }
 }
 
-/// The two primes of a key, at the register count their size needs.
-pub(crate) enum Halves {
-    /// Primes up to 1024 bits (2048-bit keys): 20 limbs.
-    L20(Box<[Prime<3, 20>; 2]>),
-    /// Up to 1536 bits (3072-bit keys): 30 limbs.
-    L30(Box<[Prime<4, 30>; 2]>),
-    /// Up to 2048 bits (4096-bit keys): 40 limbs.
-    L40(Box<[Prime<5, 40>; 2]>),
+/// A key's primes `p`, `q` (`K`, `L`) and its modulus `n` (`KN`, `LN`).
+pub(crate) struct Key<const K: usize, const L: usize, const KN: usize, const LN: usize> {
+    primes: [Modulus<K, L>; 2],
+    n: Modulus<KN, LN>,
 }
 
-impl Halves {
-    /// The primes `p`, `q` (64-bit limbs, `N` of them) with `2^(104·L) mod p` and `mod q`
-    /// (64-bit limbs, reduced), for `N` = 16, 24 or 32; `None` when the processor lacks
-    /// AVX-512 IFMA or for another size. `L` is [`Halves::limbs`]`(N)`.
-    pub(crate) fn new(primes: [&[u64]; 2], rr: [&[u64]; 2]) -> Option<Self> {
+/// A key at the register count its size needs.
+pub(crate) enum IfmaKey {
+    /// Primes up to 1024 bits (2048-bit keys): 20 limbs, the modulus 40.
+    L20(Box<Key<3, 20, 5, 40>>),
+    /// Up to 1536 bits (3072-bit keys): 30 limbs, the modulus 60.
+    L30(Box<Key<4, 30, 8, 60>>),
+    /// Up to 2048 bits (4096-bit keys): 40 limbs, the modulus 80.
+    L40(Box<Key<5, 40, 10, 80>>),
+}
+
+/// `R² mod p`, `R² mod q` and `R² mod n` (64-bit limbs, reduced), for [`IfmaKey::new`].
+pub(crate) struct Squares<'a> {
+    pub(crate) primes: [&'a [u64]; 2],
+    pub(crate) n: &'a [u64],
+}
+
+impl IfmaKey {
+    /// The primes `p`, `q` (64-bit limbs, `N` of them) and the modulus `n` (`2·N` limbs) with
+    /// their `R²` (`R = 2^(52·L)`, `L` = [`IfmaKey::limbs`] of each size), for `N` = 16, 24
+    /// or 32; `None` when the processor lacks AVX-512 IFMA or for another size.
+    pub(crate) fn new(primes: [&[u64]; 2], n: &[u64], rr: Squares<'_>) -> Option<Self> {
         if !(std::is_x86_feature_detected!("avx512f")
             && std::is_x86_feature_detected!("avx512ifma"))
         {
             return None;
         }
-        let [(p, rp), (q, rq)] = [(primes[0], rr[0]), (primes[1], rr[1])];
+        let [(p, rp), (q, rq)] = [(primes[0], rr.primes[0]), (primes[1], rr.primes[1])];
+        fn key<const K: usize, const L: usize, const KN: usize, const LN: usize>(
+            [p, rp, q, rq, n, rn]: [&[u64]; 6],
+        ) -> Box<Key<K, L, KN, LN>> {
+            Box::new(Key {
+                primes: [Modulus::new(p, rp), Modulus::new(q, rq)],
+                n: Modulus::new(n, rn),
+            })
+        }
+        let all = [p, rp, q, rq, n, rr.n];
         Some(match primes[0].len() {
-            16 => Halves::L20(Box::new([Prime::new(p, rp), Prime::new(q, rq)])),
-            24 => Halves::L30(Box::new([Prime::new(p, rp), Prime::new(q, rq)])),
-            32 => Halves::L40(Box::new([Prime::new(p, rp), Prime::new(q, rq)])),
+            16 => IfmaKey::L20(key(all)),
+            24 => IfmaKey::L30(key(all)),
+            32 => IfmaKey::L40(key(all)),
             _ => return None,
         })
     }
 
-    /// The limb count in radix 2^52 for primes of `n` 64-bit limbs (`None`: not handled).
-    /// With these, R = 2^(52·L) > 4·p, which the lazy reduction needs.
+    /// The limb count in radix 2^52 for a modulus of `n` 64-bit limbs (`None`: not
+    /// handled): `5·n/4`, so that R = 2^(52·L) = 2^(65·n) > 4·m, which the lazy reduction
+    /// needs.
     pub(crate) fn limbs(n: usize) -> Option<usize> {
-        match n {
-            16 => Some(20),
-            24 => Some(30),
-            32 => Some(40),
-            _ => None,
-        }
+        matches!(n, 16 | 24 | 32 | 48 | 64).then_some(5 * n / 4)
     }
 
     /// `x_p^d_p mod p` and `x_q^d_q mod q` for `x < p` (resp. q) in 64-bit limbs, written to
@@ -92,20 +112,34 @@ impl Halves {
     /// (the caller subtracts the prime once, by mask).
     pub(crate) fn pow(&self, x: [&[u64]; 2], d: [&[u64]; 2], out: [&mut [u64]; 2]) -> [u64; 2] {
         match self {
-            // SAFETY: a `Halves` exists only when `new` found avx512f and avx512ifma.
-            Halves::L20(p) => unsafe { pow2(p, x, d, out) },
+            // SAFETY: an `IfmaKey` exists only when `new` found avx512f and avx512ifma.
+            IfmaKey::L20(k) => unsafe { pow2(&k.primes, x, d, out) },
             // SAFETY: as above.
-            Halves::L30(p) => unsafe { pow2(p, x, d, out) },
+            IfmaKey::L30(k) => unsafe { pow2(&k.primes, x, d, out) },
             // SAFETY: as above.
-            Halves::L40(p) => unsafe { pow2(p, x, d, out) },
+            IfmaKey::L40(k) => unsafe { pow2(&k.primes, x, d, out) },
+        }
+    }
+
+    /// `s^e mod n` for `s < n` and a public exponent `e ≥ 2` (the check of a signature: not
+    /// constant-time in `e`), written to `out` (`2·N` limbs): below `2·n`, its top limb
+    /// returned as by [`pow`](Self::pow).
+    pub(crate) fn pow_public(&self, s: &[u64], e: u64, out: &mut [u64]) -> u64 {
+        match self {
+            // SAFETY: as in `pow`.
+            IfmaKey::L20(k) => unsafe { pow_public(&k.n, s, e, out) },
+            // SAFETY: as above.
+            IfmaKey::L30(k) => unsafe { pow_public(&k.n, s, e, out) },
+            // SAFETY: as above.
+            IfmaKey::L40(k) => unsafe { pow_public(&k.n, s, e, out) },
         }
     }
 }
 
-impl<const K: usize, const L: usize> Prime<K, L> {
+impl<const K: usize, const L: usize> Modulus<K, L> {
     fn new(m: &[u64], rr: &[u64]) -> Self {
         let m52: Lanes<K> = pack(m);
-        Prime {
+        Modulus {
             m: m52,
             // −m⁻¹ mod 2^52 (from its inverse mod 2^64: the low 52 bits are the same).
             k0: mont::inverse_mod_2_64(m52[0][0]).wrapping_neg() & MASK,
@@ -155,7 +189,7 @@ fn unpack<const K: usize>(x: &Lanes<K>, out: &mut [u64]) -> u64 {
 #[inline(always)]
 fn load<const K: usize>(x: &Lanes<K>) -> [__m512i; K] {
     // SAFETY: each row is eight u64, 64 bytes read unaligned; avx512f is enabled in every
-    // caller (all are `#[target_feature]` functions reached only through `Halves`).
+    // caller (all are `#[target_feature]` functions reached only through `IfmaKey`).
     x.map(|row| unsafe { _mm512_loadu_si512(row.as_ptr().cast()) })
 }
 
@@ -169,21 +203,26 @@ fn store<const K: usize>(r: &[__m512i; K]) -> Lanes<K> {
     x
 }
 
-/// `a·b·R⁻¹` mod p and mod q at once (almost-Montgomery: inputs below 2m, outputs below 2m,
-/// limbs normalised to 52 bits). Each step adds `a·b_i` and the multiple `y·m` that clears
-/// the lowest limb, then moves every lane down one (the lowest limb's carry kept).
+/// `a·b·R⁻¹` modulo each of `H` moduli at once (the two primes: their dependency chains
+/// overlap; or the key's modulus alone) in almost-Montgomery form: inputs below 2m, outputs
+/// below 2m, limbs normalised to 52 bits. Each step adds `a·b_i` and the multiple `y·m` that
+/// clears the lowest limb, then moves every lane down one (the lowest limb's carry kept).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mul2<const K: usize, const L: usize>(
-    p: &[Prime<K, L>; 2],
-    a: [&Lanes<K>; 2],
-    b: [&Lanes<K>; 2],
-) -> [Lanes<K>; 2] {
+fn mul<const H: usize, const K: usize, const L: usize>(
+    p: &[Modulus<K, L>; H],
+    a: [&Lanes<K>; H],
+    b: [&Lanes<K>; H],
+) -> [Lanes<K>; H] {
     let zero = _mm512_setzero_si512();
-    let av = [load(a[0]), load(a[1])];
-    let mv = [load(&p[0].m), load(&p[1].m)];
-    let mut acc = [[zero; K]; 2];
+    // Filled by loops, not `map`: the closures of `map` need not be inlined here, nor
+    // compiled with this function's target features.
+    let (mut av, mut mv) = ([[zero; K]; H], [[zero; K]; H]);
+    for h in 0..H {
+        (av[h], mv[h]) = (load(a[h]), load(&p[h].m));
+    }
+    let mut acc = [[zero; K]; H];
     for i in 0..L {
-        for h in 0..2 {
+        for h in 0..H {
             let bi = b[h][i / 8][i % 8];
             let bv = _mm512_set1_epi64(bi as i64);
             // The lowest lane after `+ lo(a·b_i)`, computed on the scalar side.
@@ -210,7 +249,11 @@ fn mul2<const K: usize, const L: usize>(
             }
         }
     }
-    [store(&normalize(acc[0])), store(&normalize(acc[1]))]
+    let mut out = [[[0u64; 8]; K]; H];
+    for (o, r) in out.iter_mut().zip(acc) {
+        *o = store(&normalize(r));
+    }
+    out
 }
 
 /// Lanes (each below 2^64) carried into 52-bit limbs, the value fitting `52·8·K` bits: the
@@ -231,10 +274,11 @@ fn normalize<const K: usize>(mut r: [__m512i; K]) -> [__m512i; K] {
     r[0] = _mm512_add_epi64(r[0], _mm512_alignr_epi64::<7>(carry[0], zero));
     // Each lane is now below 2^52 + 2^12: it generates a carry when above the mask, passes
     // one on when equal to it. Carries in = ((generate << 1) + propagate) ^ propagate.
-    let (mut generate, mut propagate) = (0u64, 0u64);
+    // One bit per lane: up to 16 registers (128 lanes; the largest modulus takes 10).
+    let (mut generate, mut propagate) = (0u128, 0u128);
     for (k, v) in r.iter().enumerate() {
-        generate |= u64::from(_mm512_cmpgt_epu64_mask(*v, mask)) << (8 * k);
-        propagate |= u64::from(_mm512_cmpeq_epu64_mask(*v, mask)) << (8 * k);
+        generate |= u128::from(_mm512_cmpgt_epu64_mask(*v, mask)) << (8 * k);
+        propagate |= u128::from(_mm512_cmpeq_epu64_mask(*v, mask)) << (8 * k);
     }
     let carried = (generate << 1).wrapping_add(propagate) ^ propagate;
     let one = _mm512_set1_epi64(1);
@@ -261,7 +305,7 @@ fn select<const K: usize>(table: &[Lanes<K>; 32], index: u64) -> Lanes<K> {
 /// multiplied, by 1 when its bits are zero, as the portable code), out of it.
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn pow2<const K: usize, const L: usize>(
-    p: &[Prime<K, L>; 2],
+    p: &[Modulus<K, L>; 2],
     x: [&[u64]; 2],
     d: [&[u64]; 2],
     out: [&mut [u64]; 2],
@@ -270,17 +314,17 @@ fn pow2<const K: usize, const L: usize>(
     let mut one = [[0u64; 8]; K];
     one[0][0] = 1;
     let mut base = [pack::<K>(x[0]), pack::<K>(x[1])];
-    base = mul2(p, [&base[0], &base[1]], [&p[0].rr, &p[1].rr]);
+    base = mul(p, [&base[0], &base[1]], [&p[0].rr, &p[1].rr]);
     let mut table = Box::new([[[[0u64; 8]; K]; 32]; 2]);
-    let [t0, t1] = mul2(p, [&one, &one], [&p[0].rr, &p[1].rr]);
+    let [t0, t1] = mul(p, [&one, &one], [&p[0].rr, &p[1].rr]);
     (table[0][0], table[1][0]) = (t0, t1);
     (table[0][1], table[1][1]) = (base[0], base[1]);
     for k in 2..32 {
         let [u, v] = if k % 2 == 0 {
             let (a, b) = (&table[0][k / 2], &table[1][k / 2]);
-            mul2(p, [a, b], [a, b])
+            mul(p, [a, b], [a, b])
         } else {
-            mul2(
+            mul(
                 p,
                 [&table[0][k - 1], &table[1][k - 1]],
                 [&base[0], &base[1]],
@@ -300,18 +344,43 @@ fn pow2<const K: usize, const L: usize>(
             entry
         } else {
             for _ in 0..BITS {
-                acc = mul2(p, [&acc[0], &acc[1]], [&acc[0], &acc[1]]);
+                acc = mul(p, [&acc[0], &acc[1]], [&acc[0], &acc[1]]);
             }
-            mul2(p, [&acc[0], &acc[1]], [&entry[0], &entry[1]])
+            mul(p, [&acc[0], &acc[1]], [&entry[0], &entry[1]])
         };
     }
-    acc = mul2(p, [&acc[0], &acc[1]], [&one, &one]);
+    acc = mul(p, [&acc[0], &acc[1]], [&one, &one]);
     let [out0, out1] = out;
     let tops = [unpack(&acc[0], out0), unpack(&acc[1], out1)];
     table.zeroize();
     acc.zeroize();
     base.zeroize();
     tops
+}
+
+/// `s^e mod n`, left to right over the bits of the public `e`, in and out of the Montgomery
+/// form; below `2·n`, the bits above `out` returned.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn pow_public<const K: usize, const L: usize>(
+    n: &Modulus<K, L>,
+    s: &[u64],
+    e: u64,
+    out: &mut [u64],
+) -> u64 {
+    let n = std::array::from_ref(n);
+    let mut one = [[0u64; 8]; K];
+    one[0][0] = 1;
+    let [base] = mul(n, [&pack::<K>(s)], [&n[0].rr]);
+    // The top bit of `e` is `base` itself.
+    let mut acc = base;
+    for bit in (0..63 - e.leading_zeros()).rev() {
+        [acc] = mul(n, [&acc], [&acc]);
+        if (e >> bit) & 1 == 1 {
+            [acc] = mul(n, [&acc], [&base]);
+        }
+    }
+    let [acc] = mul(n, [&acc], [&one]);
+    unpack(&acc, out)
 }
 
 #[cfg(test)]
@@ -408,5 +477,48 @@ mod tests {
         high[2][3] = 1 << (1024 - 52 * 19); // bit 1024 is in limb 19 (bits 988..1040)
         assert_eq!(unpack(&high, &mut back), 1);
         assert_eq!(back, [0u64; 16]);
+    }
+
+    /// The check's exponentiation against the portable one, for 2048-bit odd moduli, bases
+    /// up to the modulus less one and exponents of every shape (3, 65537, all ones, one high
+    /// bit).
+    #[test]
+    fn public_exponentiation_matches_the_portable_one() {
+        if !has_ifma() {
+            return;
+        }
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..20 {
+            let mut n = [0u64; 32];
+            n.iter_mut().for_each(|l| *l = next());
+            n[0] |= 1;
+            n[31] |= 1 << 63;
+            let portable = mont::Modulus::<32>::new(n).unwrap();
+            // 2^(104·40) = 2^64·R'³·R'⁻¹ for R' = 2^2048.
+            let mut shift = [0u64; 32];
+            shift[1] = 1;
+            let rr = portable.mul(&shift, &portable.mul(portable.rr(), portable.rr()));
+            let fast = Modulus::<5, 40>::new(&n, &rr);
+            let mut s = [0u64; 32];
+            s.iter_mut().for_each(|l| *l = next());
+            s[31] = n[31] - 1;
+            if round == 0 {
+                s = n;
+                s[0] -= 1; // n − 1
+            }
+            for e in [3, 65_537, u64::MAX, (1 << 63) | 1, 0x1_0001_0001] {
+                let mut out = [0u64; 32];
+                // SAFETY: the processor has avx512f and avx512ifma (checked above).
+                let top = unsafe { pow_public(&fast, &s, e, &mut out) };
+                let got = mont::sub_if_ge(&out, top, &n);
+                assert_eq!(got, portable.pow_public::<64>(&s, e), "e = {e:#x}");
+            }
+        }
     }
 }

@@ -39,9 +39,9 @@ struct Crt<const N: usize, const W: usize, const X: usize> {
     /// R³ mod p and mod q: a product by it takes a reduced message into the Montgomery form.
     r3p: Limbs<N>,
     r3q: Limbs<N>,
-    /// The primes for the AVX-512 IFMA exponentiations, when the processor has them.
+    /// The key for the AVX-512 IFMA exponentiations and check, when the processor has them.
     #[cfg(target_arch = "x86_64")]
-    fast: Option<super::ifma::Halves>,
+    fast: Option<super::ifma::IfmaKey>,
     n: Modulus<W>,
     e: u64,
     /// The modulus in bytes: the length of a signature.
@@ -136,6 +136,17 @@ impl RsaPrivateKey {
     }
 }
 
+/// The IFMA code's R² mod m, R = 2^(52·L) ([`super::ifma::IfmaKey::limbs`]), from
+/// `r3` = R'³ mod m for our R' = 2^(64·N): 2^(104·L) = 2^(104·L − 128·N)·R'³·R'⁻¹. `None`
+/// for a size the IFMA code does not handle.
+#[cfg(target_arch = "x86_64")]
+fn ifma_rr<const N: usize>(m: &Modulus<N>, r3: &Limbs<N>) -> Option<Limbs<N>> {
+    let shift = (104 * super::ifma::IfmaKey::limbs(N)?).checked_sub(128 * N)?;
+    let mut x = [0u64; N];
+    *x.get_mut(shift / 64)? = 1 << (shift % 64);
+    Some(m.mul(&x, r3))
+}
+
 impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
     fn new(k: &Parts<'_>) -> std::result::Result<Self, &'static str> {
         const TOO_LARGE: &str = "an integer larger than the key size";
@@ -150,14 +161,19 @@ impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
         let r3p = p.mul(p.rr(), p.rr());
         let r3q = q.mul(q.rr(), q.rr());
         #[cfg(target_arch = "x86_64")]
-        let fast = super::ifma::Halves::limbs(N).and_then(|l| {
-            // 2^(104·L) mod p = 2^(104·L − 128·N)·R³·R⁻¹: the ifma code's R² (R = 2^(52·L)).
-            let shift = 104 * l - 128 * N;
-            let mut x = [0u64; N];
-            *x.get_mut(shift / 64)? = 1 << (shift % 64);
-            let (rrp, rrq) = (p.mul(&x, &r3p), q.mul(&x, &r3q));
-            super::ifma::Halves::new([p.limbs(), q.limbs()], [&rrp, &rrq])
-        });
+        let fast = (|| {
+            use super::ifma::{IfmaKey, Squares};
+            let (rrp, rrq) = (ifma_rr(&p, &r3p)?, ifma_rr(&q, &r3q)?);
+            let rrn = ifma_rr(&n, &n.mul(n.rr(), n.rr()))?;
+            IfmaKey::new(
+                [p.limbs(), q.limbs()],
+                n.limbs(),
+                Squares {
+                    primes: [&rrp, &rrq],
+                    n: &rrn,
+                },
+            )
+        })();
         Ok(Crt {
             #[cfg(target_arch = "x86_64")]
             fast,
@@ -198,10 +214,22 @@ impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
         sq.zeroize();
         h.zeroize();
         // The check ring makes too: s^e = m, else a fault (or a key whose parts disagree).
-        if carry != 0 || !mont::equal(&self.n.pow_public::<X>(&s, self.e), &m) {
+        if carry != 0 || !mont::equal(&self.public(&s), &m) {
             return Err("the result did not verify with the public key");
         }
         mont::to_be(&s, self.len).ok_or("the result is larger than the modulus")
+    }
+
+    /// `s^e mod n`, in the normal form.
+    fn public(&self, s: &Limbs<W>) -> Limbs<W> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(fast) = &self.fast {
+            let mut out = [0u64; W];
+            let top = fast.pow_public(s, self.e, &mut out);
+            // Below twice the modulus: one subtraction by mask.
+            return mont::sub_if_ge(&out, top, self.n.limbs());
+        }
+        self.n.pow_public::<X>(s, self.e)
     }
 
     /// `m^d_p mod p` and `m^d_q mod q`, in the normal form.
