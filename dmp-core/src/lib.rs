@@ -42,8 +42,9 @@
 //! - [`consult`]: TD0.2, TD0.3/TD0.4, TD3.1, TD3.2 and TD3.3 as pure functions: rights,
 //!   consent and signer checks, the signed request; any DMP answer as a typed response.
 //! - [`json`]: reading the model from JSON with errors that carry the field path.
-// `unsafe` only in `crypto::ifma` (processor instructions for the RSA signature), which says
-// why each time; everywhere else it is refused.
+// `unsafe` only in `crypto::ifma` (processor instructions for the RSA signature) and
+// `cda::b64_vbmi` (for the base64 of a CDA body), which say why each time; everywhere else
+// it is refused.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -6,6 +6,8 @@
 //! - [`read`] parses a CDA (ours or anyone's) back, with a hardened XML reader.
 
 mod b64;
+#[cfg(target_arch = "x86_64")]
+mod b64_vbmi;
 mod builder;
 mod case;
 mod header;
