@@ -218,8 +218,8 @@ const fn quantum_table(shift: u32) -> [u32; 256] {
 
 /// Encodes `data` as standard padded base64 into the start of `out` and returns the length
 /// written (`None`, nothing written, when `out` is too short). The same bytes as the base64
-/// engine's `encode_slice`, faster: 48 bytes at a time on AVX-512 VBMI
-/// ([`super::b64_vbmi`]), the rest (and everything elsewhere) by [`encode_by_table`]. Public
+/// engine's `encode_slice`, faster: 48 bytes at a time on AVX-512 VBMI (`cda::b64_vbmi`),
+/// the rest (and everything elsewhere) by a table of character pairs. Public
 /// so that its speed can be measured against the base64 floor (`cda_base64` bench).
 pub fn encode_base64_into(data: &[u8], out: &mut [u8]) -> Option<usize> {
     let len = data.len().div_ceil(3).checked_mul(4)?;

@@ -12,7 +12,7 @@
 //! 4. the XAdES manifest signature ([`xades::sign_manifest`]): the submission set's uniqueId
 //!    with the DMP's dummy digest, then each document's `urn:oid:<uniqueId>` with the SHA-1 of
 //!    the C14N-with-comments form of **the exact CDA bytes sent** (the verifier,
-//!    [`xmldsig::verify`](crate::xmldsig::verify), recomputes the same from the MIME parts);
+//!    [`xmldsig::verify`](fn@crate::xmldsig::verify), recomputes the same from the MIME parts);
 //! 5. the [`SignatureEntry`] (the DMP's fixed codes) and the replacements (RPLC);
 //! 6. the `ProvideAndRegisterDocumentSetRequest` ([`ProvideAndRegister::to_xml`]);
 //! 7. the VIHF ([`Vihf::to_xml`]) signed with [`xmldsig::sign_enveloped`](crate::xmldsig::sign_enveloped);
@@ -59,7 +59,7 @@
 //! file with `case`; a `content.path` or `case` is read by the caller's loader
 //! ([`FeedRequest::resolve`]): the core reads no file.
 //!
-//! Also here: [`parse_response`] (the DMP's answer) and [`check`] (re-parse a built
+//! Also here: [`parse_response`] (the DMP's answer) and [`check`](fn@check) (re-parse a built
 //! request and verify its signatures and metadata, for `dmp feed check`).
 //!
 //! Integration tests: feed.

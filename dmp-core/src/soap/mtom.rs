@@ -646,7 +646,7 @@ fn check_head(path: &str, envelope: &[u8], boundary: &str, action: &str) -> Resu
 }
 
 /// An envelope this crate assembled from its own writers' fragments ([`super::assemble`]:
-/// the signed VIHF, a body of [`crate::xml::XmlWriter`], which checks every name and
+/// the signed VIHF, a body of [`crate::xml::writer::XmlWriter`], which checks every name and
 /// escapes every value, so the whole is well-formed by construction), with the `href` of the
 /// `xop:Include` elements its body was written with. The MTOM writers take it without
 /// reading it again: a TD2.1 request then costs one scan of its envelope less (a tenth of

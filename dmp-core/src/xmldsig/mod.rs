@@ -15,12 +15,12 @@
 //! changes no other node (no white space is added around it), so the digest of the element
 //! before insertion equals the verifier's digest of the element minus the signature. The
 //! signer does not rely on that argument alone: it inserts the signature, parses the result,
-//! recomputes the digest the way [`verify`] does and canonicalises `SignedInfo` **in the
+//! recomputes the digest the way [`verify`](fn@verify) does and canonicalises `SignedInfo` **in the
 //! final document** before signing it.
 //!
 //! # Verifying
 //!
-//! [`verify`] finds every `ds:Signature` in its input and returns one [`SignatureReport`] per
+//! [`verify`](fn@verify) finds every `ds:Signature` in its input and returns one [`SignatureReport`] per
 //! signature: [`SignatureReport::failure`] is `None` when the signature is valid, or the
 //! first reason it is not ([`Failure`]: digest mismatch on reference X, bad signature value,
 //! untrusted or expired certificate, wrapping…). Only input that is not XML at all (or a
@@ -76,7 +76,7 @@
 //!
 //! # MIME (SOAP with MTOM attachments)
 //!
-//! [`verify`] accepts a whole MTOM message: when the input starts with a MIME boundary line
+//! [`verify`](fn@verify) accepts a whole MTOM message: when the input starts with a MIME boundary line
 //! (`--…`) or with MIME headers (`Content-Type: multipart/related; boundary=…`), it is split
 //! by the one MIME parser of the crate ([`crate::soap::mtom::read_message`]: a duplicate
 //! Content-ID is refused) and every part that is XML, the root first, is searched for
@@ -122,7 +122,7 @@ pub const SAML2_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 pub const WSU_NS: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 
-/// What [`verify`] needs besides the bytes.
+/// What [`verify`](fn@verify) needs besides the bytes.
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
     /// Trusted roots. `None`: the certificate chain is not checked (and each report says so
@@ -155,7 +155,7 @@ pub struct VerifyOptions {
 pub struct SignatureLimits {
     /// Most `ds:Signature` elements in one XML document (one MIME part). Default 4: a DMP
     /// message carries one or two (the VIHF, the XAdES of the submission set). More is an
-    /// error of [`verify`].
+    /// error of [`verify`](fn@verify).
     pub max_signatures: usize,
     /// Most `Reference` elements in one `SignedInfo` or `ds:Manifest`. Default 32: a VIHF
     /// has one, a XAdES `SignedInfo` two, its manifest one per document plus the submission
@@ -435,7 +435,7 @@ impl SignatureReport {
 /// with the message beyond them.
 #[derive(Debug, Clone)]
 pub struct MessageReport {
-    /// Every signature, as [`verify`] reports them.
+    /// Every signature, as [`verify`](fn@verify) reports them.
     pub signatures: Vec<SignatureReport>,
     /// Problems of the message itself: an `xop:Include` to no part, a VIHF that is not the
     /// single signed assertion of `wsse:Security`…
