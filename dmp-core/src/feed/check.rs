@@ -35,7 +35,8 @@ pub struct DocumentCheck {
 /// What [`check`] found.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
-    /// Every XML signature of the message ([`xmldsig::verify`](fn@crate::xmldsig::verify)): the VIHF and the XAdES.
+    /// Every XML signature of the message
+    /// ([`xmldsig::verify`](fn@crate::xmldsig::verify)): the VIHF and the XAdES.
     pub signatures: Vec<SignatureReport>,
     /// Each document.
     pub documents: Vec<DocumentCheck>,
