@@ -6,12 +6,13 @@
 //! OpenSSL's assembly (mulx/adcx/adox). The 52-bit multiply-add of IFMA works on eight limbs
 //! at once: numbers are in radix 2^52, `K` registers of 8 lanes, `L` limbs used, and the two
 //! halves (mod p, mod q) run in one loop so that their dependency chains overlap. The check
-//! (`s^e mod n`, a fault must not leak the key) runs alone: done by the portable code, it
-//! took a fifth of the signature's time.
+//! (`s^e mod n`, a fault must not leak the key) runs alone: on the portable code it took a
+//! fifth of the time of a signature whose exponentiations ran here.
 //!
-//! The only module of the crate allowed `unsafe`, for three things, each under a `SAFETY`
-//! note: calling the `avx512f,avx512ifma` functions once [`IfmaKey::new`] has seen the CPU
-//! has them, and loading/storing 8 lanes from/to a `[u64; 8]`. Constant time as the portable
+//! One of the two modules of the crate allowed `unsafe` (the other is `cda::b64_vbmi`), for
+//! three things, each under a `SAFETY` note: calling the `avx512f,avx512ifma` functions once
+//! [`IfmaKey::new`] has seen the CPU has them, and loading/storing 8 lanes from/to a
+//! `[u64; 8]`. Constant time as the portable
 //! code: no branch or memory index depends on a secret; the table is read whole; the final
 //! carries use mask arithmetic.
 #![allow(unsafe_code)]
