@@ -56,9 +56,9 @@ use crate::xml::reader::Limits;
 use crate::xml::tree::Tree;
 use crate::xml::writer::check_chars;
 use crate::xmldsig::twin::Twin;
-use crate::xmldsig::verify::digest_c14n;
 use crate::xmldsig::{
-    b64, escape_attr, escape_text, DSIG_NS, MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE, XADES_NS,
+    b64, digest_c14n, escape_attr, escape_text, DSIG_NS, MANIFEST_TYPE, SIGNED_PROPERTIES_TYPE,
+    XADES_NS,
 };
 
 /// The `Id` of the manifest.

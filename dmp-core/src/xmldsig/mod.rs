@@ -14,17 +14,18 @@
 //! the `enveloped-signature` transform has nothing to remove, and inserting the signature
 //! changes no other node (no white space is added around it), so the digest of the element
 //! before insertion equals the verifier's digest of the element minus the signature. The
-//! signer does not rely on that argument alone: it inserts the signature, parses the result,
-//! recomputes the digest the way [`verify`](fn@verify) does and canonicalises `SignedInfo` **in the
-//! final document** before signing it.
+//! document is parsed once, before the insertion; `SignedInfo` is written together with its
+//! canonical form (`twin`), which is what gets signed. The tests verify every signed form
+//! with [`verify`](fn@verify), which canonicalises the parsed final document, and CI checks
+//! them with xmlsec1.
 //!
 //! # Verifying
 //!
-//! [`verify`](fn@verify) finds every `ds:Signature` in its input and returns one [`SignatureReport`] per
-//! signature: [`SignatureReport::failure`] is `None` when the signature is valid, or the
-//! first reason it is not ([`Failure`]: digest mismatch on reference X, bad signature value,
-//! untrusted or expired certificate, wrapping…). Only input that is not XML at all (or a
-//! broken MIME message) is an `Err`.
+//! [`verify`](fn@verify) finds every `ds:Signature` in its input and returns one
+//! [`SignatureReport`] per signature: [`SignatureReport::failure`] is `None` when the
+//! signature is valid, or the first reason it is not ([`Failure`]: digest mismatch on
+//! reference X, bad signature value, untrusted or expired certificate, wrapping…). Only
+//! input that is not XML at all (or a broken MIME message) is an `Err`.
 //!
 //! For each signature, in this order (nothing a `SignedInfo` asks for is done before its
 //! signature value is checked; [`SignatureLimits`] caps what it may ask):
@@ -76,11 +77,12 @@
 //!
 //! # MIME (SOAP with MTOM attachments)
 //!
-//! [`verify`](fn@verify) accepts a whole MTOM message: when the input starts with a MIME boundary line
-//! (`--…`) or with MIME headers (`Content-Type: multipart/related; boundary=…`), it is split
-//! by the one MIME parser of the crate ([`crate::soap::mtom::read_message`]: a duplicate
-//! Content-ID is refused) and every part that is XML, the root first, is searched for
-//! signatures ([`SignatureReport::part`] names the part by its `Content-ID`). For an XDS.b
+//! [`verify`](fn@verify) accepts a whole MTOM message: when the input starts with a MIME
+//! boundary line (`--…`) or with MIME headers (`Content-Type: multipart/related;
+//! boundary=…`), it is split by the one MIME parser of the crate
+//! ([`crate::soap::mtom::read_message`]: a duplicate Content-ID is refused) and every part
+//! that is XML, the root first, is searched for signatures ([`SignatureReport::part`] names
+//! the part by its `Content-ID`). For an XDS.b
 //! *ProvideAndRegisterDocumentSet* the documents carried as attachments are also made
 //! available to the manifest check under `urn:oid:<XDSDocumentEntry.uniqueId>` (from the
 //! message's own metadata), unless the caller supplies that URI in [`VerifyOptions::parts`].
@@ -88,7 +90,7 @@
 
 mod sign;
 pub(crate) mod twin;
-pub(crate) mod verify;
+mod verify;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -97,12 +99,30 @@ use std::ops::Range;
 use chrono::{DateTime, Utc};
 
 use crate::crypto::{Certificate, DigestAlgorithm, SignatureAlgorithm, UsagePolicy};
+use crate::error::Result;
+use crate::xml::c14n::{canonicalize_with, C14nMethod};
 use crate::xml::reader::Limits;
+use crate::xml::tree::{ElementId, Tree};
 
 pub use sign::{sign_enveloped, EnvelopedOptions};
 pub use verify::{verify, verify_message};
 
 pub(crate) use sign::{b64, escape_attr, escape_text};
+
+/// The digest of the canonical form of `apex` (`None`: the whole document) minus `exclude`,
+/// hashed as it is written (no copy of the canonical form): what a reference's digest is,
+/// for the signers ([`sign_enveloped`], [`crate::xades`]) and the verifier alike.
+pub(crate) fn digest_c14n(
+    tree: &Tree,
+    apex: Option<ElementId>,
+    exclude: Option<ElementId>,
+    method: &C14nMethod,
+    alg: DigestAlgorithm,
+) -> Result<Vec<u8>> {
+    let mut h = alg.start();
+    canonicalize_with(tree, apex, exclude, method, &mut |chunk| h.update(chunk))?;
+    Ok(h.finish())
+}
 
 /// The XML-DSig namespace.
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";

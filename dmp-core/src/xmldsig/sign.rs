@@ -2,8 +2,9 @@
 
 use base64::Engine as _;
 
+use super::digest_c14n;
 use super::twin::Twin;
-use super::verify::{digest_c14n, IdIndex};
+use super::verify::IdIndex;
 use super::{DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS, SAML2_NS};
 use crate::crypto::{DigestAlgorithm, Signer};
 use crate::error::{Error, Result};

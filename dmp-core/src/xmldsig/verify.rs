@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::{
-    decode_b64, ChainStatus, Failure, ManifestEntry, ManifestStatus, MessageReport,
+    decode_b64, digest_c14n, ChainStatus, Failure, ManifestEntry, ManifestStatus, MessageReport,
     ReferenceReport, SignatureReport, SignedElement, VerifyOptions, DSIG_NS, ENVELOPED_SIGNATURE,
     EXC_C14N_NS, MANIFEST_TYPE, SAML2_NS, SIGNED_PROPERTIES_TYPE, WSU_NS, XADES_NS,
 };
@@ -17,23 +17,9 @@ use crate::error::{Error, Result};
 use crate::soap::mtom::{self, Multipart};
 use crate::soap::SOAP12_NS;
 use crate::vihf::check_security_token;
-use crate::xml::c14n::{canonicalize, canonicalize_with, C14nMethod};
+use crate::xml::c14n::{canonicalize, C14nMethod};
 use crate::xml::reader::Limits;
 use crate::xml::tree::{Element, ElementId, Tree, XML_NS};
-
-/// The digest of the canonical form of `apex` (`None`: the whole document) minus `exclude`,
-/// hashed as it is written (no copy of the canonical form).
-pub(crate) fn digest_c14n(
-    tree: &Tree,
-    apex: Option<ElementId>,
-    exclude: Option<ElementId>,
-    method: &C14nMethod,
-    alg: DigestAlgorithm,
-) -> Result<Vec<u8>> {
-    let mut h = alg.start();
-    canonicalize_with(tree, apex, exclude, method, &mut |chunk| h.update(chunk))?;
-    Ok(h.finish())
-}
 
 /// Every value of an ID attribute (`ID`, `Id`, `id`, `wsu:Id`, `xml:id`) with the elements
 /// carrying it.
