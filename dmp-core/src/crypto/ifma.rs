@@ -67,45 +67,35 @@ pub(crate) enum IfmaKey {
     L40(Box<Key<5, 40, 10, 80>>),
 }
 
-/// `R² mod p`, `R² mod q` and `R² mod n` (64-bit limbs, reduced), for [`IfmaKey::new`].
-pub(crate) struct Squares<'a> {
-    pub(crate) primes: [&'a [u64]; 2],
-    pub(crate) n: &'a [u64],
-}
-
 impl IfmaKey {
-    /// The primes `p`, `q` (64-bit limbs, `N` of them) and the modulus `n` (`2·N` limbs) with
-    /// their `R²` (`R = 2^(52·L)`, `L` = [`IfmaKey::limbs`] of each size), for `N` = 16, 24
-    /// or 32; `None` when the processor lacks AVX-512 IFMA or for another size.
-    pub(crate) fn new(primes: [&[u64]; 2], n: &[u64], rr: Squares<'_>) -> Option<Self> {
+    /// The key of primes `p`, `q` (`N` 64-bit limbs: 16, 24 or 32) and modulus `n` (`W` =
+    /// `2·N` limbs); `None` when the processor lacks AVX-512 IFMA or for another size.
+    pub(crate) fn new<const N: usize, const W: usize>(
+        p: &mont::Modulus<N>,
+        q: &mont::Modulus<N>,
+        n: &mont::Modulus<W>,
+    ) -> Option<Self> {
         if !(std::is_x86_feature_detected!("avx512f")
             && std::is_x86_feature_detected!("avx512ifma"))
         {
             return None;
         }
-        let [(p, rp), (q, rq)] = [(primes[0], rr.primes[0]), (primes[1], rr.primes[1])];
+        let (rp, rq, rn) = (r_squared(p)?, r_squared(q)?, r_squared(n)?);
+        let parts: [(&[u64], &[u64]); 3] = [(p.limbs(), &rp), (q.limbs(), &rq), (n.limbs(), &rn)];
         fn key<const K: usize, const L: usize, const KN: usize, const LN: usize>(
-            [p, rp, q, rq, n, rn]: [&[u64]; 6],
+            [(p, rp), (q, rq), (n, rn)]: [(&[u64], &[u64]); 3],
         ) -> Box<Key<K, L, KN, LN>> {
             Box::new(Key {
                 primes: [Modulus::new(p, rp), Modulus::new(q, rq)],
                 n: Modulus::new(n, rn),
             })
         }
-        let all = [p, rp, q, rq, n, rr.n];
-        Some(match primes[0].len() {
-            16 => IfmaKey::L20(key(all)),
-            24 => IfmaKey::L30(key(all)),
-            32 => IfmaKey::L40(key(all)),
+        Some(match N {
+            16 => IfmaKey::L20(key(parts)),
+            24 => IfmaKey::L30(key(parts)),
+            32 => IfmaKey::L40(key(parts)),
             _ => return None,
         })
-    }
-
-    /// The limb count in radix 2^52 for a modulus of `n` 64-bit limbs (`None`: not
-    /// handled): `5·n/4`, so that R = 2^(52·L) = 2^(65·n) > 4·m, which the lazy reduction
-    /// needs.
-    pub(crate) fn limbs(n: usize) -> Option<usize> {
-        matches!(n, 16 | 24 | 32 | 48 | 64).then_some(5 * n / 4)
     }
 
     /// `x_p^d_p mod p` and `x_q^d_q mod q` for `x < p` (resp. q) in 64-bit limbs, written to
@@ -135,6 +125,22 @@ impl IfmaKey {
             IfmaKey::L40(k) => unsafe { pow_public(&k.n, s, e, out) },
         }
     }
+}
+
+/// The limb count in radix 2^52 for a modulus of `n` 64-bit limbs (`None`: not handled):
+/// `5·n/4`, so that R = 2^(52·L) = 2^(65·n) > 4·m, which the lazy reduction needs.
+fn limbs(n: usize) -> Option<usize> {
+    matches!(n, 16 | 24 | 32 | 48 | 64).then_some(5 * n / 4)
+}
+
+/// Our R² mod m (R = 2^(52·L), L = [`limbs`]`(N)`) in 64-bit limbs, from the portable
+/// code's R' = 2^(64·N): 2^(104·L) = 2^(104·L − 128·N)·R'³·R'⁻¹, two of its products.
+/// `None` for a size not handled here.
+fn r_squared<const N: usize>(m: &mont::Modulus<N>) -> Option<[u64; N]> {
+    let shift = (104 * limbs(N)?).checked_sub(128 * N)?;
+    let mut x = [0u64; N];
+    *x.get_mut(shift / 64)? = 1 << (shift % 64);
+    Some(m.mul(&x, &m.mul(m.rr(), m.rr())))
 }
 
 impl<const K: usize, const L: usize> Modulus<K, L> {
@@ -501,11 +507,7 @@ mod tests {
             n[0] |= 1;
             n[31] |= 1 << 63;
             let portable = mont::Modulus::<32>::new(n).unwrap();
-            // 2^(104·40) = 2^64·R'³·R'⁻¹ for R' = 2^2048.
-            let mut shift = [0u64; 32];
-            shift[1] = 1;
-            let rr = portable.mul(&shift, &portable.mul(portable.rr(), portable.rr()));
-            let fast = Modulus::<5, 40>::new(&n, &rr);
+            let fast = Modulus::<5, 40>::new(&n, &r_squared(&portable).unwrap());
             let mut s = [0u64; 32];
             s.iter_mut().for_each(|l| *l = next());
             s[31] = n[31] - 1;

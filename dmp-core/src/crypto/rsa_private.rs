@@ -136,17 +136,6 @@ impl RsaPrivateKey {
     }
 }
 
-/// The IFMA code's R² mod m, R = 2^(52·L) ([`super::ifma::IfmaKey::limbs`]), from
-/// `r3` = R'³ mod m for our R' = 2^(64·N): 2^(104·L) = 2^(104·L − 128·N)·R'³·R'⁻¹. `None`
-/// for a size the IFMA code does not handle.
-#[cfg(target_arch = "x86_64")]
-fn ifma_rr<const N: usize>(m: &Modulus<N>, r3: &Limbs<N>) -> Option<Limbs<N>> {
-    let shift = (104 * super::ifma::IfmaKey::limbs(N)?).checked_sub(128 * N)?;
-    let mut x = [0u64; N];
-    *x.get_mut(shift / 64)? = 1 << (shift % 64);
-    Some(m.mul(&x, r3))
-}
-
 impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
     fn new(k: &Parts<'_>) -> std::result::Result<Self, &'static str> {
         const TOO_LARGE: &str = "an integer larger than the key size";
@@ -161,19 +150,7 @@ impl<const N: usize, const W: usize, const X: usize> Crt<N, W, X> {
         let r3p = p.mul(p.rr(), p.rr());
         let r3q = q.mul(q.rr(), q.rr());
         #[cfg(target_arch = "x86_64")]
-        let fast = (|| {
-            use super::ifma::{IfmaKey, Squares};
-            let (rrp, rrq) = (ifma_rr(&p, &r3p)?, ifma_rr(&q, &r3q)?);
-            let rrn = ifma_rr(&n, &n.mul(n.rr(), n.rr()))?;
-            IfmaKey::new(
-                [p.limbs(), q.limbs()],
-                n.limbs(),
-                Squares {
-                    primes: [&rrp, &rrq],
-                    n: &rrn,
-                },
-            )
-        })();
+        let fast = super::ifma::IfmaKey::new(&p, &q, &n);
         Ok(Crt {
             #[cfg(target_arch = "x86_64")]
             fast,
