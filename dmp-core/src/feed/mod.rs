@@ -628,7 +628,7 @@ pub fn build(request: &FeedRequest, ctx: &mut FeedContext<'_>) -> Result<BuiltRe
         );
     let mut message = mtom::MtomWriter::start_assembled(
         endpoint::REPOSITORY,
-        &draft.assembled(),
+        draft.assembled(),
         &draft.boundary,
         action::PROVIDE_AND_REGISTER,
         room,
@@ -815,8 +815,6 @@ struct DraftDocument<'r> {
 struct Draft<'r> {
     documents: Vec<DraftDocument<'r>>,
     envelope: Vec<u8>,
-    /// The `href` of each `xop:Include` of the envelope's body, in order.
-    includes: Vec<String>,
     boundary: String,
     signature_cid: String,
     xades_options: XadesOptions,
@@ -827,29 +825,32 @@ struct Draft<'r> {
 }
 
 impl Draft<'_> {
+    /// The Content-ID of each part after the envelope, in order: the documents, then the
+    /// signature (as the metadata's `xdsb:Document` elements name them).
+    fn content_ids(&self) -> impl Iterator<Item = &str> {
+        self.documents
+            .iter()
+            .map(|d| d.content_id.as_str())
+            .chain([self.signature_cid.as_str()])
+    }
+
     /// The envelope, as the MTOM writers take what this crate assembled: with the
-    /// `xop:Include` hrefs its body was written with.
+    /// `xop:Include` hrefs its body was written with (one per part).
     fn assembled(&self) -> mtom::Assembled<'_> {
         mtom::Assembled {
             bytes: &self.envelope,
-            includes: self.includes.clone(),
+            includes: self.content_ids().map(mtom::cid_href).collect(),
         }
     }
 
     /// The message written to `out`, its root part written: the parts to come are each
     /// document, then the signature.
     fn message<'w>(&self, out: &'w mut dyn Write) -> Result<mtom::MtomStream<'w>> {
-        let frame: Vec<(&str, &str)> = self
-            .documents
-            .iter()
-            .map(|d| d.content_id.as_str())
-            .chain([self.signature_cid.as_str()])
-            .map(|cid| (cid, "text/xml"))
-            .collect();
+        let frame: Vec<(&str, &str)> = self.content_ids().map(|cid| (cid, "text/xml")).collect();
         mtom::MtomStream::start_assembled(
             out,
             endpoint::REPOSITORY,
-            &self.assembled(),
+            self.assembled(),
             &self.boundary,
             action::PROVIDE_AND_REGISTER,
             &frame,
@@ -999,7 +1000,6 @@ fn draft<'r>(request: &'r FeedRequest, ctx: &mut FeedContext<'_>) -> Result<Draf
         replacements,
     };
     let (body, metadata) = par.to_xml_with_summary()?;
-    let includes = par.include_hrefs();
 
     // 5. VIHF.
     let first_header = request.documents[0]
@@ -1033,7 +1033,6 @@ fn draft<'r>(request: &'r FeedRequest, ctx: &mut FeedContext<'_>) -> Result<Draf
     Ok(Draft {
         documents,
         envelope,
-        includes,
         boundary,
         signature_cid,
         xades_options,

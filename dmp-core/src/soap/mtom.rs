@@ -325,13 +325,20 @@ impl MtomWriter {
     /// [`Assembled`]): the envelope is not read again.
     pub(crate) fn start_assembled(
         path: &str,
-        envelope: &Assembled<'_>,
+        envelope: Assembled<'_>,
         boundary: &str,
         action: &str,
         room: usize,
     ) -> Result<MtomWriter> {
-        let includes = envelope.head(path, boundary, action)?;
-        Self::open(path, envelope.bytes, boundary, action, room, includes)
+        envelope.check_head(path, boundary, action)?;
+        Self::open(
+            path,
+            envelope.bytes,
+            boundary,
+            action,
+            room,
+            envelope.includes,
+        )
     }
 
     /// [`MtomWriter::start`] once the head is checked (`includes`: its `xop:Include` hrefs).
@@ -482,12 +489,13 @@ impl<'w> MtomStream<'w> {
     pub(crate) fn start_assembled(
         out: &'w mut dyn Write,
         path: &str,
-        envelope: &Assembled<'_>,
+        envelope: Assembled<'_>,
         boundary: &str,
         action: &str,
         parts: &[(&str, &str)],
     ) -> Result<MtomStream<'w>> {
-        check_parts(envelope.head(path, boundary, action)?, parts)?;
+        envelope.check_head(path, boundary, action)?;
+        check_parts(envelope.includes, parts)?;
         Self::open(out, envelope.bytes, boundary, action, parts)
     }
 
@@ -658,15 +666,15 @@ pub(crate) struct Assembled<'a> {
 }
 
 impl Assembled<'_> {
-    /// The checks of the message's head but the envelope's; its includes.
-    fn head(&self, path: &str, boundary: &str, action: &str) -> Result<Vec<String>> {
+    /// The checks of the message's head but the envelope's (read in debug builds only).
+    fn check_head(&self, path: &str, boundary: &str, action: &str) -> Result<()> {
         check_frame_head(path, boundary, action)?;
         debug_assert_eq!(
             check_soap12(self.bytes).ok().as_ref(),
             Some(&self.includes),
             "an assembled envelope that is not what its builder says"
         );
-        Ok(self.includes.clone())
+        Ok(())
     }
 }
 
@@ -804,12 +812,6 @@ fn check_includes(includes: &[String], parts: &[&str]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The `href` of an `xop:Include` naming the part of Content-ID `cid`, as this crate writes
-/// it (a Content-ID it made holds nothing to percent-encode): the inverse of [`href_cid`].
-pub(crate) fn include_href(cid: &str) -> String {
-    format!("cid:{cid}")
 }
 
 /// The Content-ID an `href` names: `cid:` removed (any case), percent-decoded.
@@ -1439,6 +1441,72 @@ fn mime_error(message: impl Into<String>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `envelope` with the `xop:Include` hrefs its builder claims.
+    fn assembled<'a>(envelope: &'a str, includes: &[&str]) -> Assembled<'a> {
+        Assembled {
+            bytes: envelope.as_bytes(),
+            includes: includes.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// A SOAP 1.2 envelope with one `xop:Include`, of `cid:a@b`.
+    fn envelope() -> String {
+        format!(
+            "<s:Envelope xmlns:s=\"{}\"><s:Body><x:Include xmlns:x=\"{XOP_NS}\" \
+             href=\"cid:a@b\"/></s:Body></s:Envelope>",
+            super::super::SOAP12_NS
+        )
+    }
+
+    /// An assembled envelope gives the message an envelope read whole gives; the head and the
+    /// parts are still checked against it.
+    #[test]
+    fn an_assembled_envelope_is_taken_as_it_says() {
+        let env = envelope();
+        let (boundary, action) = ("MIMEBoundary_1", "urn:ihe:iti:2007:Test");
+        let finish = |mut w: MtomWriter| {
+            w.part("a@b", "text/xml", |o| {
+                o.extend_from_slice(b"<d/>");
+                Ok(())
+            })
+            .unwrap();
+            w.finish().unwrap().0.body
+        };
+        let read = MtomWriter::start("/p", env.as_bytes(), boundary, action, 64).unwrap();
+        let taken =
+            MtomWriter::start_assembled("/p", assembled(&env, &["cid:a@b"]), boundary, action, 64)
+                .unwrap();
+        assert_eq!(finish(read), finish(taken));
+        let start = |parts: &[(&str, &str)]| {
+            let mut out = Vec::new();
+            let at = assembled(&env, &["cid:a@b"]);
+            MtomStream::start_assembled(&mut out, "/p", at, boundary, action, parts)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(start(&[("a@b", "text/xml")]), Ok(()));
+        let twice = start(&[("a@b", "text/xml"), ("a@b", "text/xml")]).unwrap_err();
+        assert!(twice.contains("parts[1]"), "{twice}");
+        let missing = start(&[("c@d", "text/xml")]).unwrap_err();
+        assert!(missing.contains("names no part"), "{missing}");
+        let path =
+            MtomWriter::start_assembled("p", assembled(&env, &["cid:a@b"]), boundary, action, 0)
+                .unwrap_err()
+                .to_string();
+        assert!(path.contains("must start with /"), "{path}");
+    }
+
+    /// Debug builds (the tests) read an assembled envelope anyway: one whose includes are not
+    /// the ones it claims is a bug of its builder, caught at once.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "an assembled envelope that is not what its builder says")]
+    fn an_assembled_envelope_that_claims_other_includes_is_caught_in_debug_builds() {
+        let env = envelope();
+        let at = assembled(&env, &["cid:other@b"]);
+        let _ = MtomWriter::start_assembled("/p", at, "MIMEBoundary_1", "urn:x:y", 0);
+    }
 
     #[test]
     fn content_type_parameters() {

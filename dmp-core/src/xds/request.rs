@@ -323,7 +323,7 @@ impl ProvideAndRegister {
                 write_submit_objects(w, &[], &objects)?;
                 for (id, cid) in self.parts() {
                     w.elem("xdsb:Document", &[("id", id)], |w| {
-                        w.empty("xop:Include", &[("href", &mtom::include_href(cid))])
+                        w.empty("xop:Include", &[("href", &mtom::cid_href(cid))])
                     })?;
                 }
                 Ok(())
@@ -381,13 +381,6 @@ impl ProvideAndRegister {
     }
 
     /// (entry id, Content-ID) of each MIME part: the documents, then the signature.
-    /// The `href` of each `xop:Include` [`to_xml`](Self::to_xml) writes, in order.
-    pub(crate) fn include_hrefs(&self) -> Vec<String> {
-        self.parts()
-            .map(|(_, cid)| mtom::include_href(cid))
-            .collect()
-    }
-
     fn parts(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.entries
             .iter()
